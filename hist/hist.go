@@ -1,0 +1,137 @@
+// Package hist wraps hdrhistogram-go for latency data: values are
+// nanoseconds, 3 significant digits, and histograms can be merged, encoded
+// (HDR V2, base64) and summarized into the report's latency shape.
+//
+// A Histogram is not safe for concurrent use: the load engine keeps one per
+// worker and merges them after the run.
+package hist
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Bounds of every latency histogram: 1 ns to 1 hour at 3 significant digits.
+// Larger values are clamped to Highest and counted in Clamped.
+const (
+	Lowest  int64 = 1
+	Highest int64 = int64(time.Hour)
+	Digits        = 3
+)
+
+// Histogram records durations in nanoseconds.
+type Histogram struct {
+	h       *hdr.Histogram
+	clamped int64
+}
+
+// New returns an empty histogram with the standard bounds.
+func New() *Histogram {
+	return &Histogram{h: hdr.New(Lowest, Highest, Digits)}
+}
+
+// NewCoarse returns an empty histogram with 2 significant digits and
+// microsecond resolution, a tenth of New's memory: for per-interval
+// timelines, where p50 and p99 to 1% are all that is asked.
+func NewCoarse() *Histogram {
+	return &Histogram{h: hdr.New(int64(time.Microsecond), Highest, 2)}
+}
+
+// Record adds one duration. Negative values count as 0; values past
+// Highest are clamped (and counted by Clamped).
+func (h *Histogram) Record(d time.Duration) {
+	v := int64(d)
+	if v < Lowest {
+		v = Lowest
+	} else if v > Highest {
+		v = Highest
+		h.clamped++
+	}
+	_ = h.h.RecordValue(v) // cannot fail: v is within bounds
+}
+
+// Merge adds every value of o into h.
+func (h *Histogram) Merge(o *Histogram) {
+	if o == nil {
+		return
+	}
+	h.h.Merge(o.h)
+	h.clamped += o.clamped
+}
+
+// Reset empties h.
+func (h *Histogram) Reset() {
+	h.h.Reset()
+	h.clamped = 0
+}
+
+// Count is the number of recorded values.
+func (h *Histogram) Count() int64 { return h.h.TotalCount() }
+
+// Clamped is how many values were larger than Highest.
+func (h *Histogram) Clamped() int64 { return h.clamped }
+
+// Min, Max, Mean and StdDev are in nanoseconds; all are 0 when empty.
+func (h *Histogram) Min() time.Duration { return time.Duration(h.h.Min()) }
+
+// Max is the largest value recorded (within histogram precision).
+func (h *Histogram) Max() time.Duration { return time.Duration(h.h.Max()) }
+
+// Mean of recorded values.
+func (h *Histogram) Mean() time.Duration { return time.Duration(math.Round(h.h.Mean())) }
+
+// StdDev of recorded values.
+func (h *Histogram) StdDev() time.Duration { return time.Duration(math.Round(h.h.StdDev())) }
+
+// Quantile returns the value at percentile p (0 < p <= 100).
+func (h *Histogram) Quantile(p float64) time.Duration {
+	if h.h.TotalCount() == 0 {
+		return 0
+	}
+	return time.Duration(h.h.ValueAtPercentile(p))
+}
+
+// CountAtOrBelow returns how many values are <= d (within histogram precision:
+// a value counts when its bucket's upper end is <= d's bucket's upper end).
+func (h *Histogram) CountAtOrBelow(d time.Duration) int64 {
+	var n int64
+	for _, b := range h.h.Distribution() {
+		if b.Count == 0 {
+			continue
+		}
+		if b.From > int64(d) {
+			break
+		}
+		n += b.Count
+	}
+	return n
+}
+
+// Encode returns the HDR V2 compressed encoding, base64 (the format every
+// HdrHistogram implementation can read).
+func (h *Histogram) Encode() (string, error) {
+	b, err := h.h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("encode histogram: %w", err)
+	}
+	return string(b), nil
+}
+
+// ErrDecode wraps every failure to decode an encoded histogram.
+var ErrDecode = errors.New("decode histogram")
+
+// Decode reads what Encode wrote.
+func Decode(s string) (*Histogram, error) {
+	if s == "" {
+		return nil, fmt.Errorf("%w: empty string", ErrDecode)
+	}
+	h, err := hdr.Decode([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecode, err)
+	}
+	return &Histogram{h: h}, nil
+}

@@ -1,0 +1,14 @@
+// Package load is smp's load engine: it drives requests through a protocol
+// client at an open-loop schedule (or closed loop), and measures latency from
+// each request's intended send time, so that a stalled server is charged for
+// the requests it delayed (coordinated omission). The actual-send latency and
+// the engine's own send lag are kept beside it.
+//
+// Shape: a Pacer is a pure function from send number to intended time; an
+// Engine runs one worker per connection; workers claim send slots from one
+// atomic counter, wait for their intended time, send, and record into their
+// own histograms. Nothing is shared on the per-request path except that
+// counter; per-worker results are merged when the run ends.
+//
+// Protocol clients live in sub-packages (load/http1) and implement Dialer.
+package load

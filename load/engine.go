@@ -1,0 +1,133 @@
+package load
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/smp-dev/smp/hist"
+)
+
+// startDelay gives workers time to be scheduled before the first intended
+// send, so that the first sends are not late by construction.
+const startDelay = 5 * time.Millisecond
+
+// Run executes p and returns what was measured in its window. It returns an
+// error only for a bad plan; a target that fails shows up as errors in the
+// Result. When ctx is cancelled, Run stops within a few milliseconds (requests
+// in flight are abandoned and not counted) and returns the partial Result
+// with Partial set.
+func Run(ctx context.Context, p Plan) (*Result, error) {
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	interval := p.Interval
+	if interval == 0 {
+		interval = time.Second
+	}
+	maxBacklog := p.MaxBacklog
+	if maxBacklog == 0 && p.Pacer != nil {
+		maxBacklog = DefaultMaxBacklog(p.Pacer.Rate(p.Warmup))
+	}
+
+	// runCtx aborts connections when the caller cancels; it is released
+	// once every worker is done.
+	runCtx, release := context.WithCancel(ctx)
+	defer release()
+	conns := make([]Conn, p.Connections)
+	for i := range conns {
+		conns[i] = p.Dialer.Conn(runCtx)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	connectAll(conns, time.Now().Add(p.Timeout))
+
+	start := time.Now().Add(startDelay)
+	tl := newTimeline(interval)
+	workers := make([]*worker, len(conns))
+	var sched *schedule
+	if p.Pacer != nil {
+		sched = newSchedule(p.Pacer, p.Duration, p.Warmup, maxBacklog)
+	}
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		w := newWorker(runCtx, c, &p, start, tl)
+		workers[i] = w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sched != nil {
+				w.openLoop(sched)
+			} else {
+				w.closedLoop()
+			}
+		}()
+	}
+
+	res := &Result{
+		StatusCodes: map[int]int64{},
+		ErrorKinds:  map[string]int64{},
+		Latency:     hist.New(),
+		Uncorrected: hist.New(),
+		SendLag:     hist.New(),
+	}
+	if p.Pacer != nil {
+		res.RequestedRate = p.Pacer.Rate(p.Warmup)
+	}
+	// The measurement window, and the generator's CPU over it.
+	waitCtx(ctx, start.Add(p.Warmup))
+	u0, t0 := readUsage(), time.Now()
+	waitCtx(ctx, start.Add(p.Duration))
+	u1, t1 := readUsage(), time.Now()
+	res.Start, res.End = t0, t1
+	if ctx.Err() != nil {
+		res.Partial = true
+		if t1.Before(t0) {
+			res.End = t0
+		}
+	}
+	wg.Wait()
+
+	for _, w := range workers {
+		w.merge(res)
+	}
+	res.Timeline = tl.intervals()
+	res.Client = ClientUsage{CPUTime: u1.cpu - u0.cpu, MaxRSSMB: float64(u1.maxRSS) / 1024}
+	if wall := t1.Sub(t0); wall > 0 {
+		res.Client.CPUMcores = 1000 * res.Client.CPUTime.Seconds() / wall.Seconds()
+	}
+	return res, nil
+}
+
+// connectAll opens every connection that can connect ahead of the run, in
+// parallel. Failures are left for the first request to report.
+func connectAll(conns []Conn, deadline time.Time) {
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		if cc, ok := c.(Connector); ok {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_ = cc.Connect(deadline)
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+// waitCtx sleeps until t or until ctx is done.
+func waitCtx(ctx context.Context, t time.Time) {
+	d := time.Until(t)
+	if d <= 0 {
+		return
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+	case <-ctx.Done():
+	}
+}

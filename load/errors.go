@@ -1,0 +1,75 @@
+package load
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// Error kinds, as they appear in reports under errorKinds.
+const (
+	KindRefused  = "connection_refused"
+	KindTimeout  = "timeout"
+	KindReset    = "reset"
+	KindDNS      = "dns"
+	KindTLS      = "tls"
+	KindProtocol = "protocol"
+	KindHTTP4xx  = "http_4xx"
+	KindHTTP5xx  = "http_5xx"
+	KindOther    = "other"
+)
+
+// ErrProtocol marks a response that could not be parsed. Protocol clients
+// wrap it so that Classify reports KindProtocol.
+var ErrProtocol = errors.New("protocol error")
+
+// Classify returns the error kind of a failed request.
+func Classify(err error) string {
+	var (
+		dnsErr  *net.DNSError
+		recErr  tls.RecordHeaderError
+		alert   tls.AlertError
+		certErr *tls.CertificateVerificationError
+		unkAuth x509.UnknownAuthorityError
+		hostErr x509.HostnameError
+		invErr  x509.CertificateInvalidError
+		netErr  net.Error
+	)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.As(err, &dnsErr):
+		return KindDNS
+	case errors.As(err, &recErr), errors.As(err, &alert), errors.As(err, &certErr),
+		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
+		return KindTLS
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return KindTimeout
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		return KindReset
+	case errors.Is(err, ErrProtocol):
+		return KindProtocol
+	default:
+		return KindOther
+	}
+}
+
+// ClassifyStatus returns the error kind of an HTTP status, or "" when the
+// status is a success (1xx-3xx).
+func ClassifyStatus(status int) string {
+	switch {
+	case status >= 500:
+		return KindHTTP5xx
+	case status >= 400:
+		return KindHTTP4xx
+	default:
+		return ""
+	}
+}

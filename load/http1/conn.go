@@ -1,0 +1,117 @@
+package http1
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/smp-dev/smp/load"
+)
+
+// conn is one worker's keep-alive connection. Not safe for concurrent use,
+// except that ctx cancellation aborts a request in progress.
+type conn struct {
+	c    *Client
+	ctx  context.Context
+	nc   net.Conn
+	stop func() bool // unregisters the abort-on-cancel hook of nc
+	buf  []byte
+	r, w int // unread bytes are buf[r:w]
+}
+
+var (
+	_ load.Conn      = (*conn)(nil)
+	_ load.Connector = (*conn)(nil)
+)
+
+// Connect implements load.Connector.
+func (c *conn) Connect(deadline time.Time) error {
+	if c.nc != nil {
+		return nil
+	}
+	return c.dial(deadline)
+}
+
+func (c *conn) dial(deadline time.Time) error {
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	d := net.Dialer{Deadline: deadline}
+	nc, err := d.DialContext(c.ctx, "tcp", c.c.addr)
+	if err != nil {
+		return err
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	if c.c.tls != nil {
+		t := tls.Client(nc, c.c.tls)
+		_ = t.SetDeadline(deadline)
+		if err := t.HandshakeContext(c.ctx); err != nil {
+			nc.Close()
+			return err
+		}
+		nc = t
+	}
+	c.nc = nc
+	c.r, c.w = 0, 0
+	// Unblock a read or write in progress when the run is cancelled.
+	c.stop = context.AfterFunc(c.ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	return nil
+}
+
+// Close implements load.Conn.
+func (c *conn) Close() error {
+	if c.nc == nil {
+		return nil
+	}
+	c.stop()
+	err := c.nc.Close()
+	c.nc = nil
+	return err
+}
+
+// Do implements load.Conn.
+func (c *conn) Do(deadline time.Time) (load.Response, error) {
+	if c.nc == nil {
+		if err := c.dial(deadline); err != nil {
+			return load.Response{}, err
+		}
+	}
+	if err := c.nc.SetDeadline(deadline); err != nil {
+		c.Close()
+		return load.Response{}, err
+	}
+	if _, err := c.nc.Write(c.c.req); err != nil {
+		c.Close()
+		return load.Response{}, err
+	}
+	resp, keep, err := c.readResponse()
+	if err != nil || !keep {
+		c.Close()
+	}
+	return resp, err
+}
+
+// fill reads more bytes into buf, compacting first when the buffer is full.
+func (c *conn) fill() error {
+	if c.r > 0 && c.w == len(c.buf) {
+		c.w = copy(c.buf, c.buf[c.r:c.w])
+		c.r = 0
+	}
+	if c.w == len(c.buf) {
+		return fmt.Errorf("%w: response header larger than the %d-byte read buffer", load.ErrProtocol, len(c.buf))
+	}
+	n, err := c.nc.Read(c.buf[c.w:])
+	c.w += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		return errors.New("read returned no data")
+	}
+	return err
+}

@@ -1,0 +1,57 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Plan is one load run.
+type Plan struct {
+	Dialer      Dialer
+	Connections int
+	// Pacer is the open-loop schedule; nil means closed loop (each
+	// connection sends its next request when the previous one completes).
+	Pacer    Pacer
+	Duration time.Duration // whole run, warmup included
+	Warmup   time.Duration // excluded from results
+	Timeout  time.Duration // per request
+	// MaxBacklog bounds the open-loop sends that may be overdue at once; a
+	// send that would exceed it is dropped (counted, never sent). 0 means
+	// DefaultMaxBacklog(rate).
+	MaxBacklog int
+	// Interval of the timeline; 0 means one second.
+	Interval time.Duration
+}
+
+// ErrPlan wraps every problem with a Plan.
+var ErrPlan = errors.New("invalid load plan")
+
+// Check reports the first problem with p.
+func (p *Plan) Check() error {
+	switch {
+	case p.Dialer == nil:
+		return fmt.Errorf("%w: no protocol client", ErrPlan)
+	case p.Connections < 1:
+		return fmt.Errorf("%w: connections %d: expected >= 1", ErrPlan, p.Connections)
+	case p.Duration <= 0:
+		return fmt.Errorf("%w: duration %v: expected > 0", ErrPlan, p.Duration)
+	case p.Warmup < 0 || p.Warmup >= p.Duration:
+		return fmt.Errorf("%w: warmup %v: expected >= 0 and < duration %v", ErrPlan, p.Warmup, p.Duration)
+	case p.Timeout <= 0:
+		return fmt.Errorf("%w: timeout %v: expected > 0", ErrPlan, p.Timeout)
+	case p.MaxBacklog < 0:
+		return fmt.Errorf("%w: max backlog %d: expected >= 0", ErrPlan, p.MaxBacklog)
+	case p.Interval < 0:
+		return fmt.Errorf("%w: interval %v: expected >= 0", ErrPlan, p.Interval)
+	}
+	return nil
+}
+
+// DefaultMaxBacklog is one second's worth of sends at rate, at least 1000.
+func DefaultMaxBacklog(rate float64) int {
+	if rate < 1000 {
+		return 1000
+	}
+	return int(rate)
+}

@@ -1,0 +1,134 @@
+package load
+
+import (
+	"context"
+
+	"time"
+
+	"github.com/smp-dev/smp/hist"
+	"github.com/smp-dev/smp/internal/precise"
+)
+
+// worker drives one connection and owns everything it records.
+type worker struct {
+	ctx      context.Context
+	conn     Conn
+	start    time.Time
+	warmup   time.Duration
+	end      time.Duration
+	timeout  time.Duration
+	wait     *precise.Sleeper
+	timeline *timelineWriter
+
+	lat, unc, lag        *hist.Histogram
+	statuses             map[int]int64
+	kinds                map[string]int64
+	requests, sent, errs int64
+	late, dropped, bytes int64
+}
+
+func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline) *worker {
+	return &worker{
+		ctx: ctx, conn: conn, start: start,
+		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout,
+		wait:     precise.New(ctx),
+		timeline: tl.writer(),
+		lat:      hist.New(), unc: hist.New(), lag: hist.New(),
+		statuses: map[int]int64{}, kinds: map[string]int64{},
+	}
+}
+
+// openLoop sends on the schedule's slots until it ends or ctx is done.
+func (w *worker) openLoop(s *schedule) {
+	defer w.timeline.flush()
+	for {
+		el := time.Since(w.start)
+		c, ok := s.claim(el)
+		w.dropped += int64(c.dropped)
+		if !ok {
+			return
+		}
+		if c.at > el && !w.wait.Until(w.start.Add(c.at)) {
+			return
+		}
+		if !w.send(c.at, c.late) {
+			return
+		}
+	}
+}
+
+// closedLoop sends back to back until the run's end or ctx is done.
+func (w *worker) closedLoop() {
+	defer w.timeline.flush()
+	for w.ctx.Err() == nil {
+		at := time.Since(w.start)
+		if at >= w.end || !w.send(at, false) {
+			return
+		}
+	}
+}
+
+// send makes one request intended at offset at; it returns false when the
+// run was cancelled during the request (which is then not counted).
+func (w *worker) send(at time.Duration, late bool) bool {
+	sendT := time.Now()
+	resp, err := w.conn.Do(sendT.Add(w.timeout))
+	doneT := time.Now()
+	if err != nil && w.ctx.Err() != nil {
+		return false
+	}
+	if at < w.warmup {
+		return true
+	}
+	sent, done := sendT.Sub(w.start), doneT.Sub(w.start)
+	w.requests++
+	if sent < w.end {
+		w.sent++
+	}
+	if late {
+		w.late++
+	}
+	w.lag.Record(sent - at)
+	kind := ""
+	if err != nil {
+		kind = Classify(err)
+	} else {
+		w.statuses[resp.Status]++
+		w.bytes += resp.Bytes
+		kind = ClassifyStatus(resp.Status)
+	}
+	recorded := time.Duration(-1)
+	// Latency histograms hold every request that got a response, and
+	// timeouts at the time given up (a lower bound); other transport errors
+	// have no meaningful latency and are only counted.
+	if err == nil || kind == KindTimeout {
+		recorded = done - at
+		w.lat.Record(recorded)
+		w.unc.Record(done - sent)
+	}
+	if kind != "" {
+		w.errs++
+		w.kinds[kind]++
+	}
+	w.timeline.add(at-w.warmup, kind != "", recorded)
+	return true
+}
+
+// merge adds w's counts and histograms into r.
+func (w *worker) merge(r *Result) {
+	r.Requests += w.requests
+	r.Sent += w.sent
+	r.Errors += w.errs
+	r.Late += w.late
+	r.Dropped += w.dropped
+	r.BytesReceived += w.bytes
+	r.Latency.Merge(w.lat)
+	r.Uncorrected.Merge(w.unc)
+	r.SendLag.Merge(w.lag)
+	for k, v := range w.statuses {
+		r.StatusCodes[k] += v
+	}
+	for k, v := range w.kinds {
+		r.ErrorKinds[k] += v
+	}
+}

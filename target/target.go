@@ -1,0 +1,172 @@
+// Package target is smp's built-in echo target: an HTTP/1.1 server that
+// answers every request after a fixed service time with a body of a fixed
+// size and a status drawn, in a fixed rotation, from a status mix. It gives
+// tests and benchmarks a server whose latency is known.
+//
+// Per-request overrides: the query parameters delay (a Go duration), size
+// (bytes) and status (a code) replace the server's settings for that request.
+package target
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/smp-dev/smp/internal/precise"
+)
+
+// Options configure a Server.
+type Options struct {
+	Addr  string        // listen address; "127.0.0.1:0" picks a free port
+	Delay time.Duration // service time per request
+	Size  int64         // response body bytes
+	// Statuses is the status mix: each request gets the next entry of this
+	// rotation. Empty means always 200.
+	Statuses []int
+}
+
+// MaxSize bounds response bodies (and the size override).
+const MaxSize = 64 << 20
+
+// Server is a running target.
+type Server struct {
+	opts  Options
+	body  []byte
+	ln    net.Listener
+	srv   *http.Server
+	count atomic.Uint64
+	conns atomic.Int64
+	done  chan error
+}
+
+// Start listens on opts.Addr and serves until ctx is done or Close is called.
+func Start(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Delay < 0 {
+		return nil, fmt.Errorf("target: delay %v: expected >= 0", opts.Delay)
+	}
+	if opts.Size < 0 || opts.Size > MaxSize {
+		return nil, fmt.Errorf("target: size %d: expected 0 to %d bytes", opts.Size, MaxSize)
+	}
+	for _, s := range opts.Statuses {
+		if s < 200 || s > 599 {
+			return nil, fmt.Errorf("target: status %d: expected 200 to 599", s)
+		}
+	}
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("target: listen on %s: %w", opts.Addr, err)
+	}
+	s := &Server{opts: opts, body: filler(opts.Size), ln: ln, done: make(chan error, 1)}
+	s.srv = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				s.conns.Add(-1)
+			}
+		},
+	}
+	go func() {
+		err := s.srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	context.AfterFunc(ctx, func() { s.Close() })
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr() + "/" }
+
+// Requests is how many requests the server has answered.
+func (s *Server) Requests() uint64 { return s.count.Load() }
+
+// OpenConns is how many client connections are open now.
+func (s *Server) OpenConns() int64 { return s.conns.Load() }
+
+// Close stops the server and its connections.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// Wait blocks until the server has stopped and returns why it stopped
+// (nil after Close or context cancellation).
+func (s *Server) Wait() error {
+	err := <-s.done
+	s.done <- err
+	return err
+}
+
+func filler(n int64) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	n := s.count.Add(1)
+	delay, body, status := s.opts.Delay, s.body, 200
+	if len(s.opts.Statuses) > 0 {
+		status = s.opts.Statuses[(n-1)%uint64(len(s.opts.Statuses))]
+	}
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		if v := q.Get("delay"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				http.Error(w, "delay: expected a duration >= 0 such as 5ms", http.StatusBadRequest)
+				return
+			}
+			delay = d
+		}
+		if v := q.Get("size"); v != "" {
+			sz, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || sz < 0 || sz > MaxSize {
+				http.Error(w, fmt.Sprintf("size: expected 0 to %d bytes", MaxSize), http.StatusBadRequest)
+				return
+			}
+			if sz <= int64(len(s.body)) {
+				body = s.body[:sz]
+			} else {
+				body = filler(sz)
+			}
+		}
+		if v := q.Get("status"); v != "" {
+			c, err := strconv.Atoi(v)
+			if err != nil || c < 200 || c > 599 {
+				http.Error(w, "status: expected 200 to 599", http.StatusBadRequest)
+				return
+			}
+			status = c
+		}
+	}
+	_, _ = io.Copy(io.Discard, r.Body)
+	if delay > 0 && !precise.New(r.Context()).Sleep(delay) {
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/octet-stream"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
