@@ -95,20 +95,30 @@ func (h *Histogram) Quantile(p float64) time.Duration {
 	return time.Duration(h.h.ValueAtPercentile(p))
 }
 
-// CountAtOrBelow returns how many values are <= d (within histogram precision:
-// a value counts when its bucket's upper end is <= d's bucket's upper end).
-func (h *Histogram) CountAtOrBelow(d time.Duration) int64 {
+// CumulativeCounts returns, for each bound (ascending), how many values
+// are at or below it. Within histogram precision: a value counts when the
+// lower end of its bin is at or below the bound.
+func (h *Histogram) CumulativeCounts(bounds []time.Duration) []int64 {
+	out := make([]int64, len(bounds))
 	var n int64
+	i := 0
 	for _, b := range h.h.Distribution() {
 		if b.Count == 0 {
 			continue
 		}
-		if b.From > int64(d) {
-			break
+		for i < len(bounds) && b.From > int64(bounds[i]) {
+			out[i] = n
+			i++
+		}
+		if i == len(bounds) {
+			return out
 		}
 		n += b.Count
 	}
-	return n
+	for ; i < len(bounds); i++ {
+		out[i] = n
+	}
+	return out
 }
 
 // Encode returns the HDR V2 compressed encoding, base64 (the format every

@@ -101,6 +101,9 @@ func parseHead(b []byte) (head, error) {
 		}
 		h.status = h.status*10 + int(d-'0')
 	}
+	if h.status < 100 {
+		return h, protoErr("status code %d out of range in %q", h.status, truncate(line))
+	}
 	if len(line) > 12 && line[12] != ' ' {
 		return h, protoErr("malformed status line %q", truncate(line))
 	}

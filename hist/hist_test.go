@@ -1,0 +1,160 @@
+package hist
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+// uniform records 1..n milliseconds once each.
+func uniform(n int) *Histogram {
+	h := New()
+	for i := 1; i <= n; i++ {
+		h.Record(time.Duration(i) * time.Millisecond)
+	}
+	return h
+}
+
+func near(got, want time.Duration) bool {
+	// 3 significant digits: within 0.1% (plus 1 ns for rounding).
+	return math.Abs(float64(got-want)) <= 0.001*float64(want)+1
+}
+
+func TestQuantilesOfKnownData(t *testing.T) {
+	h := uniform(1000)
+	tests := []struct {
+		p    float64
+		want time.Duration
+	}{
+		{50, 500 * time.Millisecond},   // median of 1..1000 ms
+		{90, 900 * time.Millisecond},   // 900th value
+		{99, 990 * time.Millisecond},   // 990th value
+		{99.9, 999 * time.Millisecond}, // 999th value
+		{100, 1000 * time.Millisecond}, // max
+	}
+	for _, tc := range tests {
+		if got := h.Quantile(tc.p); !near(got, tc.want) {
+			t.Errorf("p%v = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	if !near(h.Mean(), 500500*time.Microsecond) {
+		t.Errorf("mean = %v, want 500.5ms", h.Mean())
+	}
+	if !near(h.Min(), time.Millisecond) || !near(h.Max(), time.Second) {
+		t.Errorf("min %v max %v", h.Min(), h.Max())
+	}
+	// Standard deviation of 1..n is sqrt((n²-1)/12).
+	if want := time.Duration(math.Sqrt((1e6-1)/12) * 1e6); !near(h.StdDev(), want) {
+		t.Errorf("stddev = %v, want %v", h.StdDev(), want)
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	h := New()
+	if h.Count() != 0 || h.Quantile(99) != 0 || h.Max() != 0 || h.Mean() != 0 {
+		t.Errorf("empty histogram: count %d p99 %v max %v mean %v", h.Count(), h.Quantile(99), h.Max(), h.Mean())
+	}
+}
+
+func TestClampAndFloor(t *testing.T) {
+	h := New()
+	h.Record(-5)            // negative counts as the lowest value
+	h.Record(2 * time.Hour) // beyond the range: clamped to an hour
+	h.Record(3 * time.Hour) // and counted
+	if h.Count() != 3 || h.Clamped() != 2 {
+		t.Fatalf("count %d clamped %d; want 3, 2", h.Count(), h.Clamped())
+	}
+	if !near(h.Max(), time.Hour) {
+		t.Errorf("max %v, want 1h", h.Max())
+	}
+}
+
+func TestMergeEqualsPooled(t *testing.T) {
+	a, b, all := New(), New(), New()
+	for i := 1; i <= 1000; i++ {
+		d := time.Duration(i*i) * time.Microsecond
+		all.Record(d)
+		if i%3 == 0 {
+			a.Record(d)
+		} else {
+			b.Record(d)
+		}
+	}
+	a.Merge(b)
+	for _, p := range []float64{50, 90, 99, 99.9} {
+		if a.Quantile(p) != all.Quantile(p) {
+			t.Errorf("p%v: merged %v, pooled %v", p, a.Quantile(p), all.Quantile(p))
+		}
+	}
+	if a.Count() != 1000 {
+		t.Errorf("merged count %d", a.Count())
+	}
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	h := uniform(5000)
+	s, err := h.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Decode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Count() != h.Count() || back.Quantile(99) != h.Quantile(99) || back.Max() != h.Max() {
+		t.Errorf("decoded count %d p99 %v max %v; want %d %v %v",
+			back.Count(), back.Quantile(99), back.Max(), h.Count(), h.Quantile(99), h.Max())
+	}
+	for _, bad := range []string{"", "!!!", "SElTVEZ", "HISTFAAAAB"} {
+		if _, err := Decode(bad); err == nil {
+			t.Errorf("Decode(%q): no error", bad)
+		}
+	}
+}
+
+func TestCumulativeCounts(t *testing.T) {
+	h := uniform(100) // 1..100 ms
+	got := h.CumulativeCounts([]time.Duration{
+		500 * time.Microsecond, // below everything
+		time.Millisecond,       // exactly the first value
+		10 * time.Millisecond,  // ten values
+		50500 * time.Microsecond,
+		time.Second, // everything
+	})
+	want := []int64{0, 1, 10, 50, 100}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("bucket %d: %d, want %d (all %v)", i, got[i], want[i], got)
+		}
+	}
+}
+
+func TestCoarse(t *testing.T) {
+	h := NewCoarse()
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Millisecond)
+	}
+	// 2 significant digits: within 1%.
+	if got := h.Quantile(99); math.Abs(float64(got-990*time.Millisecond)) > 0.01*float64(990*time.Millisecond) {
+		t.Errorf("coarse p99 = %v, want 990ms within 1%%", got)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	s, _ := uniform(10).Encode()
+	f.Add(s)
+	f.Add("")
+	f.Add("HISTFAAAACR4nJNpmSzMwMDAxAABzFCaEUzO")
+	f.Fuzz(func(t *testing.T, in string) {
+		h, err := Decode(in)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must summarize and re-encode without panicking.
+		_ = h.Quantile(99)
+		_ = h.CumulativeCounts([]time.Duration{time.Millisecond})
+		if _, err := h.Encode(); err != nil {
+			t.Fatalf("re-encode: %v", err)
+		}
+	})
+}
