@@ -13,6 +13,12 @@ import (
 	"time"
 )
 
+// prctl(PR_SET_TIMERSLACK) and the slack we ask for.
+const (
+	prSetTimerSlack = 29
+	timerSlackNs    = 1000
+)
+
 // coarse is how close to the deadline the runtime timer is trusted.
 const coarse = 2 * time.Millisecond
 
@@ -44,6 +50,10 @@ func (s *Sleeper) Until(t time.Time) bool {
 		d = time.Until(t)
 	}
 	if d > 0 {
+		// The calling thread's timer slack bounds how late nanosleep wakes
+		// (50 µs by default). Goroutines move between threads, so set it
+		// on whichever thread this is: one cheap syscall per wait.
+		_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, timerSlackNs, 0)
 		ts := syscall.NsecToTimespec(int64(d))
 		for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
 		}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/run"
+	"github.com/smp-dev/smp/spec"
+)
+
+type runOptions struct {
+	reportPath string
+	output     string
+	quiet      bool
+}
+
+func newRunCmd(s Streams) *cobra.Command {
+	o := &runOptions{}
+	c := &cobra.Command{
+		Use:   "run SPEC.yaml",
+		Short: "Run a test spec and write its JSON report",
+		Long: `Run a test spec: for each scenario and iteration, start the workload, drive
+the load, measure; then write the versioned JSON report (smp.report/v1) and
+print a summary table.
+
+The report is written atomically. If the run is interrupted (Ctrl-C,
+SIGTERM), what was measured is still written, marked "partial": true, and
+smp exits with 130. Exit codes: 0 ok, 1 run failed (e.g. every request
+failed), 2 bad input, 130 interrupted.`,
+		Example: `  smp run examples/quickstart.yaml
+  smp run my-test.yaml --report out/result.json -o json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error { return o.run(c, s, a[0]) },
+	}
+	f := c.Flags()
+	f.StringVar(&o.reportPath, "report", "", "where to write the JSON report (default smp-results/<name>-<UTC time>.json)")
+	f.StringVarP(&o.output, "output", "o", outTable, "what to print when done: table or json")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines on stderr")
+	return c
+}
+
+func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
+	if err := checkOutput(o.output); err != nil {
+		return err
+	}
+	t, err := spec.ParseFile(path)
+	if err != nil {
+		return err
+	}
+	ropts := run.Options{Tool: report.Tool{Name: "smp", Version: Version}}
+	if !o.quiet {
+		ropts.Progress = s.Err
+	}
+	rep, runErr := run.Run(c.Context(), t, ropts)
+	if rep == nil {
+		return &ExitError{Code: ExitFailed, Err: runErr}
+	}
+	dest := o.reportPath
+	if dest == "" {
+		dest = defaultReportPath(t.Metadata.Name, rep.StartTime)
+	}
+	if err := report.WriteFile(dest, rep); err != nil {
+		return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}
+	}
+	if err := render(s.Out, o.output, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Err, "report: %s\n", dest)
+	return runErr
+}

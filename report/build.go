@@ -1,0 +1,177 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/smp-dev/smp/hist"
+	"github.com/smp-dev/smp/load"
+)
+
+// Thresholds behind the report's warnings.
+const (
+	// ShortfallTolerance: an achieved rate below this fraction of the
+	// requested one is flagged.
+	ShortfallTolerance = 0.99
+	// ClientCPUWarnMcores: above this the generator may be the bottleneck.
+	ClientCPUWarnMcores = 800
+	// SendLagWarn: a p99 send lag above this means corrected latencies carry
+	// that much of the client's own lateness.
+	SendLagWarn = time.Millisecond
+)
+
+// ClientSource names where client figures come from.
+const ClientSource = "getrusage(RUSAGE_SELF) over the measurement window"
+
+// NewIteration turns one load result into an iteration of the report.
+// includesTarget says the target ran in the generator's process.
+func NewIteration(index int, r *load.Result, o Options, includesTarget bool) (Iteration, error) {
+	it := Iteration{
+		Index:     index,
+		StartTime: r.Start.UTC(),
+		EndTime:   r.End.UTC(),
+		Counts:    counts(r.RequestedRate, r.AchievedRate(), r),
+		Partial:   r.Partial,
+		Client: Client{
+			CPUMcores:      round(r.Client.CPUMcores, 1),
+			MaxRSSMB:       round(r.Client.MaxRSSMB, 1),
+			Source:         ClientSource,
+			IncludesTarget: includesTarget,
+		},
+	}
+	var err error
+	if it.Latency, err = NewLatency(r.Latency, o); err != nil {
+		return it, err
+	}
+	if it.UncorrectedLatency, err = NewLatency(r.Uncorrected, o); err != nil {
+		return it, err
+	}
+	if it.SendLag, err = NewLatency(r.SendLag, o); err != nil {
+		return it, err
+	}
+	it.Timeline = make([]TimelinePoint, len(r.Timeline))
+	for i, iv := range r.Timeline {
+		it.Timeline[i] = TimelinePoint{
+			Second: iv.Start.Seconds(), Requests: iv.Requests, Errors: iv.Errors,
+			P50: ms(iv.P50), P99: ms(iv.P99),
+		}
+	}
+	it.Warnings = warnings(&it.Counts, r.SendLag, it.Client, r.Partial)
+	return it, nil
+}
+
+// counts fills the tallies of r.
+func counts(requested, achieved float64, r *load.Result) Counts {
+	c := Counts{
+		RequestedRate: round(requested, 3),
+		AchievedRate:  round(achieved, 3),
+		Requests:      r.Requests,
+		Errors:        r.Errors,
+		Late:          r.Late,
+		Dropped:       r.Dropped,
+		StatusCodes:   map[string]int64{},
+		ErrorKinds:    map[string]int64{},
+		BytesReceived: r.BytesReceived,
+	}
+	if r.Requests > 0 {
+		c.ErrorRate = float64(r.Errors) / float64(r.Requests)
+	}
+	for k, v := range r.StatusCodes {
+		c.StatusCodes[strconv.Itoa(k)] = v
+	}
+	for k, v := range r.ErrorKinds {
+		c.ErrorKinds[k] = v
+	}
+	return c
+}
+
+// Summarize pools the results of a scenario's iterations.
+func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary, error) {
+	pooled := &load.Result{
+		StatusCodes: map[int]int64{}, ErrorKinds: map[string]int64{},
+		Latency: hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
+	}
+	var window, cpu time.Duration
+	var requested, rss float64
+	for _, r := range results {
+		pooled.Requests += r.Requests
+		pooled.Sent += r.Sent
+		pooled.Errors += r.Errors
+		pooled.Late += r.Late
+		pooled.Dropped += r.Dropped
+		pooled.BytesReceived += r.BytesReceived
+		for k, v := range r.StatusCodes {
+			pooled.StatusCodes[k] += v
+		}
+		for k, v := range r.ErrorKinds {
+			pooled.ErrorKinds[k] += v
+		}
+		pooled.Latency.Merge(r.Latency)
+		pooled.Uncorrected.Merge(r.Uncorrected)
+		pooled.SendLag.Merge(r.SendLag)
+		window += r.End.Sub(r.Start)
+		cpu += r.Client.CPUTime
+		requested = r.RequestedRate
+		rss = max(rss, r.Client.MaxRSSMB)
+	}
+	var achieved, mcores float64
+	if window > 0 {
+		achieved = float64(pooled.Sent) / window.Seconds()
+		mcores = 1000 * cpu.Seconds() / window.Seconds()
+	}
+	s := Summary{
+		Iterations: len(results),
+		Counts:     counts(requested, achieved, pooled),
+		Client: Client{
+			CPUMcores: round(mcores, 1), MaxRSSMB: round(rss, 1),
+			Source: ClientSource, IncludesTarget: includesTarget,
+		},
+	}
+	var err error
+	if s.Latency, err = NewLatency(pooled.Latency, o); err != nil {
+		return s, err
+	}
+	if s.UncorrectedLatency, err = NewLatency(pooled.Uncorrected, o); err != nil {
+		return s, err
+	}
+	if s.SendLag, err = NewLatency(pooled.SendLag, o); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// warnings says what a reader must know before trusting an iteration.
+func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []string {
+	var w []string
+	if partial {
+		w = append(w, "run interrupted: this iteration covers only part of its window")
+	}
+	if c.RequestedRate > 0 && c.AchievedRate < ShortfallTolerance*c.RequestedRate {
+		w = append(w, fmt.Sprintf("achieved rate %.1f/s is %.1f%% below the requested %.1f/s",
+			c.AchievedRate, 100*(1-c.AchievedRate/c.RequestedRate), c.RequestedRate))
+	}
+	if c.Dropped > 0 {
+		w = append(w, fmt.Sprintf("%d sends dropped: the backlog of overdue sends exceeded its bound", c.Dropped))
+	}
+	if c.Late > 0 && c.Requests > 0 {
+		w = append(w, fmt.Sprintf("%d sends (%.2f%%) were late: no connection was free when they were due; add connections if the target is not saturated",
+			c.Late, 100*float64(c.Late)/float64(c.Requests)))
+	}
+	if p99 := sendLag.Quantile(99); p99 > SendLagWarn {
+		w = append(w, fmt.Sprintf("client send lag p99 is %v: corrected latencies include up to that much of the client's own lateness", p99.Round(time.Microsecond)))
+	}
+	if cl.CPUMcores > ClientCPUWarnMcores && !cl.IncludesTarget {
+		w = append(w, fmt.Sprintf("load generator used %.0f mCores: it may be the bottleneck", cl.CPUMcores))
+	}
+	if c.Requests > 0 && c.Errors == c.Requests {
+		w = append(w, "every request failed")
+	}
+	return w
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}

@@ -1,0 +1,148 @@
+// Package report defines smp's result document, schema smp.report/v1, and
+// builds it from load results. A Report is plain data with JSON tags: it
+// holds no clients or options, numbers stay numbers, and every latency
+// object carries its encoded HDR histogram so that reports can be merged and
+// re-bucketed later without loss.
+package report
+
+import (
+	"time"
+
+	"github.com/smp-dev/smp/spec"
+)
+
+// SchemaVersion names this document's schema.
+const SchemaVersion = "smp.report/v1"
+
+// Report is one smp run.
+type Report struct {
+	SchemaVersion string      `json:"schemaVersion"`
+	Tool          Tool        `json:"tool"`
+	Test          *spec.Test  `json:"test"` // as run, secrets redacted
+	Environment   Environment `json:"environment"`
+	StartTime     time.Time   `json:"startTime"`
+	EndTime       time.Time   `json:"endTime"`
+	// Partial is true when the run was interrupted: what it holds is real
+	// but incomplete.
+	Partial   bool       `json:"partial,omitempty"`
+	Warnings  []string   `json:"warnings,omitempty"`
+	Scenarios []Scenario `json:"scenarios"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Environment describes the machine the run happened on.
+type Environment struct {
+	Hostname  string            `json:"hostname"`
+	OS        string            `json:"os"`
+	Kernel    string            `json:"kernel"`
+	CPUModel  string            `json:"cpuModel"`
+	CPUs      int               `json:"cpus"`
+	MemoryMB  float64           `json:"memoryMB"`
+	GoVersion string            `json:"goVersion"`
+	Labels    map[string]string `json:"labels,omitempty"`
+}
+
+// Scenario is one mesh (or the no-mesh baseline) run for some iterations.
+type Scenario struct {
+	Name       string      `json:"name"`
+	Mesh       Mesh        `json:"mesh"`
+	Iterations []Iteration `json:"iterations"`
+	Summary    Summary     `json:"summary"`
+}
+
+// Mesh says what carried the traffic.
+type Mesh struct {
+	Type        string `json:"type"`
+	MTLS        bool   `json:"mtls,omitempty"`
+	Concurrency int    `json:"concurrency,omitempty"`
+}
+
+// Counts are the request tallies shared by iterations and summaries.
+type Counts struct {
+	RequestedRate float64          `json:"requestedRate"` // requests/s; 0 = closed loop
+	AchievedRate  float64          `json:"achievedRate"`  // requests/s sent within the window
+	Requests      int64            `json:"requests"`
+	Errors        int64            `json:"errors"`
+	ErrorRate     float64          `json:"errorRate"` // errors / requests, 0..1
+	Late          int64            `json:"late"`
+	Dropped       int64            `json:"dropped"`
+	StatusCodes   map[string]int64 `json:"statusCodes"`
+	ErrorKinds    map[string]int64 `json:"errorKinds"`
+	BytesReceived int64            `json:"bytesReceived"`
+}
+
+// Iteration is one measured run of a scenario.
+type Iteration struct {
+	Index     int       `json:"index"`
+	StartTime time.Time `json:"startTime"` // the measurement window (warmup excluded)
+	EndTime   time.Time `json:"endTime"`
+	Counts
+	Latency            Latency         `json:"latency"`
+	UncorrectedLatency Latency         `json:"uncorrectedLatency"`
+	SendLag            Latency         `json:"sendLag"`
+	Timeline           []TimelinePoint `json:"timeline"`
+	Client             Client          `json:"client"`
+	Partial            bool            `json:"partial,omitempty"`
+	Warnings           []string        `json:"warnings,omitempty"`
+}
+
+// Summary pools a scenario's iterations: counts are summed, the rate is
+// total sends over total window time, and latencies come from the merged
+// histograms (never a mean of per-iteration percentiles).
+type Summary struct {
+	Iterations int `json:"iterations"`
+	Counts
+	Latency            Latency `json:"latency"`
+	UncorrectedLatency Latency `json:"uncorrectedLatency"`
+	SendLag            Latency `json:"sendLag"`
+	Client             Client  `json:"client"`
+}
+
+// Latency summarizes one histogram, in milliseconds.
+type Latency struct {
+	Unit   string  `json:"unit"` // always "ms"
+	Count  int64   `json:"count"`
+	Min    float64 `json:"min"`
+	Mean   float64 `json:"mean"`
+	StdDev float64 `json:"stddev"`
+	Max    float64 `json:"max"`
+	// Percentiles keyed "p50", "p99.9", …
+	Percentiles map[string]float64 `json:"percentiles"`
+	// Buckets are cumulative: Count values at or below LE milliseconds.
+	Buckets []Bucket `json:"buckets"`
+	// HDR is the histogram (nanoseconds) in HdrHistogram V2 compressed
+	// encoding, base64.
+	HDR string `json:"hdr"`
+}
+
+// Bucket is one cumulative histogram bucket.
+type Bucket struct {
+	LE    float64 `json:"le"` // upper bound, ms
+	Count int64   `json:"count"`
+}
+
+// TimelinePoint is one second of the run, by intended send time.
+type TimelinePoint struct {
+	Second   float64 `json:"second"` // start, seconds from the window start
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	P50      float64 `json:"p50"` // ms
+	P99      float64 `json:"p99"` // ms
+}
+
+// Client is the load generator's own cost, so a reader can tell whether the
+// client was the bottleneck.
+type Client struct {
+	CPUMcores float64 `json:"cpuMcores"`
+	MaxRSSMB  float64 `json:"maxRssMB"`
+	// Source says where the figures come from.
+	Source string `json:"source"`
+	// IncludesTarget is true when the target ran inside the generator's
+	// process (workload app builtin), so its CPU is counted here too.
+	IncludesTarget bool `json:"includesTarget,omitempty"`
+}

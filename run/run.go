@@ -1,0 +1,220 @@
+// Package run is smp's pipeline: it turns a test spec into scenarios ×
+// iterations, starts what each needs, drives the load, and assembles the
+// report. It owns ordering and cleanup: whatever it started is stopped on
+// every exit path, and an interrupted run still yields the report of what
+// was measured, marked partial.
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/http1"
+	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/spec"
+	"github.com/smp-dev/smp/target"
+)
+
+// ErrInterrupted is returned with a partial report when ctx was cancelled.
+var ErrInterrupted = errors.New("run interrupted")
+
+// ErrAllFailed is returned with the report when every request of the run
+// failed (the target was down, say).
+var ErrAllFailed = errors.New("every request failed")
+
+// Options tune a run without changing what it measures.
+type Options struct {
+	Tool report.Tool
+	// Progress, when set, receives one line per iteration as it starts and
+	// ends.
+	Progress io.Writer
+}
+
+// Run executes t (which must be valid) and returns its report. The report is
+// returned, possibly partial, together with ErrInterrupted when ctx is
+// cancelled, and together with ErrAllFailed when no request succeeded.
+// Other errors (a target that cannot start) return no report.
+func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	rep := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          o.Tool,
+		Test:          t.Redacted(),
+		Environment:   report.ReadEnvironment(t.Environment.Labels),
+		StartTime:     time.Now().UTC(),
+	}
+	ropts := reportOptions(t)
+	var runErr error
+	for _, m := range t.Meshes {
+		sc, err := runScenario(ctx, t, m, ropts, o)
+		if sc != nil {
+			rep.Scenarios = append(rep.Scenarios, *sc)
+		}
+		if err != nil {
+			runErr = err
+			break
+		}
+	}
+	rep.EndTime = time.Now().UTC()
+	if ctx.Err() != nil {
+		rep.Partial = true
+		return rep, ErrInterrupted
+	}
+	if runErr != nil {
+		return nil, runErr
+	}
+	if allFailed(rep) {
+		return rep, ErrAllFailed
+	}
+	return rep, nil
+}
+
+func reportOptions(t *spec.Test) report.Options {
+	o := report.Options{Percentiles: t.Metrics.Percentiles}
+	for _, b := range t.Metrics.Buckets {
+		o.Buckets = append(o.Buckets, b.D())
+	}
+	return o
+}
+
+// runScenario runs every iteration of one mesh scenario. On cancellation it
+// returns what was measured so far.
+func runScenario(ctx context.Context, t *spec.Test, m spec.Mesh, ro report.Options, o Options) (*report.Scenario, error) {
+	sc := &report.Scenario{
+		Name: m.Name,
+		Mesh: report.Mesh{Type: m.Type, MTLS: m.MTLS, Concurrency: m.Concurrency},
+	}
+	var results []*load.Result
+	builtin := t.Workload.App == spec.AppBuiltin
+	for i := range t.Iterations {
+		if ctx.Err() != nil {
+			break
+		}
+		progress(o.Progress, "%s: iteration %d/%d: %s", m.Name, i+1, t.Iterations, describe(t))
+		res, err := runIteration(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s, iteration %d: %w", m.Name, i+1, err)
+		}
+		it, err := report.NewIteration(i, res, ro, builtin)
+		if err != nil {
+			return nil, err
+		}
+		progress(o.Progress, "%s: iteration %d/%d: %d requests, %.1f/s, p50 %.3f ms, p99 %.3f ms, %d errors",
+			m.Name, i+1, t.Iterations, it.Requests, it.AchievedRate,
+			it.Latency.Percentiles["p50"], it.Latency.Percentiles["p99"], it.Errors)
+		results = append(results, res)
+		sc.Iterations = append(sc.Iterations, it)
+	}
+	if len(results) == 0 {
+		return nil, nil
+	}
+	sum, err := report.Summarize(results, ro, builtin)
+	if err != nil {
+		return nil, err
+	}
+	sc.Summary = sum
+	return sc, nil
+}
+
+// runIteration deploys the workload (the built-in target, or nothing for a
+// URL), drives the load, and tears the workload down.
+func runIteration(ctx context.Context, t *spec.Test) (*load.Result, error) {
+	rawURL := t.Workload.URL
+	if t.Workload.App == spec.AppBuiltin {
+		tctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		srv, err := target.Start(tctx, target.Options{
+			Addr:  "127.0.0.1:0",
+			Delay: t.Workload.ServiceTime.D(),
+			Size:  int64(t.Workload.ResponseSize),
+		})
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		defer func() { stop(); _ = srv.Wait() }()
+		rawURL = "http://" + srv.Addr() + "/"
+	}
+	plan, err := Plan(t, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return load.Run(ctx, plan)
+}
+
+// Plan builds the load plan of t against rawURL (the workload URL, or the
+// started target's). The request path of t replaces the URL's path unless
+// the URL has one of its own.
+func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return load.Plan{}, fmt.Errorf("workload url %q: %w", rawURL, err)
+	}
+	if (u.Path == "" || u.Path == "/") && u.RawQuery == "" {
+		p, q, _ := strings.Cut(t.Load.Request.Path, "?")
+		u.Path, u.RawQuery = p, q
+	}
+	req := t.Load.Request
+	body := []byte(req.Body)
+	if len(body) == 0 && req.BodySize > 0 {
+		body = []byte(strings.Repeat("x", int(req.BodySize)))
+	}
+	client, err := http1.New(http1.Config{
+		URL: u, Method: req.Method, Headers: req.Headers, Body: body,
+		UserAgent: "smp",
+	})
+	if err != nil {
+		return load.Plan{}, err
+	}
+	p := load.Plan{
+		Dialer:      client,
+		Connections: t.Load.Connections,
+		Duration:    t.Load.Duration.D(),
+		Warmup:      t.Load.Warmup.D(),
+		Timeout:     t.Load.Timeout.D(),
+		MaxBacklog:  t.Load.MaxBacklog,
+	}
+	if t.Load.Rate > 0 {
+		pacer, err := load.NewConstant(t.Load.Rate, p.Duration)
+		if err != nil {
+			return load.Plan{}, err
+		}
+		p.Pacer = pacer
+	}
+	return p, nil
+}
+
+func describe(t *spec.Test) string {
+	target := t.Workload.URL
+	if t.Workload.App != "" {
+		target = t.Workload.App + " target"
+	}
+	rate := "closed loop"
+	if t.Load.Rate > 0 {
+		rate = fmt.Sprintf("%g req/s", t.Load.Rate)
+	}
+	return fmt.Sprintf("%s, %s, %d connections, %v (warmup %v)",
+		target, rate, t.Load.Connections, t.Load.Duration.D(), t.Load.Warmup.D())
+}
+
+func progress(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
+func allFailed(r *report.Report) bool {
+	var req, errs int64
+	for _, s := range r.Scenarios {
+		req += s.Summary.Requests
+		errs += s.Summary.Errors
+	}
+	return req > 0 && errs == req
+}

@@ -1,0 +1,99 @@
+package spec
+
+import "time"
+
+// Defaults of the fields a spec may leave out.
+const (
+	defaultResponseSize = 1 * KiB
+	defaultConnections  = 8
+	defaultRate         = 1000
+	defaultDuration     = Duration(10 * time.Second)
+	defaultWarmup       = Duration(1 * time.Second)
+	defaultTimeout      = Duration(5 * time.Second)
+	defaultMethod       = "GET"
+	defaultPath         = "/"
+	defaultMeshName     = "baseline"
+	defaultIterations   = 1
+)
+
+// Default returns a test with every default filled in: the built-in target
+// answering 1KiB, 8 connections at 1000 requests/s with constant arrivals
+// for 10s (1s of it warmup), 5s timeouts, GET /, one no-mesh "baseline"
+// scenario, one iteration. Only metadata.name is left for the caller.
+func Default() *Test {
+	t := &Test{APIVersion: APIVersion, Kind: KindTest}
+	t.applyDefaults(func(string) bool { return false })
+	return t
+}
+
+// ApplyDefaults fills the fields of t whose zero value is not a legal
+// setting: an empty generator, protocol, arrival type, method or path, zero
+// connections, duration, timeout or iterations, no meshes, and neither app
+// nor URL (which means app: builtin). Fields whose zero value means
+// something (rate 0 is closed loop, warmup 0 is none, responseSize 0 is an
+// empty body) are left alone: start from Default to get theirs. It is
+// idempotent, and leaves apiVersion and kind as they are.
+func (t *Test) ApplyDefaults() { t.applyDefaults(nil) }
+
+// applyDefaults fills defaults. given reports whether the field at a path
+// (as in Problem.Field) was present in the source; a field is defaulted
+// only when it was not. A nil given judges by value instead, as
+// ApplyDefaults documents.
+func (t *Test) applyDefaults(given func(path string) bool) {
+	// missing reports whether the field at path needs its default; zero is
+	// whether it holds its zero value, zeroLegal whether that value is a
+	// legal setting.
+	missing := func(path string, zero, zeroLegal bool) bool {
+		if given != nil {
+			return !given(path)
+		}
+		return zero && !zeroLegal
+	}
+	w := &t.Workload
+	if missing("workload.app", w.App == "", false) && missing("workload.url", w.URL == "", false) {
+		w.App = AppBuiltin
+	}
+	if w.App == AppBuiltin && missing("workload.responseSize", w.ResponseSize == 0, true) {
+		w.ResponseSize = defaultResponseSize
+	}
+
+	l := &t.Load
+	if missing("load.generator", l.Generator == "", false) {
+		l.Generator = GeneratorBuiltin
+	}
+	if missing("load.protocol", l.Protocol == "", false) {
+		l.Protocol = ProtocolHTTP1
+	}
+	if missing("load.connections", l.Connections == 0, false) {
+		l.Connections = defaultConnections
+	}
+	if missing("load.rate", l.Rate == 0, true) {
+		l.Rate = defaultRate
+	}
+	if missing("load.arrival.type", l.Arrival.Type == "", false) {
+		l.Arrival.Type = ArrivalConstant
+	}
+	if missing("load.duration", l.Duration == 0, false) {
+		l.Duration = defaultDuration
+	}
+	if missing("load.warmup", l.Warmup == 0, true) {
+		l.Warmup = defaultWarmup
+	}
+	if missing("load.timeout", l.Timeout == 0, false) {
+		l.Timeout = defaultTimeout
+	}
+	r := &l.Request
+	if missing("load.request.method", r.Method == "", false) {
+		r.Method = defaultMethod
+	}
+	if missing("load.request.path", r.Path == "", false) {
+		r.Path = defaultPath
+	}
+
+	if missing("meshes", len(t.Meshes) == 0, false) {
+		t.Meshes = []Mesh{{Name: defaultMeshName, Type: MeshNone}}
+	}
+	if missing("iterations", t.Iterations == 0, false) {
+		t.Iterations = defaultIterations
+	}
+}

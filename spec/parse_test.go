@@ -1,0 +1,271 @@
+package spec
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/invalid-*.err golden files")
+
+// TestParseValid parses every valid spec and checks what sets it apart.
+func TestParseValid(t *testing.T) {
+	tests := []struct {
+		file  string
+		check func(t *testing.T, got *Test)
+	}{
+		// Only apiVersion, kind and metadata.name: TestParseMinimalDefaults
+		// checks the rest.
+		{"valid-minimal.yaml", func(t *testing.T, got *Test) {}},
+		// Every field set: each must arrive, none replaced by a default.
+		{"valid-full.yaml", func(t *testing.T, got *Test) {
+			want := &Test{
+				APIVersion: APIVersion, Kind: KindTest,
+				Metadata: Metadata{Name: "full-1.0_x", Labels: map[string]string{"team": "mesh", "purpose": "schema coverage"}},
+				Workload: Workload{App: AppBuiltin, ResponseSize: 2 * KiB, ServiceTime: Duration(500 * time.Microsecond)},
+				Load: Load{
+					Generator: GeneratorBuiltin, Protocol: ProtocolHTTP1, Connections: 16, Rate: 2500.5,
+					Arrival:  Arrival{Type: ArrivalConstant},
+					Duration: Duration(90 * time.Second), Warmup: Duration(15 * time.Second), Timeout: Duration(2 * time.Second),
+					MaxBacklog: 100,
+					Request: Request{
+						Method: "POST", Path: "/echo?x=1",
+						Headers: map[string]string{
+							"Content-Type": "application/json", "Authorization": "Bearer secret-token", "X-Request-Id": "42",
+						},
+						Body: `{"hello": "world"}`,
+					},
+				},
+				Meshes: []Mesh{
+					{Name: "baseline", Type: MeshNone},
+					{Name: "baseline-tuned", Type: MeshNone, Concurrency: 2},
+				},
+				Iterations: 5,
+				Metrics: Metrics{
+					Percentiles: []float64{99.5, 99.95, 1},
+					Buckets: []Duration{
+						Duration(100 * time.Microsecond), Duration(time.Millisecond),
+						Duration(10 * time.Millisecond), Duration(time.Second),
+					},
+				},
+				SLO:         []string{"p99 < 10ms", "errors < 0.1%"},
+				Environment: Environment{Labels: map[string]string{"host": "bench-01", "kernel": "6.18"}},
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got\n%s\nwant\n%s", mustJSON(t, got), mustJSON(t, want))
+			}
+		}},
+		// A URL target: no app, no responseSize default; warmup 0 kept.
+		{"valid-url-target.yaml", func(t *testing.T, got *Test) {
+			w := got.Workload
+			if w.App != "" || w.URL != "http://127.0.0.1:8080/api/v1" || w.ResponseSize != 0 {
+				t.Errorf("workload = %+v", w)
+			}
+			if got.Load.Warmup != 0 || got.Load.Request.BodySize != KiB || got.Load.Request.Method != "PUT" {
+				t.Errorf("load = %+v", got.Load)
+			}
+		}},
+		// rate: 0 given is closed loop, not "absent".
+		{"valid-closed-loop.yaml", func(t *testing.T, got *Test) {
+			if got.Load.Rate != 0 || got.Load.Connections != 1 {
+				t.Errorf("rate, connections = %v, %v; want 0, 1", got.Load.Rate, got.Load.Connections)
+			}
+		}},
+		// arrival: constant is the short form of arrival: {type: constant}.
+		{"valid-arrival-scalar.yaml", func(t *testing.T, got *Test) {
+			if got.Load.Arrival.Type != ArrivalConstant {
+				t.Errorf("arrival = %+v", got.Load.Arrival)
+			}
+		}},
+		// Aliases and merge keys: the second mesh inherits type and
+		// concurrency but keeps its own name.
+		{"valid-anchors.yaml", func(t *testing.T, got *Test) {
+			want := []Mesh{{Name: "first", Type: MeshNone, Concurrency: 2}, {Name: "second", Type: MeshNone, Concurrency: 2}}
+			if !reflect.DeepEqual(got.Meshes, want) || got.Load.Timeout != Duration(20*time.Second) {
+				t.Errorf("meshes = %+v, timeout = %v", got.Meshes, got.Load.Timeout)
+			}
+		}},
+	}
+	files, _ := filepath.Glob("testdata/valid-*.yaml")
+	for _, f := range files {
+		if !slices.ContainsFunc(tests, func(tt struct {
+			file  string
+			check func(t *testing.T, got *Test)
+		}) bool {
+			return tt.file == filepath.Base(f)
+		}) {
+			t.Errorf("%s has no row in TestParseValid", f)
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, err := ParseFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatalf("ParseFile: %v", err)
+			}
+			if err := got.Validate(); err != nil {
+				t.Errorf("Validate after Parse: %v", err)
+			}
+			tt.check(t, got)
+		})
+	}
+}
+
+// TestParseMinimalDefaults is the golden check of the defaults: a spec
+// with only the required fields yields exactly these.
+func TestParseMinimalDefaults(t *testing.T) {
+	got, err := ParseFile("testdata/valid-minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Test{
+		APIVersion: "smp/v1alpha1",
+		Kind:       "Test",
+		Metadata:   Metadata{Name: "minimal"},
+		Workload:   Workload{App: "builtin", ResponseSize: 1024},
+		Load: Load{
+			Generator:   "builtin",
+			Protocol:    "http1",
+			Connections: 8,
+			Rate:        1000,
+			Arrival:     Arrival{Type: "constant"},
+			Duration:    Duration(10 * time.Second),
+			Warmup:      Duration(1 * time.Second),
+			Timeout:     Duration(5 * time.Second),
+			Request:     Request{Method: "GET", Path: "/"},
+		},
+		Meshes:     []Mesh{{Name: "baseline", Type: "none"}},
+		Iterations: 1,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", mustJSON(t, got), mustJSON(t, want))
+	}
+	def := Default()
+	def.Metadata.Name = "minimal"
+	if !reflect.DeepEqual(got, def) {
+		t.Errorf("Default() differs from the parsed minimal spec:\n%s", mustJSON(t, def))
+	}
+}
+
+// TestParseInvalid checks each invalid spec against its golden .err file:
+// every problem, in order, with its position. go test ./spec -update
+// rewrites the golden files.
+func TestParseInvalid(t *testing.T) {
+	tests := []struct{ file, why string }{
+		{"invalid-empty.yaml", "an empty file has no document"},
+		{"invalid-not-mapping.yaml", "the top level is a list"},
+		{"invalid-syntax.yaml", "a YAML syntax error, with its line"},
+		{"invalid-multiple-documents.yaml", "a second document"},
+		{"invalid-unknown-field.yaml", "unknown fields at the top and nested, with suggestions"},
+		{"invalid-wrong-type.yaml", "string for int, list for mapping, mapping for list, float for int"},
+		{"invalid-duplicate-key.yaml", "a key twice in a mapping and in headers"},
+		{"invalid-missing-required.yaml", "apiVersion, kind, metadata.name missing: placed at their parent"},
+		{"invalid-negative-rate.yaml", "rate < 0"},
+		{"invalid-zero-connections.yaml", "connections 0 given is not replaced by the default"},
+		{"invalid-warmup-too-long.yaml", "duration shorter than warmup"},
+		{"invalid-default-warmup.yaml", "the default warmup is too long for the duration given"},
+		{"invalid-malformed-url.yaml", "URL without scheme; serviceTime next to a url"},
+		{"invalid-url-and-app.yaml", "app and url both set"},
+		{"invalid-unsupported-mesh.yaml", "a known mesh not supported yet, and an unknown one"},
+		{"invalid-unsupported-load.yaml", "generator, protocol and arrival not supported (yet)"},
+		{"invalid-duplicate-mesh-names.yaml", "two meshes with one name"},
+		{"invalid-bad-duration.yaml", "bare number, bad syntax, out of range"},
+		{"invalid-size-kb.yaml", "decimal unit KB; size over 64MiB"},
+		{"invalid-request.yaml", "method, path, header name and value, body with bodySize, timeout, maxBacklog"},
+		{"invalid-percentiles.yaml", "percentiles out of (0, 100), NaN, a string"},
+		{"invalid-buckets-unsorted.yaml", "buckets not strictly ascending, and 0"},
+		{"invalid-labels-slo.yaml", "empty label names, an empty objective, a number as label value"},
+		{"invalid-multiple-problems.yaml", "many problems in one file, all reported in file order"},
+	}
+	files, _ := filepath.Glob("testdata/invalid-*.yaml")
+	for _, f := range files {
+		if !slices.ContainsFunc(tests, func(tt struct{ file, why string }) bool { return tt.file == filepath.Base(f) }) {
+			t.Errorf("%s has no row in TestParseInvalid", f)
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Parse(data, tt.file)
+			if got != nil || err == nil {
+				t.Fatalf("Parse = %v, %v; want nil and problems (%s)", got, err, tt.why)
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("errors.Is(err, ErrInvalid) = false for %T", err)
+			}
+			var ps Problems
+			if !errors.As(err, &ps) || len(ps) == 0 {
+				t.Fatalf("error %T is not non-empty Problems", err)
+			}
+			if !slices.IsSortedFunc(ps, func(a, b Problem) int {
+				if a.Line != b.Line {
+					return a.Line - b.Line
+				}
+				return a.Col - b.Col
+			}) {
+				t.Errorf("problems not sorted by position:\n%v", err)
+			}
+			golden := filepath.Join("testdata", strings.TrimSuffix(tt.file, ".yaml")+".err")
+			text := err.Error() + "\n"
+			if *update {
+				if err := os.WriteFile(golden, []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./spec -update to create it)", err)
+			}
+			if text != string(want) {
+				t.Errorf("%s (%s): got\n%s\nwant\n%s", tt.file, tt.why, text, want)
+			}
+		})
+	}
+}
+
+// TestParseFileMissing checks that an unreadable file is an I/O error, not
+// an invalid spec.
+func TestParseFileMissing(t *testing.T) {
+	_, err := ParseFile(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || errors.Is(err, ErrInvalid) || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ParseFile(missing) = %v; want a not-exist error", err)
+	}
+}
+
+// TestParseMultipleProblemsOnePass checks the multi-problem file in detail:
+// at least four problems, each with a position inside the file.
+func TestParseMultipleProblemsOnePass(t *testing.T) {
+	_, err := ParseFile("testdata/invalid-multiple-problems.yaml")
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(ps) < 4 {
+		t.Fatalf("got %d problems, want at least 4:\n%v", len(ps), err)
+	}
+	for _, p := range ps {
+		if p.Line == 0 || p.Col == 0 || p.File != "testdata/invalid-multiple-problems.yaml" {
+			t.Errorf("problem without position or file: %+v", p)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

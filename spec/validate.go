@@ -1,0 +1,272 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// namePattern is what metadata.name and mesh names must match: they end up
+// in file names and Kubernetes object names.
+var namePattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$`)
+
+// Limits of the settings Validate accepts.
+const (
+	maxNameLen      = 63
+	maxBodySize     = 64 * MiB
+	maxServiceTime  = Duration(time.Hour)
+	maxConnections  = 10000
+	maxRate         = 10_000_000
+	maxRunDuration  = Duration(24 * time.Hour)
+	maxTimeout      = Duration(10 * time.Minute)
+	maxIterations   = 1000
+	tokenCharacters = "!#$%&'*+-.^_`|~"
+)
+
+// What Validate (and Parse, for wrongly typed values) says was expected.
+const (
+	expName        = `a lower-case name such as "istio-mtls" (a-z, 0-9, '-', '_', '.'; starting and ending with a letter or digit; at most 63 characters)`
+	expLabelName   = "a non-empty label name"
+	expURL         = "an http:// or https:// URL with a host, such as http://127.0.0.1:8080/"
+	expSizeRange   = "a size from 0 to 64MiB"
+	expServiceTime = "a duration from 0s to 1h"
+	expConnections = "an integer from 1 to 10000"
+	expRate        = "a number >= 0 (requests per second; 0 = closed loop)"
+	expRateMax     = "a number up to 10000000 (requests per second; 0 = closed loop)"
+	expRunDuration = "a duration > 0 and at most 24h, such as 10s"
+	expWarmup      = "a duration >= 0, less than load.duration"
+	expTimeout     = "a duration > 0 and at most 10m"
+	expMaxBacklog  = "an integer >= 0 (0 = the engine's default)"
+	expMethod      = "an upper-case HTTP method such as GET or POST"
+	expPath        = `a path starting with "/" without spaces or control characters`
+	expHeaderName  = "a header name of letters, digits and " + tokenCharacters
+	expHeaderValue = "a header value without CR, LF or NUL characters"
+	expMeshes      = "at least one mesh, such as {name: baseline, type: none}"
+	expConcurrency = "an integer >= 0 (0 = the mesh's default)"
+	expIterations  = "an integer from 1 to 1000"
+	expPercentile  = "a number between 0 and 100 (exclusive), such as 99.9"
+	expBucket      = "a duration > 0"
+	expSLO         = `an objective such as "p99 < 10ms"`
+)
+
+// Values known to be coming but not supported by this version. They get a
+// "not supported yet" problem instead of an "unknown" one.
+func laterGenerators() []string { return []string{"fortio", "wrk2", "nighthawk", "vegeta"} }
+func laterProtocols() []string  { return []string{"http2", "grpc", "tcp"} }
+func laterArrivals() []string   { return []string{"poisson", "ramp", "step", "sine", "burst"} }
+func laterMeshTypes() []string {
+	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm", "reference", "haproxy", "nginx", "envoy"}
+}
+
+// Validate checks every rule of the spec format and returns all the
+// problems found as Problems (without positions: Parse adds them), or nil.
+// Validate does not apply defaults; call it on a parsed test or one built
+// from Default.
+func (t *Test) Validate() error {
+	var c checker
+	c.choice("apiVersion", t.APIVersion, APIVersion, nil, "")
+	c.choice("kind", t.Kind, KindTest, nil, "")
+	c.name("metadata.name", t.Metadata.Name)
+	c.labels("metadata.labels", t.Metadata.Labels)
+	c.workload(&t.Workload)
+	c.load(&t.Load)
+	c.meshes(t.Meshes)
+	if t.Iterations < 1 || t.Iterations > maxIterations {
+		c.add("iterations", strconv.Itoa(t.Iterations), expIterations)
+	}
+	c.metrics(&t.Metrics)
+	for i, s := range t.SLO {
+		if strings.TrimSpace(s) == "" {
+			c.add(fmt.Sprintf("slo[%d]", i), quote(s), expSLO)
+		}
+	}
+	c.labels("environment.labels", t.Environment.Labels)
+	if len(c.ps) == 0 {
+		return nil
+	}
+	return c.ps
+}
+
+// checker collects problems in rule order.
+type checker struct{ ps Problems }
+
+func (c *checker) add(field, value, expected string) {
+	c.ps = append(c.ps, Problem{Field: field, Value: value, Expected: expected})
+}
+
+// choice checks an enumerated string that accepts one value, want. Values
+// in later are known and coming; what names them in the problem ("mesh
+// type").
+func (c *checker) choice(field, got, want string, later []string, what string) {
+	switch {
+	case got == want:
+	case slices.Contains(later, got):
+		c.add(field, quote(got), fmt.Sprintf("%s (%s %q is not supported yet)", want, what, got))
+	case len(later) > 0:
+		c.add(field, quoteOrNothing(got), fmt.Sprintf("one of %s, %s (only %s is supported yet)", want, strings.Join(later, ", "), want))
+	default:
+		c.add(field, quoteOrNothing(got), want)
+	}
+}
+
+func (c *checker) name(field, v string) {
+	if len(v) > maxNameLen || !namePattern.MatchString(v) {
+		c.add(field, quoteOrNothing(v), expName)
+	}
+}
+
+func (c *checker) labels(field string, m map[string]string) {
+	if _, ok := m[""]; ok {
+		c.add(field+`[""]`, `""`, expLabelName)
+	}
+}
+
+func (c *checker) workload(w *Workload) {
+	switch {
+	case w.App == "" && w.URL == "":
+		c.add("workload", "", "app: builtin, or a url")
+	case w.App != "" && w.URL != "":
+		c.add("workload", "both app and url", "only one of them")
+	}
+	if w.App != "" {
+		c.choice("workload.app", w.App, AppBuiltin, nil, "")
+	}
+	if w.URL != "" {
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+			c.add("workload.url", quote(w.URL), expURL)
+		}
+	}
+	urlOnly := w.URL != "" && w.App == ""
+	switch {
+	case w.ResponseSize < 0 || w.ResponseSize > maxBodySize:
+		c.add("workload.responseSize", w.ResponseSize.String(), expSizeRange)
+	case urlOnly && w.ResponseSize != 0:
+		c.add("workload.responseSize", w.ResponseSize.String(), "nothing with url (only for app: builtin)")
+	}
+	switch {
+	case w.ServiceTime < 0 || w.ServiceTime > maxServiceTime:
+		c.add("workload.serviceTime", w.ServiceTime.String(), expServiceTime)
+	case urlOnly && w.ServiceTime != 0:
+		c.add("workload.serviceTime", w.ServiceTime.String(), "nothing with url (only for app: builtin)")
+	}
+}
+
+func (c *checker) load(l *Load) {
+	c.choice("load.generator", l.Generator, GeneratorBuiltin, laterGenerators(), "generator")
+	c.choice("load.protocol", l.Protocol, ProtocolHTTP1, laterProtocols(), "protocol")
+	if l.Connections < 1 || l.Connections > maxConnections {
+		c.add("load.connections", strconv.Itoa(l.Connections), expConnections)
+	}
+	switch {
+	case math.IsNaN(l.Rate) || l.Rate < 0:
+		c.add("load.rate", number(l.Rate), expRate)
+	case l.Rate > maxRate:
+		c.add("load.rate", number(l.Rate), expRateMax)
+	}
+	c.choice("load.arrival.type", l.Arrival.Type, ArrivalConstant, laterArrivals(), "arrival")
+	durationOK := l.Duration > 0 && l.Duration <= maxRunDuration
+	if !durationOK {
+		c.add("load.duration", l.Duration.String(), expRunDuration)
+	}
+	switch {
+	case l.Warmup < 0:
+		c.add("load.warmup", l.Warmup.String(), expWarmup)
+	case durationOK && l.Warmup >= l.Duration:
+		c.add("load.warmup", l.Warmup.String(), fmt.Sprintf("less than load.duration (%s)", l.Duration))
+	}
+	if l.Timeout <= 0 || l.Timeout > maxTimeout {
+		c.add("load.timeout", l.Timeout.String(), expTimeout)
+	}
+	if l.MaxBacklog < 0 {
+		c.add("load.maxBacklog", strconv.Itoa(l.MaxBacklog), expMaxBacklog)
+	}
+	c.request(&l.Request)
+}
+
+func (c *checker) request(r *Request) {
+	if !isToken(r.Method) || strings.ToUpper(r.Method) != r.Method {
+		c.add("load.request.method", quoteOrNothing(r.Method), expMethod)
+	}
+	if !strings.HasPrefix(r.Path, "/") || strings.ContainsFunc(r.Path, isSpaceOrControl) {
+		c.add("load.request.path", quoteOrNothing(r.Path), expPath)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
+		field := "load.request.headers[" + strconv.Quote(name) + "]"
+		if !isToken(name) {
+			c.add(field, quote(name), expHeaderName)
+		}
+		if v := r.Headers[name]; strings.ContainsAny(v, "\r\n\x00") {
+			c.add(field, quote(v), expHeaderValue)
+		}
+	}
+	switch {
+	case r.BodySize < 0 || r.BodySize > maxBodySize:
+		c.add("load.request.bodySize", r.BodySize.String(), expSizeRange)
+	case r.BodySize != 0 && r.Body != "":
+		c.add("load.request.bodySize", r.BodySize.String(), "nothing when body is set (body and bodySize are exclusive)")
+	}
+}
+
+func (c *checker) meshes(ms []Mesh) {
+	switch {
+	case ms == nil:
+		c.add("meshes", "", expMeshes)
+	case len(ms) == 0:
+		c.add("meshes", "an empty list", expMeshes)
+	}
+	first := make(map[string]int, len(ms))
+	for i, m := range ms {
+		f := fmt.Sprintf("meshes[%d]", i)
+		c.name(f+".name", m.Name)
+		if j, dup := first[m.Name]; dup && m.Name != "" {
+			c.add(f+".name", quote(m.Name), fmt.Sprintf("a name no other mesh has (meshes[%d] has it)", j))
+		} else if !dup {
+			first[m.Name] = i
+		}
+		c.choice(f+".type", m.Type, MeshNone, laterMeshTypes(), "mesh type")
+		if m.Concurrency < 0 {
+			c.add(f+".concurrency", strconv.Itoa(m.Concurrency), expConcurrency)
+		}
+	}
+}
+
+func (c *checker) metrics(m *Metrics) {
+	for i, p := range m.Percentiles {
+		if math.IsNaN(p) || p <= 0 || p >= 100 {
+			c.add(fmt.Sprintf("metrics.percentiles[%d]", i), number(p), expPercentile)
+		}
+	}
+	for i, b := range m.Buckets {
+		f := fmt.Sprintf("metrics.buckets[%d]", i)
+		switch {
+		case b <= 0:
+			c.add(f, b.String(), expBucket)
+		case i > 0 && m.Buckets[i-1] > 0 && b <= m.Buckets[i-1]:
+			c.add(f, b.String(), fmt.Sprintf("more than metrics.buckets[%d] (%s): buckets must be strictly ascending", i-1, m.Buckets[i-1]))
+		}
+	}
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 §5.6.2), the syntax
+// of methods and header names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		if !alnum && strings.IndexByte(tokenCharacters, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }

@@ -1,0 +1,197 @@
+package spec
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// valid returns a defaulted test that passes Validate, for rows to break.
+func valid() *Test {
+	t := Default()
+	t.Metadata.Name = "t"
+	return t
+}
+
+// TestValidate breaks one rule per row on a valid test built in code (as
+// the CLI builds one from flags) and checks the exact problems.
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Test)
+		want   []string // problems, in order; none means valid
+	}{
+		// The defaults with a name are valid.
+		{"defaults", func(*Test) {}, nil},
+		// The message the CLI shows for --rate -5.
+		{"negative rate", func(t *Test) { t.Load.Rate = -5 },
+			[]string{"load.rate: got -5, expected a number >= 0 (requests per second; 0 = closed loop)"}},
+		// Closed loop is legal.
+		{"rate 0", func(t *Test) { t.Load.Rate = 0 }, nil},
+		// Rates must be finite and bounded.
+		{"rate NaN", func(t *Test) { t.Load.Rate = math.NaN() },
+			[]string{"load.rate: got NaN, expected a number >= 0 (requests per second; 0 = closed loop)"}},
+		{"rate +Inf", func(t *Test) { t.Load.Rate = math.Inf(1) },
+			[]string{"load.rate: got +Inf, expected a number up to 10000000 (requests per second; 0 = closed loop)"}},
+		{"rate too high", func(t *Test) { t.Load.Rate = 1e7 + 1 },
+			[]string{"load.rate: got 10000001, expected a number up to 10000000 (requests per second; 0 = closed loop)"}},
+		// Connections bounds.
+		{"zero connections", func(t *Test) { t.Load.Connections = 0 },
+			[]string{"load.connections: got 0, expected an integer from 1 to 10000"}},
+		{"too many connections", func(t *Test) { t.Load.Connections = 10001 },
+			[]string{"load.connections: got 10001, expected an integer from 1 to 10000"}},
+		// Header of the document.
+		{"missing apiVersion and kind", func(t *Test) { t.APIVersion, t.Kind = "", "test" },
+			[]string{"apiVersion: got nothing, expected smp/v1alpha1", `kind: got "test", expected Test`}},
+		// Names: pattern and length.
+		{"bad names", func(t *Test) {
+			t.Metadata.Name = strings.Repeat("a", 64)
+			t.Meshes = []Mesh{{Name: "-x", Type: MeshNone}, {Name: "", Type: MeshNone}}
+		}, []string{
+			`metadata.name: got "` + strings.Repeat("a", 60) + `"..., expected ` + expName,
+			`meshes[0].name: got "-x", expected ` + expName,
+			`meshes[1].name: got nothing, expected ` + expName,
+		}},
+		{"63 characters is fine", func(t *Test) { t.Metadata.Name = strings.Repeat("a", 63) }, nil},
+		// Workload: exactly one of app and url.
+		{"neither app nor url", func(t *Test) { t.Workload = Workload{} },
+			[]string{"workload: got nothing, expected app: builtin, or a url"}},
+		{"app and url", func(t *Test) { t.Workload.URL = "http://h/" },
+			[]string{"workload: got both app and url, expected only one of them"}},
+		{"other app", func(t *Test) { t.Workload.App = "bookinfo" },
+			[]string{`workload.app: got "bookinfo", expected builtin`}},
+		{"url without host", func(t *Test) { t.Workload = Workload{URL: "http:///x"} },
+			[]string{`workload.url: got "http:///x", expected ` + expURL}},
+		{"url with path and https", func(t *Test) { t.Workload = Workload{URL: "https://example.com:8443/a/b?c=d"} }, nil},
+		{"url with builtin-only fields", func(t *Test) {
+			t.Workload = Workload{URL: "http://h/", ResponseSize: 10, ServiceTime: Duration(time.Millisecond)}
+		}, []string{
+			"workload.responseSize: got 10B, expected nothing with url (only for app: builtin)",
+			"workload.serviceTime: got 1ms, expected nothing with url (only for app: builtin)",
+		}},
+		{"builtin ranges", func(t *Test) {
+			t.Workload.ResponseSize = 64*MiB + 1
+			t.Workload.ServiceTime = Duration(-time.Millisecond)
+		}, []string{
+			"workload.responseSize: got 67108865B, expected a size from 0 to 64MiB",
+			"workload.serviceTime: got -1ms, expected a duration from 0s to 1h",
+		}},
+		// Load: not supported yet versus unknown.
+		{"generator and protocol", func(t *Test) { t.Load.Generator, t.Load.Protocol = "wrk2", "sctp" },
+			[]string{
+				`load.generator: got "wrk2", expected builtin (generator "wrk2" is not supported yet)`,
+				`load.protocol: got "sctp", expected one of http1, http2, grpc, tcp (only http1 is supported yet)`,
+			}},
+		{"arrival", func(t *Test) { t.Load.Arrival.Type = "sine" },
+			[]string{`load.arrival.type: got "sine", expected constant (arrival "sine" is not supported yet)`}},
+		// Durations.
+		{"warmup equals duration", func(t *Test) { t.Load.Warmup = t.Load.Duration },
+			[]string{"load.warmup: got 10s, expected less than load.duration (10s)"}},
+		{"zero duration", func(t *Test) { t.Load.Duration = 0 },
+			[]string{"load.duration: got 0s, expected a duration > 0 and at most 24h, such as 10s"}},
+		{"duration over a day, negative warmup", func(t *Test) {
+			t.Load.Duration = Duration(25 * time.Hour)
+			t.Load.Warmup = -1
+		}, []string{
+			"load.duration: got 25h0m0s, expected a duration > 0 and at most 24h, such as 10s",
+			"load.warmup: got -1ns, expected a duration >= 0, less than load.duration",
+		}},
+		{"timeout", func(t *Test) { t.Load.Timeout = Duration(11 * time.Minute) },
+			[]string{"load.timeout: got 11m0s, expected a duration > 0 and at most 10m"}},
+		{"max backlog", func(t *Test) { t.Load.MaxBacklog = -1 },
+			[]string{"load.maxBacklog: got -1, expected an integer >= 0 (0 = the engine's default)"}},
+		// Request.
+		{"request", func(t *Test) {
+			t.Load.Request = Request{
+				Method: "Get", Path: "",
+				Headers: map[string]string{"X-A": "ok", "B(": "v", "X-C": "a\nb"},
+				Body:    "x", BodySize: 1,
+			}
+		}, []string{
+			`load.request.method: got "Get", expected ` + expMethod,
+			"load.request.path: got nothing, expected " + expPath,
+			`load.request.headers["B("]: got "B(", expected ` + expHeaderName,
+			`load.request.headers["X-C"]: got "a\nb", expected ` + expHeaderValue,
+			"load.request.bodySize: got 1B, expected nothing when body is set (body and bodySize are exclusive)",
+		}},
+		{"custom method", func(t *Test) { t.Load.Request.Method = "PURGE" }, nil},
+		// Meshes.
+		{"no meshes", func(t *Test) { t.Meshes = nil },
+			[]string{"meshes: got nothing, expected " + expMeshes}},
+		{"empty meshes", func(t *Test) { t.Meshes = []Mesh{} },
+			[]string{"meshes: got an empty list, expected " + expMeshes}},
+		{"mesh types and names", func(t *Test) {
+			t.Meshes = []Mesh{
+				{Name: "a", Type: "istio"}, {Name: "a", Type: MeshNone}, {Name: "a", Type: ""},
+				{Name: "b", Type: "none", Concurrency: -1},
+			}
+		}, []string{
+			`meshes[0].type: got "istio", expected none (mesh type "istio" is not supported yet)`,
+			`meshes[1].name: got "a", expected a name no other mesh has (meshes[0] has it)`,
+			`meshes[2].name: got "a", expected a name no other mesh has (meshes[0] has it)`,
+			`meshes[2].type: got nothing, expected one of none, istio, linkerd, consul, kuma, cilium, osm, reference, haproxy, nginx, envoy (only none is supported yet)`,
+			"meshes[3].concurrency: got -1, expected " + expConcurrency,
+		}},
+		// Iterations.
+		{"iterations", func(t *Test) { t.Iterations = 1001 },
+			[]string{"iterations: got 1001, expected an integer from 1 to 1000"}},
+		// Metrics.
+		{"percentiles", func(t *Test) { t.Metrics.Percentiles = []float64{99.99, 100, -1, math.Inf(-1)} },
+			[]string{
+				"metrics.percentiles[1]: got 100, expected " + expPercentile,
+				"metrics.percentiles[2]: got -1, expected " + expPercentile,
+				"metrics.percentiles[3]: got -Inf, expected " + expPercentile,
+			}},
+		{"buckets", func(t *Test) {
+			t.Metrics.Buckets = []Duration{-1, Duration(time.Millisecond), Duration(time.Millisecond)}
+		}, []string{
+			"metrics.buckets[0]: got -1ns, expected a duration > 0",
+			"metrics.buckets[2]: got 1ms, expected more than metrics.buckets[1] (1ms): buckets must be strictly ascending",
+		}},
+		// SLO and labels.
+		{"slo and labels", func(t *Test) {
+			t.SLO = []string{"p99 < 1ms", " "}
+			t.Metadata.Labels = map[string]string{"": "x", "a": ""}
+			t.Environment.Labels = map[string]string{"": ""}
+		}, []string{
+			`metadata.labels[""]: got "", expected a non-empty label name`,
+			`slo[1]: got " ", expected an objective such as "p99 < 10ms"`,
+			`environment.labels[""]: got "", expected a non-empty label name`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			test := valid()
+			tt.mutate(test)
+			err := test.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			var ps Problems
+			if !errors.As(err, &ps) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Validate() = %v (%T), want Problems", err, err)
+			}
+			if got, want := err.Error(), strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("Validate():\ngot\n%s\nwant\n%s", got, want)
+			}
+			for _, p := range ps {
+				if p.File != "" || p.Line != 0 || p.Col != 0 {
+					t.Errorf("problem has a position: %+v", p)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateNilWhenValid checks that the error is an untyped nil, so
+// that err != nil means problems.
+func TestValidateNilWhenValid(t *testing.T) {
+	if err := valid().Validate(); err != nil {
+		t.Fatalf("Validate() = %#v", err)
+	}
+}
