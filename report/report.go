@@ -27,6 +27,8 @@ type Report struct {
 	Partial   bool       `json:"partial,omitempty"`
 	Warnings  []string   `json:"warnings,omitempty"`
 	Scenarios []Scenario `json:"scenarios"`
+	// Comparisons hold each mesh scenario against the baseline.
+	Comparisons []Comparison `json:"comparisons,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -87,8 +89,13 @@ type Iteration struct {
 	SendLag            Latency         `json:"sendLag"`
 	Timeline           []TimelinePoint `json:"timeline"`
 	Client             Client          `json:"client"`
-	Partial            bool            `json:"partial,omitempty"`
-	Warnings           []string        `json:"warnings,omitempty"`
+	// Components are the processes of the scenario's deployment (app,
+	// proxies) with what each cost; Resources and Startup aggregate them.
+	Components []Component `json:"components,omitempty"`
+	Resources  *Resources  `json:"resources,omitempty"`
+	Startup    *Startup    `json:"startup,omitempty"`
+	Partial    bool        `json:"partial,omitempty"`
+	Warnings   []string    `json:"warnings,omitempty"`
 }
 
 // Summary pools a scenario's iterations: counts are summed, the rate is
@@ -101,6 +108,9 @@ type Summary struct {
 	UncorrectedLatency Latency `json:"uncorrectedLatency"`
 	SendLag            Latency `json:"sendLag"`
 	Client             Client  `json:"client"`
+	// Resources and Startup pool the iterations' components.
+	Resources *Resources `json:"resources,omitempty"`
+	Startup   *Startup   `json:"startup,omitempty"`
 }
 
 // Latency summarizes one histogram, in milliseconds.
