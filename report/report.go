@@ -29,6 +29,8 @@ type Report struct {
 	Scenarios []Scenario `json:"scenarios"`
 	// Comparisons hold each mesh scenario against the baseline.
 	Comparisons []Comparison `json:"comparisons,omitempty"`
+	// SLO holds every SLO assertion judged against every scenario.
+	SLO []SLOResult `json:"slo,omitempty"`
 }
 
 // Tool names the program that wrote the report.
@@ -51,8 +53,10 @@ type Environment struct {
 
 // Scenario is one mesh (or the no-mesh baseline) run for some iterations.
 type Scenario struct {
-	Name       string      `json:"name"`
-	Mesh       Mesh        `json:"mesh"`
+	Name string `json:"name"`
+	Mesh Mesh   `json:"mesh"`
+	// Error says why the scenario stopped early, if it did.
+	Error      string      `json:"error,omitempty"`
 	Iterations []Iteration `json:"iterations"`
 	Summary    Summary     `json:"summary"`
 }
@@ -95,7 +99,9 @@ type Iteration struct {
 	Resources  *Resources  `json:"resources,omitempty"`
 	Startup    *Startup    `json:"startup,omitempty"`
 	Partial    bool        `json:"partial,omitempty"`
-	Warnings   []string    `json:"warnings,omitempty"`
+	// Error says why the iteration failed (a component crashed, say).
+	Error    string   `json:"error,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Summary pools a scenario's iterations: counts are summed, the rate is

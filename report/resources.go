@@ -59,3 +59,105 @@ type Startup struct {
 	Proxy *StartupStats `json:"proxy,omitempty"`
 	App   *StartupStats `json:"app,omitempty"`
 }
+
+// Aggregate sums components up per role. achievedRate (requests/s) turns
+// CPU into CPU per 1000 requests/s.
+func Aggregate(components []Component, achievedRate float64) (*Resources, *Startup) {
+	res, st := &Resources{}, &Startup{}
+	for _, role := range []string{RoleProxy, RoleApp, RoleClient} {
+		var u RoleUsage
+		var su StartupStats
+		var startupSum float64
+		for _, c := range components {
+			if c.Role != role {
+				continue
+			}
+			u.Count++
+			u.CPUMcoresTotal += c.CPUMcores
+			u.MemMB += c.MemMB
+			u.MemMBMax = max(u.MemMBMax, c.MemMBMax)
+			u.Source = c.Source
+			if c.StartupMs > 0 {
+				su.Count++
+				startupSum += c.StartupMs
+				su.MaxMs = max(su.MaxMs, c.StartupMs)
+			}
+		}
+		if u.Count == 0 {
+			continue
+		}
+		u.CPUMcores = round(u.CPUMcoresTotal/float64(u.Count), 1)
+		u.CPUMcoresTotal = round(u.CPUMcoresTotal, 1)
+		u.MemMB = round(u.MemMB/float64(u.Count), 1)
+		u.MemMBMax = round(u.MemMBMax, 1)
+		if achievedRate > 0 {
+			u.CPUMcoresPer1kRps = round(u.CPUMcores/(achievedRate/1000), 1)
+		}
+		res.set(role, &u)
+		if su.Count > 0 {
+			su.MeanMs = round(startupSum/float64(su.Count), 2)
+			su.MaxMs = round(su.MaxMs, 2)
+			st.set(role, &su)
+		}
+	}
+	if res.Proxy == nil && res.App == nil && res.Client == nil {
+		res = nil
+	}
+	if st.Proxy == nil && st.App == nil {
+		st = nil
+	}
+	return res, st
+}
+
+func (r *Resources) set(role string, u *RoleUsage) {
+	switch role {
+	case RoleProxy:
+		r.Proxy = u
+	case RoleApp:
+		r.App = u
+	case RoleClient:
+		r.Client = u
+	}
+}
+
+func (s *Startup) set(role string, st *StartupStats) {
+	switch role {
+	case RoleProxy:
+		s.Proxy = st
+	case RoleApp:
+		s.App = st
+	}
+}
+
+// PoolResources summarizes the iterations' resources and startup times: the
+// per-role figures are averaged over iterations (each iteration's window is
+// a sample of the same deployment), maxima are the largest seen, and
+// startup statistics pool every component start.
+func PoolResources(its []Iteration) (*Resources, *Startup) {
+	var comps []Component
+	var rate float64
+	n := 0
+	for _, it := range its {
+		if len(it.Components) == 0 {
+			continue
+		}
+		n++
+		rate += it.AchievedRate
+		comps = append(comps, it.Components...)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	// Averaging every component sample over all iterations averages the
+	// per-iteration figures, as each iteration has the same components.
+	res, st := Aggregate(comps, rate/float64(n))
+	if res != nil {
+		for _, u := range []*RoleUsage{res.Proxy, res.App, res.Client} {
+			if u != nil {
+				u.Count /= n
+				u.CPUMcoresTotal = round(u.CPUMcoresTotal/float64(n), 1)
+			}
+		}
+	}
+	return res, st
+}

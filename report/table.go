@@ -36,6 +36,10 @@ func WriteTable(w io.Writer, r *Report) error {
 			lat(l, "p50"), lat(l, "p90"), lat(l, "p99"), lat(l, "p99.9"), fixed(l.Max))
 	}
 	for _, s := range r.Scenarios {
+		if len(s.Iterations) == 0 {
+			fmt.Fprintf(tw, "%s\t-\tfailed\t\t\t\t\t\t\t\t\t\n", s.Name)
+			continue
+		}
 		if len(s.Iterations) > 1 {
 			for _, it := range s.Iterations {
 				row(s.Name, strconv.Itoa(it.Index+1), it.Counts, it.Latency)
@@ -51,6 +55,9 @@ func WriteTable(w io.Writer, r *Report) error {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tuncorrected p50\tuncorrected p99\tsend lag p50\tsend lag p99\tlate\tdropped\tclient mCores\tclient RSS MB\t")
 	for _, s := range r.Scenarios {
+		if len(s.Iterations) == 0 {
+			continue
+		}
 		sm := s.Summary
 		cpu := num(sm.Client.CPUMcores)
 		if sm.Client.IncludesTarget {
@@ -75,6 +82,11 @@ func WriteTable(w io.Writer, r *Report) error {
 			if len(s.Summary.ErrorKinds) > 0 {
 				fmt.Fprintf(w, "%s errors: %s\n", s.Name, kinds(s.Summary.ErrorKinds))
 			}
+		}
+	}
+	for _, s := range r.Scenarios {
+		if s.Error != "" {
+			fmt.Fprintf(w, "error: %s: %s\n", s.Name, s.Error)
 		}
 	}
 	for _, warn := range r.Warnings {

@@ -16,13 +16,17 @@ import (
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http1"
+	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/spec"
-	"github.com/smp-dev/smp/target"
 )
 
 // ErrInterrupted is returned with a partial report when ctx was cancelled.
 var ErrInterrupted = errors.New("run interrupted")
+
+// ErrFailed is returned with the report when an iteration failed (a
+// sidecar crashed, say); the report holds what was measured.
+var ErrFailed = errors.New("run failed")
 
 // ErrAllFailed is returned with the report when every request of the run
 // failed (the target was down, say).
@@ -34,6 +38,15 @@ type Options struct {
 	// Progress, when set, receives one line per iteration as it starts and
 	// ends.
 	Progress io.Writer
+	// Provider deploys app: sample workloads; nil means the local
+	// platform running Exe.
+	Provider platform.Provider
+	// Exe is the smp binary the local platform starts its processes with;
+	// empty means this process's executable.
+	Exe string
+	// LogDir receives the deployed components' logs, one folder per
+	// scenario and iteration; empty means a temporary folder.
+	LogDir string
 }
 
 // Run executes t (which must be valid) and returns its report. The report is
@@ -51,16 +64,28 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		Environment:   report.ReadEnvironment(t.Environment.Labels),
 		StartTime:     time.Now().UTC(),
 	}
-	ropts := reportOptions(t)
-	var runErr error
+	r, err := newRunner(t, o)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	var failed error
 	for _, m := range t.Meshes {
-		sc, err := runScenario(ctx, t, m, ropts, o)
+		if ctx.Err() != nil {
+			break
+		}
+		sc, err := r.scenario(ctx, m)
 		if sc != nil {
 			rep.Scenarios = append(rep.Scenarios, *sc)
 		}
-		if err != nil {
-			runErr = err
-			break
+		switch {
+		case errors.Is(err, platform.ErrSkipped):
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("scenario %s skipped: %v", m.Name, err))
+			progress(o.Progress, "%s: skipped: %v", m.Name, err)
+		case err != nil && sc == nil:
+			return nil, err // nothing was measured: a setup problem
+		case err != nil:
+			failed = errors.Join(failed, err)
 		}
 	}
 	rep.EndTime = time.Now().UTC()
@@ -68,8 +93,8 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		rep.Partial = true
 		return rep, ErrInterrupted
 	}
-	if runErr != nil {
-		return nil, runErr
+	if failed != nil {
+		return rep, fmt.Errorf("%w: %w", ErrFailed, failed)
 	}
 	if allFailed(rep) {
 		return rep, ErrAllFailed
@@ -83,70 +108,6 @@ func reportOptions(t *spec.Test) report.Options {
 		o.Buckets = append(o.Buckets, b.D())
 	}
 	return o
-}
-
-// runScenario runs every iteration of one mesh scenario. On cancellation it
-// returns what was measured so far.
-func runScenario(ctx context.Context, t *spec.Test, m spec.Mesh, ro report.Options, o Options) (*report.Scenario, error) {
-	sc := &report.Scenario{
-		Name: m.Name,
-		Mesh: report.Mesh{Type: m.Type, MTLS: m.MTLS, Concurrency: m.Concurrency},
-	}
-	var results []*load.Result
-	builtin := t.Workload.App == spec.AppBuiltin
-	for i := range t.Iterations {
-		if ctx.Err() != nil {
-			break
-		}
-		progress(o.Progress, "%s: iteration %d/%d: %s", m.Name, i+1, t.Iterations, describe(t))
-		res, err := runIteration(ctx, t)
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s, iteration %d: %w", m.Name, i+1, err)
-		}
-		it, err := report.NewIteration(i, res, ro, builtin)
-		if err != nil {
-			return nil, err
-		}
-		progress(o.Progress, "%s: iteration %d/%d: %d requests, %.1f/s, p50 %.3f ms, p99 %.3f ms, %d errors",
-			m.Name, i+1, t.Iterations, it.Requests, it.AchievedRate,
-			it.Latency.Percentiles["p50"], it.Latency.Percentiles["p99"], it.Errors)
-		results = append(results, res)
-		sc.Iterations = append(sc.Iterations, it)
-	}
-	if len(results) == 0 {
-		return nil, nil
-	}
-	sum, err := report.Summarize(results, ro, builtin)
-	if err != nil {
-		return nil, err
-	}
-	sc.Summary = sum
-	return sc, nil
-}
-
-// runIteration deploys the workload (the built-in target, or nothing for a
-// URL), drives the load, and tears the workload down.
-func runIteration(ctx context.Context, t *spec.Test) (*load.Result, error) {
-	rawURL := t.Workload.URL
-	if t.Workload.App == spec.AppBuiltin {
-		tctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-		srv, err := target.Start(tctx, target.Options{
-			Addr:  "127.0.0.1:0",
-			Delay: t.Workload.ServiceTime.D(),
-			Size:  int64(t.Workload.ResponseSize),
-		})
-		if err != nil {
-			stop()
-			return nil, err
-		}
-		defer func() { stop(); _ = srv.Wait() }()
-		rawURL = "http://" + srv.Addr() + "/"
-	}
-	plan, err := Plan(t, rawURL)
-	if err != nil {
-		return nil, err
-	}
-	return load.Run(ctx, plan)
 }
 
 // Plan builds the load plan of t against rawURL (the workload URL, or the

@@ -5,6 +5,7 @@ import "time"
 // Defaults of the fields a spec may leave out.
 const (
 	defaultResponseSize = 1 * KiB
+	defaultServices     = 3
 	defaultConnections  = 8
 	defaultRate         = 1000
 	defaultDuration     = Duration(10 * time.Second)
@@ -53,8 +54,16 @@ func (t *Test) applyDefaults(given func(path string) bool) {
 	if missing("workload.app", w.App == "", false) && missing("workload.url", w.URL == "", false) {
 		w.App = AppBuiltin
 	}
-	if w.App == AppBuiltin && missing("workload.responseSize", w.ResponseSize == 0, true) {
+	if (w.App == AppBuiltin || w.App == AppSample) && missing("workload.responseSize", w.ResponseSize == 0, true) {
 		w.ResponseSize = defaultResponseSize
+	}
+	if w.App == AppSample {
+		if missing("workload.services", w.Services == 0, false) {
+			w.Services = defaultServices
+		}
+		if missing("workload.topology", w.Topology == "", false) {
+			w.Topology = TopologyChain
+		}
 	}
 
 	l := &t.Load

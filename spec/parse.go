@@ -169,7 +169,7 @@ func (w *walker) builtinOnly(t *Test) {
 		{"workload.serviceTime", t.Workload.ServiceTime == 0},
 	} {
 		if n := w.nodes[f.path]; n != nil && f.zero && !w.bad[f.path] {
-			w.problem(n, f.path, render(n), "nothing with url (only for app: builtin)")
+			w.problem(n, f.path, render(n), "nothing with url (only for an app)")
 		}
 	}
 }

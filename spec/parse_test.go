@@ -92,6 +92,19 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("meshes = %+v, timeout = %v", got.Meshes, got.Load.Timeout)
 			}
 		}},
+		// The sample app with sidecar meshes, placement and sampling.
+		{"valid-sample-mesh.yaml", func(t *testing.T, got *Test) {
+			w := got.Workload
+			if w.App != AppSample || w.Services != 3 || w.Topology != TopologyFanout || w.ResponseSize != 2*KiB {
+				t.Errorf("workload = %+v", w)
+			}
+			if len(got.Meshes) != 3 || !got.Meshes[1].MTLS || got.Meshes[1].Concurrency != 2 || got.Meshes[2].Type != MeshHAProxy {
+				t.Errorf("meshes = %+v", got.Meshes)
+			}
+			if p := got.Environment.Placement; p == nil || p.Client != "1" || p.Mesh != "0" || got.Metrics.SampleInterval != Duration(250*time.Millisecond) {
+				t.Errorf("placement = %+v, sampleInterval = %v", p, got.Metrics.SampleInterval)
+			}
+		}},
 	}
 	files, _ := filepath.Glob("testdata/valid-*.yaml")
 	for _, f := range files {
@@ -257,6 +270,47 @@ func TestParseMultipleProblemsOnePass(t *testing.T) {
 	for _, p := range ps {
 		if p.Line == 0 || p.Col == 0 || p.File != "testdata/invalid-multiple-problems.yaml" {
 			t.Errorf("problem without position or file: %+v", p)
+		}
+	}
+}
+
+// TestParseAliasLimits checks that aliases cannot make Parse loop or blow
+// up: a self-merging mapping, and a file that stands for more values than
+// the walk reads.
+func TestParseAliasLimits(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       string // in the error; "" means it parses
+	}{
+		// A mapping merged into itself, many times over: read once.
+		{"self merge", "apiVersion: smp/v1alpha1\nkind: Test\nmetadata: &a {name: x, <<: [*a, *a, *a, *a, *a, *a, *a, *a]}\n", ""},
+		// 10 lists of 10 aliases to lists, 4 deep: 10^5 values.
+		{"alias bomb", "apiVersion: smp/v1alpha1\nkind: Test\nmetadata: {name: x}\n" +
+			"a: &a [x, x, x, x, x, x, x, x, x, x]\n" +
+			"b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n" +
+			"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+			"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" +
+			"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n" +
+			"metrics: {percentiles: [*e]}\n",
+			"got a list, expected a number"},
+		// Many meshes through one alias: more values than a spec has.
+		{"wide aliases", "apiVersion: smp/v1alpha1\nkind: Test\nmetadata: {name: x}\n" +
+			"m: &m {name: a, type: none, mtls: false, concurrency: 1}\n" +
+			"l: &l [" + strings.Repeat("*m, ", 100) + "]\n" +
+			"meshes: [" + strings.Repeat("*m, ", 3000) + "]\n",
+			"got a document of more than 10000 values"},
+	}
+	for _, tt := range tests {
+		start := time.Now()
+		_, err := Parse([]byte(tt.yaml), "x.yaml")
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s: Parse took %v", tt.name, took)
+		}
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s: error %v; want it to contain %q", tt.name, err, tt.want)
 		}
 	}
 }

@@ -44,11 +44,23 @@ type Workload struct {
 	ResponseSize ByteSize `json:"responseSize,omitempty"`
 	// ServiceTime is how long the built-in target holds each request.
 	ServiceTime Duration `json:"serviceTime,omitempty"`
+	// Services is the number of sample-app services (app: sample).
+	Services int `json:"services,omitempty"`
+	// Topology is how sample-app services call each other: "chain" (each
+	// calls the next) or "fanout" (the first calls all the others).
+	Topology string `json:"topology,omitempty"`
 }
 
 // Workload apps.
 const (
-	AppBuiltin = "builtin"
+	AppBuiltin = "builtin" // the echo target, in smp's own process
+	AppSample  = "sample"  // services as processes, meshed by the platform
+)
+
+// Sample-app topologies.
+const (
+	TopologyChain  = "chain"
+	TopologyFanout = "fanout"
 )
 
 // Load describes the traffic.
@@ -99,7 +111,11 @@ type Mesh struct {
 
 // Mesh types.
 const (
-	MeshNone = "none"
+	MeshNone      = "none"      // the no-mesh baseline
+	MeshReference = "reference" // smp's own minimal sidecar proxy
+	MeshHAProxy   = "haproxy"
+	MeshNginx     = "nginx"
+	MeshEnvoy     = "envoy"
 )
 
 // Metrics says what to compute from the histograms.
@@ -109,11 +125,23 @@ type Metrics struct {
 	Percentiles []float64 `json:"percentiles,omitempty"`
 	// Buckets are histogram bucket upper bounds, ascending.
 	Buckets []Duration `json:"buckets,omitempty"`
+	// SampleInterval is how often resources (CPU, memory) of deployed
+	// components are sampled; 0 means one second.
+	SampleInterval Duration `json:"sampleInterval,omitempty"`
 }
 
 // Environment carries free labels recorded in the report.
 type Environment struct {
 	Labels map[string]string `json:"labels,omitempty"`
+	// Placement pins the load generator and the deployed app and sidecars
+	// to different CPUs.
+	Placement *Placement `json:"placement,omitempty"`
+}
+
+// Placement holds CPU lists in taskset syntax: "1", "0-1", "0,2".
+type Placement struct {
+	Client string `json:"client,omitempty"`
+	Mesh   string `json:"mesh,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes as a string like "10s",

@@ -21,6 +21,7 @@ const (
 	maxNameLen      = 63
 	maxBodySize     = 64 * MiB
 	maxServiceTime  = Duration(time.Hour)
+	maxServices     = 20
 	maxConnections  = 10000
 	maxRate         = 10_000_000
 	maxRunDuration  = Duration(24 * time.Hour)
@@ -34,6 +35,11 @@ const (
 	expName        = `a lower-case name such as "istio-mtls" (a-z, 0-9, '-', '_', '.'; starting and ending with a letter or digit; at most 63 characters)`
 	expLabelName   = "a non-empty label name"
 	expURL         = "an http:// or https:// URL with a host, such as http://127.0.0.1:8080/"
+	expApp         = "builtin or sample"
+	expServices    = "an integer from 1 to 20"
+	expTopology    = "chain or fanout"
+	expMeshType    = "one of none, reference, haproxy, nginx, envoy"
+	expCPUList     = `a CPU list such as "1", "0-1" or "0,2"`
 	expSizeRange   = "a size from 0 to 64MiB"
 	expServiceTime = "a duration from 0s to 1h"
 	expConnections = "an integer from 1 to 10000"
@@ -61,7 +67,24 @@ func laterGenerators() []string { return []string{"fortio", "wrk2", "nighthawk",
 func laterProtocols() []string  { return []string{"http2", "grpc", "tcp"} }
 func laterArrivals() []string   { return []string{"poisson", "ramp", "step", "sine", "burst"} }
 func laterMeshTypes() []string {
-	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm", "reference", "haproxy", "nginx", "envoy"}
+	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm"}
+}
+
+// meshTypes are the mesh types this version runs.
+func meshTypes() []string {
+	return []string{MeshNone, MeshReference, MeshHAProxy, MeshNginx, MeshEnvoy}
+}
+
+// oneOf checks got against several allowed values; later ones are known
+// but not supported yet.
+func (c *checker) oneOf(field, got string, allowed, later []string, expected, what string) {
+	switch {
+	case slices.Contains(allowed, got):
+	case slices.Contains(later, got):
+		c.add(field, quote(got), fmt.Sprintf("%s (%s %q is not supported yet)", expected, what, got))
+	default:
+		c.add(field, quoteOrNothing(got), expected)
+	}
 }
 
 // Validate checks every rule of the spec format and returns all the
@@ -76,7 +99,7 @@ func (t *Test) Validate() error {
 	c.labels("metadata.labels", t.Metadata.Labels)
 	c.workload(&t.Workload)
 	c.load(&t.Load)
-	c.meshes(t.Meshes)
+	c.meshes(t.Meshes, t.Workload.App)
 	if t.Iterations < 1 || t.Iterations > maxIterations {
 		c.add("iterations", strconv.Itoa(t.Iterations), expIterations)
 	}
@@ -87,6 +110,14 @@ func (t *Test) Validate() error {
 		}
 	}
 	c.labels("environment.labels", t.Environment.Labels)
+	if p := t.Environment.Placement; p != nil {
+		if _, err := ParseCPUList(p.Client); err != nil || p.Client == "" {
+			c.add("environment.placement.client", quoteOrNothing(p.Client), expCPUList)
+		}
+		if _, err := ParseCPUList(p.Mesh); err != nil || p.Mesh == "" {
+			c.add("environment.placement.mesh", quoteOrNothing(p.Mesh), expCPUList)
+		}
+	}
 	if len(c.ps) == 0 {
 		return nil
 	}
@@ -135,7 +166,20 @@ func (c *checker) workload(w *Workload) {
 		c.add("workload", "both app and url", "only one of them")
 	}
 	if w.App != "" {
-		c.choice("workload.app", w.App, AppBuiltin, nil, "")
+		c.oneOf("workload.app", w.App, []string{AppBuiltin, AppSample}, nil, expApp, "app")
+	}
+	if w.App == AppSample {
+		if w.Services < 1 || w.Services > maxServices {
+			c.add("workload.services", strconv.Itoa(w.Services), expServices)
+		}
+		c.oneOf("workload.topology", w.Topology, []string{TopologyChain, TopologyFanout}, nil, expTopology, "topology")
+	} else {
+		if w.Services != 0 {
+			c.add("workload.services", strconv.Itoa(w.Services), "nothing (only for app: sample)")
+		}
+		if w.Topology != "" {
+			c.add("workload.topology", quote(w.Topology), "nothing (only for app: sample)")
+		}
 	}
 	if w.URL != "" {
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
@@ -147,13 +191,13 @@ func (c *checker) workload(w *Workload) {
 	case w.ResponseSize < 0 || w.ResponseSize > maxBodySize:
 		c.add("workload.responseSize", w.ResponseSize.String(), expSizeRange)
 	case urlOnly && w.ResponseSize != 0:
-		c.add("workload.responseSize", w.ResponseSize.String(), "nothing with url (only for app: builtin)")
+		c.add("workload.responseSize", w.ResponseSize.String(), "nothing with url (only for an app)")
 	}
 	switch {
 	case w.ServiceTime < 0 || w.ServiceTime > maxServiceTime:
 		c.add("workload.serviceTime", w.ServiceTime.String(), expServiceTime)
 	case urlOnly && w.ServiceTime != 0:
-		c.add("workload.serviceTime", w.ServiceTime.String(), "nothing with url (only for app: builtin)")
+		c.add("workload.serviceTime", w.ServiceTime.String(), "nothing with url (only for an app)")
 	}
 }
 
@@ -213,7 +257,7 @@ func (c *checker) request(r *Request) {
 	}
 }
 
-func (c *checker) meshes(ms []Mesh) {
+func (c *checker) meshes(ms []Mesh, app string) {
 	switch {
 	case ms == nil:
 		c.add("meshes", "", expMeshes)
@@ -229,7 +273,13 @@ func (c *checker) meshes(ms []Mesh) {
 		} else if !dup {
 			first[m.Name] = i
 		}
-		c.choice(f+".type", m.Type, MeshNone, laterMeshTypes(), "mesh type")
+		c.oneOf(f+".type", m.Type, meshTypes(), laterMeshTypes(), expMeshType, "mesh type")
+		if m.Type != MeshNone && slices.Contains(meshTypes(), m.Type) && app != AppSample {
+			c.add(f+".type", quote(m.Type), "none unless workload.app is sample (sidecars are deployed around the sample app's services)")
+		}
+		if m.MTLS && m.Type == MeshNone {
+			c.add(f+".mtls", "true", "false for type none (mTLS needs sidecars)")
+		}
 		if m.Concurrency < 0 {
 			c.add(f+".concurrency", strconv.Itoa(m.Concurrency), expConcurrency)
 		}
@@ -241,6 +291,11 @@ func (c *checker) metrics(m *Metrics) {
 		if math.IsNaN(p) || p <= 0 || p >= 100 {
 			c.add(fmt.Sprintf("metrics.percentiles[%d]", i), number(p), expPercentile)
 		}
+	}
+	if m.SampleInterval < 0 || m.SampleInterval > Duration(time.Minute) {
+		c.add("metrics.sampleInterval", m.SampleInterval.String(), "a duration from 10ms to 1m (0 means 1s)")
+	} else if m.SampleInterval > 0 && m.SampleInterval < Duration(10*time.Millisecond) {
+		c.add("metrics.sampleInterval", m.SampleInterval.String(), "a duration from 10ms to 1m (0 means 1s)")
 	}
 	for i, b := range m.Buckets {
 		f := fmt.Sprintf("metrics.buckets[%d]", i)

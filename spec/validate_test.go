@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,15 +62,34 @@ func TestValidate(t *testing.T) {
 		{"app and url", func(t *Test) { t.Workload.URL = "http://h/" },
 			[]string{"workload: got both app and url, expected only one of them"}},
 		{"other app", func(t *Test) { t.Workload.App = "bookinfo" },
-			[]string{`workload.app: got "bookinfo", expected builtin`}},
+			[]string{`workload.app: got "bookinfo", expected builtin or sample`}},
+		{"sample app with defaults", func(t *Test) { t.Workload = Workload{App: AppSample}; t.ApplyDefaults() }, nil},
+		{"sample app out of range", func(t *Test) {
+			t.Workload = Workload{App: AppSample, Services: 21, Topology: "star"}
+		}, []string{
+			"workload.services: got 21, expected an integer from 1 to 20",
+			`workload.topology: got "star", expected chain or fanout`,
+		}},
+		{"sample fields on the builtin app", func(t *Test) { t.Workload.Services, t.Workload.Topology = 2, "chain" }, []string{
+			"workload.services: got 2, expected nothing (only for app: sample)",
+			`workload.topology: got "chain", expected nothing (only for app: sample)`,
+		}},
+		{"a mesh needs the sample app", func(t *Test) { t.Meshes = append(t.Meshes, Mesh{Name: "hp", Type: MeshHAProxy}) },
+			[]string{`meshes[1].type: got "haproxy", expected none unless workload.app is sample (sidecars are deployed around the sample app's services)`}},
+		{"mtls without sidecars", func(t *Test) { t.Meshes[0].MTLS = true },
+			[]string{"meshes[0].mtls: got true, expected false for type none (mTLS needs sidecars)"}},
+		{"placement", func(t *Test) { t.Environment.Placement = &Placement{Client: "1", Mesh: "0-x"} },
+			[]string{`environment.placement.mesh: got "0-x", expected ` + expCPUList}},
+		{"sample interval", func(t *Test) { t.Metrics.SampleInterval = Duration(time.Millisecond) },
+			[]string{"metrics.sampleInterval: got 1ms, expected a duration from 10ms to 1m (0 means 1s)"}},
 		{"url without host", func(t *Test) { t.Workload = Workload{URL: "http:///x"} },
 			[]string{`workload.url: got "http:///x", expected ` + expURL}},
 		{"url with path and https", func(t *Test) { t.Workload = Workload{URL: "https://example.com:8443/a/b?c=d"} }, nil},
 		{"url with builtin-only fields", func(t *Test) {
 			t.Workload = Workload{URL: "http://h/", ResponseSize: 10, ServiceTime: Duration(time.Millisecond)}
 		}, []string{
-			"workload.responseSize: got 10B, expected nothing with url (only for app: builtin)",
-			"workload.serviceTime: got 1ms, expected nothing with url (only for app: builtin)",
+			"workload.responseSize: got 10B, expected nothing with url (only for an app)",
+			"workload.serviceTime: got 1ms, expected nothing with url (only for an app)",
 		}},
 		{"builtin ranges", func(t *Test) {
 			t.Workload.ResponseSize = 64*MiB + 1
@@ -128,10 +148,10 @@ func TestValidate(t *testing.T) {
 				{Name: "b", Type: "none", Concurrency: -1},
 			}
 		}, []string{
-			`meshes[0].type: got "istio", expected none (mesh type "istio" is not supported yet)`,
+			`meshes[0].type: got "istio", expected one of none, reference, haproxy, nginx, envoy (mesh type "istio" is not supported yet)`,
 			`meshes[1].name: got "a", expected a name no other mesh has (meshes[0] has it)`,
 			`meshes[2].name: got "a", expected a name no other mesh has (meshes[0] has it)`,
-			`meshes[2].type: got nothing, expected one of none, istio, linkerd, consul, kuma, cilium, osm, reference, haproxy, nginx, envoy (only none is supported yet)`,
+			`meshes[2].type: got nothing, expected one of none, reference, haproxy, nginx, envoy`,
 			"meshes[3].concurrency: got -1, expected " + expConcurrency,
 		}},
 		// Iterations.
@@ -193,5 +213,28 @@ func TestValidate(t *testing.T) {
 func TestValidateNilWhenValid(t *testing.T) {
 	if err := valid().Validate(); err != nil {
 		t.Fatalf("Validate() = %#v", err)
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []int
+		ok   bool
+	}{
+		{"1", []int{1}, true},             // one CPU
+		{"0-3", []int{0, 1, 2, 3}, true},  // a range
+		{"4,0-1,1", []int{0, 1, 4}, true}, // sorted, no duplicates
+		{"", nil, false},                  // empty
+		{"3-1", nil, false},               // backwards range
+		{"a", nil, false},                 // not a number
+		{"-1", nil, false},                // negative
+		{"5000", nil, false},              // beyond maxCPU
+	}
+	for _, tc := range tests {
+		got, err := ParseCPUList(tc.in)
+		if (err == nil) != tc.ok || !slices.Equal(got, tc.want) {
+			t.Errorf("ParseCPUList(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
 	}
 }

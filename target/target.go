@@ -29,7 +29,15 @@ type Options struct {
 	// Statuses is the status mix: each request gets the next entry of this
 	// rotation. Empty means always 200.
 	Statuses []int
+	// Downstream, when set, is called for every request before it is
+	// answered (the sample app's call to its downstream services); an error
+	// answers 502 Bad Gateway.
+	Downstream func(ctx context.Context) error
 }
+
+// HealthPath answers 200 at once, without delay or downstream calls, and
+// is not counted: platforms poll it for readiness.
+const HealthPath = "/healthz"
 
 // MaxSize bounds response bodies (and the size override).
 const MaxSize = 64 << 20
@@ -124,6 +132,10 @@ func filler(n int64) []byte {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == HealthPath {
+		w.WriteHeader(http.StatusOK) // readiness: no delay, no downstream call
+		return
+	}
 	n := s.count.Add(1)
 	delay, body, status := s.opts.Delay, s.body, 200
 	if len(s.opts.Statuses) > 0 {
@@ -161,6 +173,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, _ = io.Copy(io.Discard, r.Body)
+	if s.opts.Downstream != nil {
+		if err := s.opts.Downstream(r.Context()); err != nil {
+			http.Error(w, "downstream: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+	}
 	if delay > 0 && !precise.New(r.Context()).Sleep(delay) {
 		return
 	}

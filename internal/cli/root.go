@@ -74,6 +74,8 @@ Start with:
 		newTargetCmd(s),
 		newSpecCmd(s),
 		newVersionCmd(s),
+		newServiceCmd(s),
+		newProxyCmd(s),
 	)
 	return root
 }

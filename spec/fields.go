@@ -44,10 +44,12 @@ func (w *walker) metadata(m *Metadata) reader {
 func (w *walker) workload(wl *Workload) reader {
 	return func(n *yaml.Node, path string) {
 		w.mapping(n, path, expMapping, []field{
-			{"app", w.word(&wl.App, AppBuiltin)},
+			{"app", w.word(&wl.App, expApp)},
 			{"url", w.str(&wl.URL, expURL)},
 			{"responseSize", w.size(&wl.ResponseSize)},
 			{"serviceTime", w.duration(&wl.ServiceTime)},
+			{"services", w.integer(&wl.Services, expServices)},
+			{"topology", w.word(&wl.Topology, expTopology)},
 		})
 	}
 }
@@ -107,7 +109,7 @@ func (w *walker) meshes(ms *[]Mesh) reader {
 			var m Mesh
 			w.mapping(n, path, expMesh, []field{
 				{"name", w.str(&m.Name, expName)},
-				{"type", w.word(&m.Type, MeshNone)},
+				{"type", w.word(&m.Type, expMeshType)},
 				{"mtls", w.boolean(&m.MTLS)},
 				{"concurrency", w.integer(&m.Concurrency, expConcurrency)},
 			})
@@ -133,6 +135,7 @@ func (w *walker) metrics(m *Metrics) reader {
 					m.Buckets = append(m.Buckets, d)
 				})
 			}},
+			{"sampleInterval", w.duration(&m.SampleInterval)},
 		})
 	}
 }
@@ -152,6 +155,13 @@ func (w *walker) environment(e *Environment) reader {
 	return func(n *yaml.Node, path string) {
 		w.mapping(n, path, expMapping, []field{
 			{"labels", w.stringMap(&e.Labels, expString)},
+			{"placement", func(n *yaml.Node, path string) {
+				e.Placement = &Placement{}
+				w.mapping(n, path, expMapping, []field{
+					{"client", w.str(&e.Placement.Client, expCPUList)},
+					{"mesh", w.str(&e.Placement.Mesh, expCPUList)},
+				})
+			}},
 		})
 	}
 }

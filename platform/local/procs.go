@@ -1,0 +1,183 @@
+package local
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// errExited marks a component that exited before the deployment was torn
+// down; its error carries the tail of the component's log.
+var errExited = errors.New("component exited")
+
+// group runs a deployment's processes in one process group, so that one
+// signal reaches all of them (and their children, such as nginx workers),
+// and notices when one exits before it is stopped.
+type group struct {
+	cpus []int // CPUs to pin children to; nil = no pinning
+
+	mu       sync.Mutex
+	pgid     int
+	procs    []*proc
+	stopping bool
+	failed   chan struct{}
+	failErr  error
+}
+
+// proc is one child process.
+type proc struct {
+	name, role, log string
+	cmd             *exec.Cmd
+	started         time.Time
+	done            chan struct{}
+}
+
+func newGroup(cpus []int) *group {
+	return &group{cpus: cpus, failed: make(chan struct{})}
+}
+
+// start runs argv with its output in logPath.
+func (g *group) start(name, role, logPath string, argv []string) (*proc, error) {
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close() // the child has its own descriptor
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopping {
+		return nil, errors.New("deployment is being torn down")
+	}
+	// Children die with us even if smp is killed outright (SIGKILL): the
+	// kernel signals them when the thread that forked them exits, and Go's
+	// threads live as long as the process (startPinned unlocks its thread
+	// rather than letting it exit).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: g.pgid, Pdeathsig: syscall.SIGKILL}
+	if err := g.startPinned(cmd); err != nil {
+		return nil, fmt.Errorf("start %s (%s): %w", name, argv[0], err)
+	}
+	if g.pgid == 0 {
+		g.pgid = cmd.Process.Pid
+	}
+	p := &proc{name: name, role: role, log: logPath, cmd: cmd, started: time.Now(), done: make(chan struct{})}
+	g.procs = append(g.procs, p)
+	go g.watch(p)
+	return p, nil
+}
+
+// startPinned starts cmd with the group's CPU affinity: the child inherits
+// the mask of the thread that forks it, so that thread is pinned for the
+// fork and restored after.
+func (g *group) startPinned(cmd *exec.Cmd) error {
+	if len(g.cpus) == 0 {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old, set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		return err
+	}
+	for _, c := range g.cpus {
+		set.Set(c)
+	}
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("pin to CPUs %v: %w", g.cpus, err)
+	}
+	err := cmd.Start()
+	if rerr := unix.SchedSetaffinity(0, &old); rerr != nil && err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// watch waits for p and reports it when it exits before stop.
+func (g *group) watch(p *proc) {
+	err := p.cmd.Wait()
+	close(p.done)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopping || g.failErr != nil {
+		return
+	}
+	if err == nil {
+		err = errors.New("exited with status 0")
+	}
+	g.failErr = fmt.Errorf("%w: %s: %v; last lines of %s:\n%s", errExited, p.name, err, p.log, tail(p.log, 20))
+	close(g.failed)
+}
+
+// err is why the group failed, or nil.
+func (g *group) err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failErr
+}
+
+// stop terminates every process: SIGTERM to the group, SIGKILL after
+// grace. It waits for the processes it started to be reaped, and for the
+// whole group (their children too) to be gone.
+func (g *group) stop(grace time.Duration) error {
+	g.mu.Lock()
+	g.stopping = true
+	pgid, procs := g.pgid, g.procs
+	g.mu.Unlock()
+	if pgid == 0 {
+		return nil
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	deadline := time.Now().Add(grace)
+	if !waitGone(pgid, procs, deadline) {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		if !waitGone(pgid, procs, time.Now().Add(5*time.Second)) {
+			return fmt.Errorf("process group %d did not exit after SIGKILL", pgid)
+		}
+	}
+	return nil
+}
+
+// waitGone waits until every proc is reaped and the group is empty.
+func waitGone(pgid int, procs []*proc, deadline time.Time) bool {
+	for _, p := range procs {
+		select {
+		case <-p.done:
+		case <-time.After(time.Until(deadline)):
+			return false
+		}
+	}
+	for time.Now().Before(deadline) {
+		if syscall.Kill(-pgid, 0) == syscall.ESRCH {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return syscall.Kill(-pgid, 0) == syscall.ESRCH
+}
+
+// tail returns the last n lines of a file.
+func tail(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "(no log: " + err.Error() + ")"
+	}
+	data = bytes.TrimRight(data, "\n")
+	lines := bytes.Split(data, []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(data) == 0 {
+		return "(empty log)"
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
+
