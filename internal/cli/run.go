@@ -3,6 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +31,12 @@ print a summary table.
 
 The report is written atomically. If the run is interrupted (Ctrl-C,
 SIGTERM), what was measured is still written, marked "partial": true, and
-smp exits with 130. Exit codes: 0 ok, 1 run failed (e.g. every request
-failed), 2 bad input, 130 interrupted.`,
+smp exits with 130. Exit codes: 0 ok, 1 run failed (every request failed,
+a sidecar crashed), 2 bad input, 130 interrupted.
+
+With workload.app: sample, the services (and in mesh scenarios their
+sidecars) run as processes; their logs are kept next to the report, in
+<report>.logs/<scenario>/iteration-N/.`,
 		Example: `  smp run examples/quickstart.yaml
   smp run my-test.yaml --report out/result.json -o json`,
 		Args: args(cobra.ExactArgs(1)),
@@ -50,17 +57,21 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if err != nil {
 		return err
 	}
-	ropts := run.Options{Tool: report.Tool{Name: "smp", Version: Version}}
+	dest := o.reportPath
+	if dest == "" {
+		dest = defaultReportPath(t.Metadata.Name, time.Now())
+	}
+	ropts := run.Options{
+		Tool: report.Tool{Name: "smp", Version: Version},
+		// Component logs are kept next to the report.
+		LogDir: strings.TrimSuffix(dest, filepath.Ext(dest)) + ".logs",
+	}
 	if !o.quiet {
 		ropts.Progress = s.Err
 	}
 	rep, runErr := run.Run(c.Context(), t, ropts)
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
-	}
-	dest := o.reportPath
-	if dest == "" {
-		dest = defaultReportPath(t.Metadata.Name, rep.StartTime)
 	}
 	if err := report.WriteFile(dest, rep); err != nil {
 		return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}

@@ -1,0 +1,248 @@
+// Package render turns a report into what people read: an aligned terminal
+// table (colour only when asked, for a TTY), Markdown, CSV, JUnit XML of
+// the SLO results, and one self-contained offline HTML page whose charts
+// are inline SVG drawn by this package. Renderers are pure: they read the
+// report and write to w.
+package render
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/smp-dev/smp/report"
+)
+
+// Formats that Write accepts.
+const (
+	FormatTable    = "table"
+	FormatMarkdown = "markdown"
+	FormatCSV      = "csv"
+	FormatHTML     = "html"
+	FormatJUnit    = "junit"
+	FormatJSON     = "json"
+)
+
+// Formats lists the formats of Write, for help texts and errors.
+func Formats() []string {
+	return []string{FormatTable, FormatMarkdown, FormatJSON, FormatHTML, FormatCSV, FormatJUnit}
+}
+
+// Options tune renderings.
+type Options struct {
+	// Color adds ANSI colours to the table (the CLI sets it for a TTY only).
+	Color bool
+}
+
+// Write renders r in format.
+func Write(w io.Writer, format string, r *report.Report, o Options) error {
+	switch format {
+	case FormatTable:
+		return Table(w, r, o)
+	case FormatMarkdown:
+		return Markdown(w, r)
+	case FormatCSV:
+		return CSV(w, r)
+	case FormatHTML:
+		return HTML(w, r)
+	case FormatJUnit:
+		return JUnit(w, r)
+	case FormatJSON:
+		return report.Encode(w, r)
+	}
+	return fmt.Errorf("format %q: expected one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// row is one metric row of the comparison table.
+type row struct {
+	label  string
+	metric string // the Delta metric it lines up with, "" for none
+	value  func(s *report.Scenario) (float64, bool)
+	digits int
+}
+
+func latencyRow(key string) row {
+	return row{label: key + " ms", metric: key, digits: 3, value: func(s *report.Scenario) (float64, bool) {
+		v, ok := s.Summary.Latency.Percentiles[key]
+		return v, ok && s.Summary.Latency.Count > 0
+	}}
+}
+
+func roleRow(label, metric string, get func(*report.Resources) *report.RoleUsage, field func(*report.RoleUsage) float64) row {
+	return row{label: label, metric: metric, digits: 1, value: func(s *report.Scenario) (float64, bool) {
+		if s.Summary.Resources == nil {
+			return 0, false
+		}
+		u := get(s.Summary.Resources)
+		if u == nil {
+			return 0, false
+		}
+		return field(u), true
+	}}
+}
+
+// rows are the metric rows, in table order.
+func rows() []row {
+	proxy := func(r *report.Resources) *report.RoleUsage { return r.Proxy }
+	app := func(r *report.Resources) *report.RoleUsage { return r.App }
+	return []row{
+		{label: "iterations", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(len(s.Iterations)), true }},
+		{label: "achieved req/s", metric: "achievedRate", digits: 1, value: func(s *report.Scenario) (float64, bool) { return s.Summary.AchievedRate, true }},
+		{label: "error rate %", metric: "errorRate", digits: 3, value: func(s *report.Scenario) (float64, bool) { return 100 * s.Summary.ErrorRate, true }},
+		latencyRow("p50"), latencyRow("p90"), latencyRow("p99"), latencyRow("p99.9"),
+		{label: "max ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
+			return s.Summary.Latency.Max, s.Summary.Latency.Count > 0
+		}},
+		roleRow("proxies", "", proxy, func(u *report.RoleUsage) float64 { return float64(u.Count) }),
+		roleRow("proxy mCores (each)", "proxy.cpuMcores", proxy, func(u *report.RoleUsage) float64 { return u.CPUMcores }),
+		roleRow("proxy MB (each)", "proxy.memMB", proxy, func(u *report.RoleUsage) float64 { return u.MemMB }),
+		roleRow("proxy mCores per 1k rps", "", proxy, func(u *report.RoleUsage) float64 { return u.CPUMcoresPer1kRps }),
+		roleRow("app mCores", "", app, func(u *report.RoleUsage) float64 { return u.CPUMcores }),
+		roleRow("app MB", "", app, func(u *report.RoleUsage) float64 { return u.MemMB }),
+		{label: "client mCores", digits: 1, value: func(s *report.Scenario) (float64, bool) { return s.Summary.Client.CPUMcores, true }},
+	}
+}
+
+// grid is the comparison table as text cells: a header row, then one row
+// per metric; columns are the metric, one per scenario, then for each
+// comparison its delta and its interval with verdict.
+type grid struct {
+	header []string
+	cells  [][]string
+	// verdicts[i][j] is the verdict behind delta column j of row i.
+	verdicts [][]string
+}
+
+func buildGrid(r *report.Report) grid {
+	g := grid{header: []string{"metric"}}
+	for _, s := range r.Scenarios {
+		g.header = append(g.header, s.Name)
+	}
+	for _, c := range r.Comparisons {
+		g.header = append(g.header, "Δ "+c.Scenario, "95% CI "+c.Scenario)
+	}
+	for _, rw := range rows() {
+		line := []string{rw.label}
+		any := false
+		for i := range r.Scenarios {
+			v, ok := rw.value(&r.Scenarios[i])
+			if ok {
+				any = true
+				line = append(line, fmtNum(v, rw.digits))
+			} else {
+				line = append(line, "-")
+			}
+		}
+		var verdicts []string
+		for _, c := range r.Comparisons {
+			d, ok := findDelta(c, rw.metric)
+			if !ok {
+				line = append(line, "", "")
+				verdicts = append(verdicts, "")
+				continue
+			}
+			line = append(line, deltaCell(d), intervalCell(d))
+			verdicts = append(verdicts, d.Verdict)
+		}
+		if !any {
+			continue
+		}
+		g.cells = append(g.cells, line)
+		g.verdicts = append(g.verdicts, verdicts)
+	}
+	return g
+}
+
+func findDelta(c report.Comparison, metric string) (report.Delta, bool) {
+	if metric == "" {
+		return report.Delta{}, false
+	}
+	for _, d := range c.Deltas {
+		if d.Metric == metric {
+			return d, true
+		}
+	}
+	return report.Delta{}, false
+}
+
+// scale converts a delta to the unit its table row shows.
+func scale(d report.Delta) (float64, int) {
+	switch d.Unit {
+	case "ratio":
+		return 100, 3
+	case "ms":
+		return 1, 3
+	}
+	return 1, 1
+}
+
+func deltaCell(d report.Delta) string {
+	f, digits := scale(d)
+	s := signed(d.Delta*f, digits)
+	if d.DeltaPct != nil {
+		s += " (" + signed(*d.DeltaPct, 1) + "%)"
+	}
+	return s
+}
+
+func intervalCell(d report.Delta) string {
+	if d.CILow == nil || d.CIHigh == nil {
+		return "n/a: " + d.Verdict
+	}
+	f, digits := scale(d)
+	mark := "n.s."
+	if d.Verdict == report.VerdictSignificant {
+		mark = "significant"
+	}
+	return "[" + signed(*d.CILow*f, digits) + ", " + signed(*d.CIHigh*f, digits) + "] " + mark
+}
+
+func fmtNum(v float64, digits int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "-"
+	}
+	return strconv.FormatFloat(v, 'f', digits, 64)
+}
+
+func signed(v float64, digits int) string {
+	s := fmtNum(v, digits)
+	if v >= 0 && !strings.HasPrefix(s, "-") {
+		return "+" + s
+	}
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+func title(r *report.Report) string {
+	t := "smp"
+	if r.Test != nil && r.Test.Metadata.Name != "" {
+		t += " " + r.Test.Metadata.Name
+	}
+	return t
+}
+
+// sloValue prints a result's value, or its note.
+func sloValue(res report.SLOResult) string {
+	if res.Note != "" {
+		return res.Note
+	}
+	v := strconv.FormatFloat(res.Value, 'g', 6, 64)
+	switch res.Unit {
+	case "":
+		return v
+	case "%":
+		return v + "%"
+	}
+	return v + " " + res.Unit
+}
+
+func passWord(p bool) string {
+	if p {
+		return "pass"
+	}
+	return "FAIL"
+}

@@ -1,0 +1,82 @@
+package run
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smp-dev/smp/spec"
+)
+
+// smpBinary is the smp executable for the local platform's processes.
+var smpBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "smp-run-test-")
+	if err != nil {
+		panic(err)
+	}
+	smpBinary = filepath.Join(dir, "smp")
+	if out, err := exec.Command("go", "build", "-o", smpBinary, "../cmd/smp").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// The examples run for real, shortened: every scenario measures, every
+// mesh scenario has its sidecars accounted for, nothing fails.
+func TestExamplesShortened(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real proxies for a while; runs without -short")
+	}
+	for _, file := range []string{"quickstart.yaml", "proxies.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			tt, err := spec.ParseFile(filepath.Join("..", "examples", file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.Load.Duration, tt.Load.Warmup = spec.Duration(1500*time.Millisecond), spec.Duration(500*time.Millisecond)
+			tt.Load.Rate, tt.Iterations = 200, 1
+			tt.Metrics.SampleInterval = spec.Duration(100 * time.Millisecond)
+			tt.Environment.Placement = nil // CI machines may have one CPU only
+			rep, err := Run(context.Background(), tt, Options{Exe: smpBinary, LogDir: t.TempDir()})
+			if err != nil {
+				t.Fatalf("%v\nwarnings: %v", err, rep)
+			}
+			for _, s := range rep.Scenarios {
+				sum := s.Summary
+				if sum.Requests != 200 || sum.Errors != 0 {
+					t.Errorf("%s: %d requests, %d errors %v", s.Name, sum.Requests, sum.Errors, sum.ErrorKinds)
+				}
+				if sum.Resources == nil || sum.Resources.App == nil || sum.Resources.App.Count != 3 || sum.Resources.Client == nil {
+					t.Errorf("%s: resources %+v", s.Name, sum.Resources)
+					continue
+				}
+				if s.Mesh.Type == spec.MeshNone {
+					if sum.Resources.Proxy != nil {
+						t.Errorf("%s: the baseline has proxies %+v", s.Name, sum.Resources.Proxy)
+					}
+					continue
+				}
+				if p := sum.Resources.Proxy; p == nil || p.Count != 4 || p.MemMB <= 0 || p.CPUMcores <= 0 || p.CPUMcoresPer1kRps <= 0 {
+					t.Errorf("%s: proxy resources %+v", s.Name, p)
+				}
+				if st := sum.Startup; st == nil || st.Proxy == nil || st.Proxy.Count != 4 || st.Proxy.MaxMs <= 0 {
+					t.Errorf("%s: startup %+v", s.Name, st)
+				}
+			}
+			if _, err := exec.LookPath("envoy"); err != nil && file == "proxies.yaml" {
+				if !strings.Contains(strings.Join(rep.Warnings, "\n"), "scenario envoy-mtls skipped") {
+					t.Errorf("no skip warning for envoy: %v", rep.Warnings)
+				}
+			}
+		})
+	}
+}
