@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -84,10 +85,14 @@ func TestWindow(t *testing.T) {
 func TestProcfsSeesBusyChild(t *testing.T) {
 	// timeout(1) waits while its child shell spins.
 	cmd := exec.Command("timeout", "3", "sh", "-c", "while :; do :; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	defer func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the spinner too
+		cmd.Wait()
+	}()
 	p := &Procfs{Interval: 100 * time.Millisecond}
 	if err := p.Start(context.Background(), []Target{
 		{Name: "spinner", Role: "app", PID: cmd.Process.Pid, Tree: true},
