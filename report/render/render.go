@@ -71,7 +71,11 @@ func latencyRow(key string) row {
 }
 
 func roleRow(label, metric string, get func(*report.Resources) *report.RoleUsage, field func(*report.RoleUsage) float64) row {
-	return row{label: label, metric: metric, digits: 1, value: func(s *report.Scenario) (float64, bool) {
+	digits := 1
+	if label == "proxies" {
+		digits = 0
+	}
+	return row{label: label, metric: metric, digits: digits, value: func(s *report.Scenario) (float64, bool) {
 		if s.Summary.Resources == nil {
 			return 0, false
 		}

@@ -62,14 +62,14 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 		}
 		line := []string{c.Scenario, fmtNum(c.MeshMark.Score, 1)}
 		for _, comp := range c.MeshMark.Components {
-			line = append(line, fmt.Sprintf("%s %s (%s %s)", comp.Name, fmtNum(comp.Score, 1), fmtNum(comp.Input, 1), comp.Unit))
+			line = append(line, fmt.Sprintf("%s %s (%s%s)", comp.Name, fmtNum(comp.Score, 1), fmtNum(comp.Input, 1), unitSuffix(comp.Unit)))
 		}
 		mm = append(mm, line)
 	}
 	if len(mm) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, paint(ansiBold, "MeshMark (0-100; 100 = no measurable overhead)"))
-		writeAligned(w, nil, mm, nil, nil)
+		writeAlignedAs(w, nil, mm, true, nil, nil)
 	}
 	if len(r.SLO) > 0 {
 		fmt.Fprintln(w)
@@ -78,7 +78,7 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 		for _, s := range r.SLO {
 			cells = append(cells, []string{passWord(s.Pass), s.Scenario, s.Assertion, sloValue(s)})
 		}
-		writeAligned(w, nil, cells, nil, func(i, j int, s string) string {
+		writeAlignedAs(w, nil, cells, true, nil, func(i, j int, s string) string {
 			if j == 0 {
 				if r.SLO[i].Pass {
 					return paint(ansiGreen, s)
@@ -105,6 +105,12 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 // the rest right-aligned), then lets style wrap each padded cell, so that
 // colour codes never upset the alignment.
 func writeAligned(w io.Writer, header []string, cells [][]string, styleHeader func(string) string, style func(i, j int, s string) string) {
+	writeAlignedAs(w, header, cells, false, styleHeader, style)
+}
+
+// writeAlignedAs is writeAligned with every column left-aligned when left
+// is set.
+func writeAlignedAs(w io.Writer, header []string, cells [][]string, left bool, styleHeader func(string) string, style func(i, j int, s string) string) {
 	all := cells
 	if header != nil {
 		all = append([][]string{header}, cells...)
@@ -120,7 +126,7 @@ func writeAligned(w io.Writer, header []string, cells [][]string, styleHeader fu
 	}
 	pad := func(j int, c string) string {
 		gap := strings.Repeat(" ", widths[j]-utf8.RuneCountInString(c))
-		if j == 0 {
+		if j == 0 || left {
 			return c + gap
 		}
 		return gap + c
@@ -324,9 +330,13 @@ func JUnit(w io.Writer, r *report.Report) error {
 			i = len(out.Suites)
 			out.Suites = append(out.Suites, junitSuite{Name: res.Scenario})
 		}
-		c := junitCase{Name: res.Assertion, Classname: "slo." + res.Scenario, Output: "measured " + sloValue(res)}
+		measured := "measured " + sloValue(res)
+		if res.Note != "" {
+			measured = res.Note
+		}
+		c := junitCase{Name: res.Assertion, Classname: "slo." + res.Scenario, Output: measured}
 		if !res.Pass {
-			msg := fmt.Sprintf("%s: measured %s", res.Assertion, sloValue(res))
+			msg := res.Assertion + ": " + measured
 			c.Failure = &junitFailure{Message: msg, Type: "SLOFailed", Text: msg}
 			out.Suites[i].Fails++
 			out.Fails++
@@ -345,4 +355,12 @@ func JUnit(w io.Writer, r *report.Report) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// unitSuffix joins a unit to a number: "%" directly, words after a space.
+func unitSuffix(u string) string {
+	if u == "%" || u == "" {
+		return u
+	}
+	return " " + u
 }
