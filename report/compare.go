@@ -54,9 +54,9 @@ func Compare(r *Report) ([]Comparison, error) {
 
 // CompareReports compares the scenarios of other against those of base
 // (the `smp compare BASE OTHER` verb). Pairs are chosen this way:
-//   - baseline and scenario named: base's scenario baseline against other's
-//     scenario scenario (either name may be empty when its report has one
-//     scenario);
+//   - baseline or scenario named: base's scenario baseline against other's
+//     scenario scenario (an empty name picks the only scenario of its
+//     report, or for the baseline, base's no-mesh baseline scenario);
 //   - otherwise scenarios of the same name are paired, in other's order;
 //   - otherwise, when each report has exactly one scenario, those two.
 func CompareReports(base, other *Report, baseline, scenario string) ([]Comparison, error) {
@@ -106,6 +106,9 @@ func pick(r *Report, name, role string) (*Scenario, error) {
 	if name == "" {
 		if len(r.Scenarios) == 1 {
 			return &r.Scenarios[0], nil
+		}
+		if b := BaselineIndex(r); b >= 0 && role == "baseline" {
+			return &r.Scenarios[b], nil
 		}
 		return nil, fmt.Errorf("%s: the report has %d scenarios (%s): expected one named", role, len(r.Scenarios), names(r))
 	}

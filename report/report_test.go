@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
@@ -160,24 +159,6 @@ func testReport(t *testing.T) *Report {
 		Environment: Environment{Hostname: "host", CPUs: 2},
 		StartTime:   t0, EndTime: t0.Add(11 * time.Second),
 		Scenarios: []Scenario{{Name: "baseline", Mesh: Mesh{Type: "none"}, Iterations: []Iteration{it}, Summary: sum}},
-	}
-}
-
-func TestTableGolden(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteTable(&buf, testReport(t)); err != nil {
-		t.Fatal(err)
-	}
-	golden := filepath.Join("testdata", "table.golden")
-	if *update {
-		os.WriteFile(golden, buf.Bytes(), 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if buf.String() != string(want) {
-		t.Errorf("table differs from %s (go test ./report -update to accept):\n%s", golden, buf.String())
 	}
 }
 

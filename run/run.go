@@ -18,6 +18,7 @@ import (
 	"github.com/smp-dev/smp/load/http1"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/slo"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// LogDir receives the deployed components' logs, one folder per
 	// scenario and iteration; empty means a temporary folder.
 	LogDir string
+	// SLO are assertions checked besides the spec's slo entries (parsed
+	// by the caller, e.g. from --slo flags).
+	SLO []slo.Assertion
 }
 
 // Run executes t (which must be valid) and returns its report. The report is
@@ -57,6 +61,9 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	// A seed picked now is in the report's copy of the spec, and every
+	// scenario and iteration uses it (the same schedule and request mix).
+	t = withSeed(t)
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          o.Tool,
@@ -64,6 +71,11 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		Environment:   report.ReadEnvironment(t.Environment.Labels),
 		StartTime:     time.Now().UTC(),
 	}
+	assertions, err := slo.Parse(t.SLO)
+	if err != nil {
+		return nil, fmt.Errorf("%w: slo: %w", spec.ErrInvalid, err)
+	}
+	assertions = append(assertions, o.SLO...)
 	r, err := newRunner(t, o)
 	if err != nil {
 		return nil, err
@@ -89,6 +101,10 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		}
 	}
 	rep.EndTime = time.Now().UTC()
+	if rep.Comparisons, err = report.Compare(rep); err != nil {
+		rep.Warnings = append(rep.Warnings, "comparisons: "+err.Error())
+	}
+	rep.SLO = slo.Evaluate(rep, assertions)
 	if ctx.Err() != nil {
 		rep.Partial = true
 		return rep, ErrInterrupted
@@ -112,7 +128,9 @@ func reportOptions(t *spec.Test) report.Options {
 
 // Plan builds the load plan of t against rawURL (the workload URL, or the
 // started target's). The request path of t replaces the URL's path unless
-// the URL has one of its own.
+// the URL has one of its own; with a request mix (load.requests), each
+// request's path does. load.arrival.seed is used as it is (Run fills in
+// a seed of 0 first).
 func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -127,10 +145,14 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 	if len(body) == 0 && req.BodySize > 0 {
 		body = []byte(strings.Repeat("x", int(req.BodySize)))
 	}
-	client, err := http1.New(http1.Config{
+	cfg := http1.Config{
 		URL: u, Method: req.Method, Headers: req.Headers, Body: body,
 		UserAgent: "smp",
-	})
+	}
+	if len(t.Load.Requests) > 0 {
+		cfg = http1.Config{URL: u, UserAgent: "smp", Variants: variants(t.Load.Requests), Seed: t.Load.Arrival.Seed}
+	}
+	client, err := http1.New(cfg)
 	if err != nil {
 		return load.Plan{}, err
 	}
@@ -142,12 +164,8 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 		Timeout:     t.Load.Timeout.D(),
 		MaxBacklog:  t.Load.MaxBacklog,
 	}
-	if t.Load.Rate > 0 {
-		pacer, err := load.NewConstant(t.Load.Rate, p.Duration)
-		if err != nil {
-			return load.Plan{}, err
-		}
-		p.Pacer = pacer
+	if p.Pacer, err = pacer(&t.Load); err != nil {
+		return load.Plan{}, err
 	}
 	return p, nil
 }
@@ -159,7 +177,7 @@ func describe(t *spec.Test) string {
 	}
 	rate := "closed loop"
 	if t.Load.Rate > 0 {
-		rate = fmt.Sprintf("%g req/s", t.Load.Rate)
+		rate = describeArrival(&t.Load)
 	}
 	return fmt.Sprintf("%s, %s, %d connections, %v (warmup %v)",
 		target, rate, t.Load.Connections, t.Load.Duration.D(), t.Load.Warmup.D())

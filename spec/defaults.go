@@ -1,6 +1,9 @@
 package spec
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Defaults of the fields a spec may leave out.
 const (
@@ -15,6 +18,7 @@ const (
 	defaultPath         = "/"
 	defaultMeshName     = "baseline"
 	defaultIterations   = 1
+	defaultWeight       = 1
 )
 
 // Default returns a test with every default filled in: the built-in target
@@ -32,8 +36,9 @@ func Default() *Test {
 // connections, duration, timeout or iterations, no meshes, and neither app
 // nor URL (which means app: builtin). Fields whose zero value means
 // something (rate 0 is closed loop, warmup 0 is none, responseSize 0 is an
-// empty body) are left alone: start from Default to get theirs. It is
-// idempotent, and leaves apiVersion and kind as they are.
+// empty body) are left alone: start from Default to get theirs. With
+// load.requests, each request of the mix gets weight 1, GET and / when it
+// has none, and load.request is left empty. It is idempotent, and leaves apiVersion and kind as they are.
 func (t *Test) ApplyDefaults() { t.applyDefaults(nil) }
 
 // applyDefaults fills defaults. given reports whether the field at a path
@@ -91,12 +96,29 @@ func (t *Test) applyDefaults(given func(path string) bool) {
 	if missing("load.timeout", l.Timeout == 0, false) {
 		l.Timeout = defaultTimeout
 	}
-	r := &l.Request
-	if missing("load.request.method", r.Method == "", false) {
-		r.Method = defaultMethod
+	// With a request mix, load.request stays empty (they are exclusive)
+	// and each request of the mix gets the defaults instead.
+	if l.Requests == nil {
+		r := &l.Request
+		if missing("load.request.method", r.Method == "", false) {
+			r.Method = defaultMethod
+		}
+		if missing("load.request.path", r.Path == "", false) {
+			r.Path = defaultPath
+		}
 	}
-	if missing("load.request.path", r.Path == "", false) {
-		r.Path = defaultPath
+	for i := range l.Requests {
+		r := &l.Requests[i]
+		f := fmt.Sprintf("load.requests[%d]", i)
+		if missing(f+".weight", r.Weight == 0, false) {
+			r.Weight = defaultWeight
+		}
+		if missing(f+".method", r.Method == "", false) {
+			r.Method = defaultMethod
+		}
+		if missing(f+".path", r.Path == "", false) {
+			r.Path = defaultPath
+		}
 	}
 
 	if missing("meshes", len(t.Meshes) == 0, false) {

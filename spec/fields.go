@@ -8,6 +8,11 @@ const (
 	expMapping   = "a mapping"
 	expString    = "a string"
 	expArrival   = `an arrival type such as constant, or a mapping such as {type: constant}`
+	expSteps     = "a list of steps, such as [{rate: 100, duration: 10s}, {rate: 200, duration: 10s}]"
+	expStep      = "a mapping such as {rate: 100, duration: 10s}"
+	expRequests  = "a list of requests, such as [{weight: 3, path: /a}, {weight: 1, path: /b}]"
+	expMixItem   = "a mapping such as {weight: 1, method: GET, path: /}"
+	expSeed      = "an integer from 0 to 18446744073709551615 (0 = pick one when the run starts)"
 	expMeshList  = "a list of meshes, such as [{name: baseline, type: none}]"
 	expMesh      = "a mapping such as {name: baseline, type: none}"
 	expNumbers   = "a list of numbers"
@@ -67,6 +72,7 @@ func (w *walker) load(l *Load) reader {
 			{"timeout", w.duration(&l.Timeout)},
 			{"maxBacklog", w.integer(&l.MaxBacklog, expMaxBacklog)},
 			{"request", w.request(&l.Request)},
+			{"requests", w.requests(&l.Requests)},
 		})
 	}
 }
@@ -85,7 +91,55 @@ func (w *walker) arrival(a *Arrival) reader {
 			return
 		}
 		w.mapping(n, path, expArrival, []field{
-			{"type", w.word(&a.Type, ArrivalConstant)},
+			{"type", w.word(&a.Type, expArrivalType)},
+			{"seed", w.unsigned(&a.Seed, expSeed)},
+			{"from", w.float(&a.From, expArrivalRate)},
+			{"to", w.float(&a.To, expArrivalRate)},
+			{"steps", func(n *yaml.Node, path string) {
+				a.Steps = []Step{}
+				w.list(n, path, expSteps, func(n *yaml.Node, path string) {
+					var st Step
+					w.mapping(n, path, expStep, []field{
+						{"rate", w.float(&st.Rate, expArrivalRate)},
+						{"duration", w.duration(&st.Duration)},
+					})
+					a.Steps = append(a.Steps, st)
+				})
+			}},
+			{"amplitude", w.float(&a.Amplitude, expAmplitude)},
+			{"period", w.duration(&a.Period)},
+			{"on", w.duration(&a.On)},
+			{"off", w.duration(&a.Off)},
+		})
+	}
+}
+
+// requests reads load.requests, a weighted mix.
+func (w *walker) requests(rs *[]MixRequest) reader {
+	return func(n *yaml.Node, path string) {
+		*rs = []MixRequest{}
+		w.list(n, path, expRequests, func(n *yaml.Node, path string) {
+			var r MixRequest
+			w.mapping(n, path, expMixItem, []field{
+				{"weight", w.float(&r.Weight, expWeight)},
+				{"method", w.word(&r.Method, expMethod)},
+				{"path", w.str(&r.Path, expPath)},
+				{"headers", w.stringMap(&r.Headers, expHeaderValue)},
+				{"body", w.str(&r.Body, expString)},
+				{"bodySize", w.size(&r.BodySize)},
+				{"bodySizeDist", func(n *yaml.Node, path string) {
+					r.BodySizeDist = &SizeDist{}
+					d := r.BodySizeDist
+					w.mapping(n, path, expMapping, []field{
+						{"type", w.word(&d.Type, expSizeDist)},
+						{"min", w.size(&d.Min)},
+						{"max", w.size(&d.Max)},
+						{"median", w.size(&d.Median)},
+						{"sigma", w.float(&d.Sigma, expSigma)},
+					})
+				}},
+			})
+			*rs = append(*rs, r)
 		})
 	}
 }

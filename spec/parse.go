@@ -46,6 +46,7 @@ func Parse(data []byte, filename string) (*Test, error) {
 	if !w.bad[""] {
 		t.applyDefaults(w.given)
 		w.builtinOnly(&t)
+		w.arrivalOnly(&t)
 		var ps Problems
 		if errors.As(t.Validate(), &ps) {
 			w.place(ps)

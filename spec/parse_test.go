@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -82,6 +83,51 @@ func TestParseValid(t *testing.T) {
 		{"valid-arrival-scalar.yaml", func(t *testing.T, got *Test) {
 			if got.Load.Arrival.Type != ArrivalConstant {
 				t.Errorf("arrival = %+v", got.Load.Arrival)
+			}
+		}},
+		// Poisson with the largest seed there is.
+		{"valid-arrival-poisson.yaml", func(t *testing.T, got *Test) {
+			if a := got.Load.Arrival; a.Type != ArrivalPoisson || a.Seed != math.MaxUint64 {
+				t.Errorf("arrival = %+v", a)
+			}
+		}},
+		// A ramp from 0 (written), to 2000.
+		{"valid-arrival-ramp.yaml", func(t *testing.T, got *Test) {
+			if a := got.Load.Arrival; a.Type != ArrivalRamp || a.From != 0 || a.To != 2000 {
+				t.Errorf("arrival = %+v", a)
+			}
+		}},
+		// Steps in flow and block style, a pause among them.
+		{"valid-arrival-step.yaml", func(t *testing.T, got *Test) {
+			want := []Step{{100, Duration(10 * time.Second)}, {0, Duration(5 * time.Second)}, {1500.5, Duration(20 * time.Second)}}
+			if a := got.Load.Arrival; a.Type != ArrivalStep || !reflect.DeepEqual(a.Steps, want) {
+				t.Errorf("arrival = %+v", a)
+			}
+		}},
+		// A sine whose amplitude equals its mean.
+		{"valid-arrival-sine.yaml", func(t *testing.T, got *Test) {
+			if a := got.Load.Arrival; a.Type != ArrivalSine || a.Amplitude != 800 || a.Period != Duration(15*time.Second) {
+				t.Errorf("arrival = %+v", a)
+			}
+		}},
+		// Bursts.
+		{"valid-arrival-burst.yaml", func(t *testing.T, got *Test) {
+			if a := got.Load.Arrival; a.Type != ArrivalBurst || a.On != Duration(200*time.Millisecond) || a.Off != Duration(800*time.Millisecond) {
+				t.Errorf("arrival = %+v", a)
+			}
+		}},
+		// A request mix: load.request stays empty, entries get defaults.
+		{"valid-requests.yaml", func(t *testing.T, got *Test) {
+			rs := got.Load.Requests
+			if len(rs) != 5 || !isZeroRequest(&got.Load.Request) {
+				t.Fatalf("requests = %+v, request = %+v", rs, got.Load.Request)
+			}
+			if rs[0].Method != "GET" || rs[0].Weight != 8 || rs[3].Weight != 1 || rs[4].Path != "/" {
+				t.Errorf("defaults: %+v", rs)
+			}
+			want := SizeDist{Type: SizeLognormal, Median: 2 * KiB, Sigma: 1.2, Max: MiB}
+			if d := rs[4].BodySizeDist; d == nil || *d != want || rs[2].BodySize != 4*KiB {
+				t.Errorf("bodySizeDist = %+v", d)
 			}
 		}},
 		// Aliases and merge keys: the second mesh inherits type and
@@ -187,7 +233,7 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-malformed-url.yaml", "URL without scheme; serviceTime next to a url"},
 		{"invalid-url-and-app.yaml", "app and url both set"},
 		{"invalid-unsupported-mesh.yaml", "a known mesh not supported yet, and an unknown one"},
-		{"invalid-unsupported-load.yaml", "generator, protocol and arrival not supported (yet)"},
+		{"invalid-unsupported-load.yaml", "generator and protocol not supported (yet), an unknown arrival type"},
 		{"invalid-duplicate-mesh-names.yaml", "two meshes with one name"},
 		{"invalid-bad-duration.yaml", "bare number, bad syntax, out of range"},
 		{"invalid-size-kb.yaml", "decimal unit KB; size over 64MiB"},
@@ -196,6 +242,15 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-buckets-unsorted.yaml", "buckets not strictly ascending, and 0"},
 		{"invalid-labels-slo.yaml", "empty label names, an empty objective, a number as label value"},
 		{"invalid-multiple-problems.yaml", "many problems in one file, all reported in file order"},
+		{"invalid-arrival-closed-loop.yaml", "poisson with rate 0"},
+		{"invalid-arrival-foreign-fields.yaml", "fields of other arrival types, zero or not; a seed nothing uses"},
+		{"invalid-arrival-ramp.yaml", "ramp from a negative rate to nothing"},
+		{"invalid-arrival-steps.yaml", "steps too long, all at rate 0, one without duration"},
+		{"invalid-arrival-steps-shape.yaml", "steps as a mapping, a negative seed"},
+		{"invalid-arrival-sine.yaml", "amplitude above the mean, no period"},
+		{"invalid-arrival-burst.yaml", "negative on, no off"},
+		{"invalid-arrival-poisson-too-many.yaml", "a Poisson schedule above 100M sends"},
+		{"invalid-requests.yaml", "request and requests; bad weights, methods, paths, sizes, distributions"},
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	for _, f := range files {

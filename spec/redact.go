@@ -15,6 +15,16 @@ func (t *Test) Clone() *Test {
 	c := *t
 	c.Metadata.Labels = maps.Clone(t.Metadata.Labels)
 	c.Load.Request.Headers = maps.Clone(t.Load.Request.Headers)
+	c.Load.Arrival.Steps = slices.Clone(t.Load.Arrival.Steps)
+	c.Load.Requests = slices.Clone(t.Load.Requests)
+	for i := range c.Load.Requests {
+		r := &c.Load.Requests[i]
+		r.Headers = maps.Clone(r.Headers)
+		if r.BodySizeDist != nil {
+			d := *r.BodySizeDist
+			r.BodySizeDist = &d
+		}
+	}
 	c.Meshes = slices.Clone(t.Meshes)
 	c.Metrics.Percentiles = slices.Clone(t.Metrics.Percentiles)
 	c.Metrics.Buckets = slices.Clone(t.Metrics.Buckets)
@@ -25,14 +35,13 @@ func (t *Test) Clone() *Test {
 
 // Redacted returns a deep copy of t that is safe to write into a report:
 // the values of the Authorization, Proxy-Authorization and Cookie request
-// headers (in any case) and the password of the workload URL read
-// "REDACTED". t is not changed.
+// headers (in any case; in load.request and in every load.requests entry)
+// and the password of the workload URL read "REDACTED". t is not changed.
 func (t *Test) Redacted() *Test {
 	c := t.Clone()
-	for name := range c.Load.Request.Headers {
-		if isSecretHeader(name) {
-			c.Load.Request.Headers[name] = redactedValue
-		}
+	redactHeaders(c.Load.Request.Headers)
+	for i := range c.Load.Requests {
+		redactHeaders(c.Load.Requests[i].Headers)
 	}
 	if u, err := url.Parse(c.Workload.URL); err == nil && u.User != nil {
 		if _, ok := u.User.Password(); ok {
@@ -41,6 +50,15 @@ func (t *Test) Redacted() *Test {
 		}
 	}
 	return c
+}
+
+// redactHeaders replaces the values of secret headers in h.
+func redactHeaders(h map[string]string) {
+	for name := range h {
+		if isSecretHeader(name) {
+			h[name] = redactedValue
+		}
+	}
 }
 
 func isSecretHeader(name string) bool {

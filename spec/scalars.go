@@ -57,6 +57,22 @@ func (w *walker) integer(dst *int, expected string) reader {
 	}
 }
 
+// unsigned reads a uint64.
+func (w *walker) unsigned(dst *uint64, expected string) reader {
+	return func(n *yaml.Node, path string) {
+		s := w.scalar(n, path, expected, "!!int")
+		if s == nil {
+			return
+		}
+		var v uint64
+		if err := s.Decode(&v); err != nil {
+			w.wrongType(n, path, expected)
+			return
+		}
+		*dst = v
+	}
+}
+
 // float reads a number, integer or not.
 func (w *walker) float(dst *float64, expected string) reader {
 	return func(n *yaml.Node, path string) {

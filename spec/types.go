@@ -75,20 +75,83 @@ type Load struct {
 	Timeout     Duration `json:"timeout"`  // per request
 	// MaxBacklog bounds how many sends may be overdue at once in open loop;
 	// sends beyond it are counted as dropped instead of sent. 0 = default.
-	MaxBacklog int     `json:"maxBacklog,omitempty"`
-	Request    Request `json:"request"`
+	MaxBacklog int `json:"maxBacklog,omitempty"`
+	// Request is what every request carries; exclusive with Requests (it
+	// is left zero, and omitted, when Requests is set).
+	Request Request `json:"request,omitzero"`
+	// Requests is a weighted mix of requests; each send picks one.
+	Requests []MixRequest `json:"requests,omitempty"`
 }
 
-// Arrival is the schedule of intended send times in open loop.
+// Arrival is the schedule of intended send times in open loop. Rates are
+// requests/s over all connections. Fields other than Type and Seed belong
+// to one type each and must be zero for the others.
 type Arrival struct {
-	Type string `json:"type"` // "constant"
+	Type string `json:"type"` // one of the Arrival* constants
+	// Seed seeds Poisson arrivals and the request mix: the same seed gives
+	// the same schedule and the same choices. 0 means a seed picked when
+	// the run starts, and recorded in the report's copy of the spec.
+	Seed uint64 `json:"seed,omitempty"`
+	// From and To are the rates at the start and the end of a ramp.
+	From float64 `json:"from,omitempty"`
+	To   float64 `json:"to,omitempty"`
+	// Steps are the stages of a step schedule, in order; the last rate
+	// holds until the run ends.
+	Steps []Step `json:"steps,omitempty"`
+	// Amplitude and Period shape a sine around load.rate (its mean).
+	Amplitude float64  `json:"amplitude,omitempty"`
+	Period    Duration `json:"period,omitempty"`
+	// On and Off are the lengths of a burst at load.rate and of the pause
+	// after it.
+	On  Duration `json:"on,omitempty"`
+	Off Duration `json:"off,omitempty"`
+}
+
+// Step is one stage of a step schedule.
+type Step struct {
+	Rate     float64  `json:"rate"`
+	Duration Duration `json:"duration"`
 }
 
 // Load generators, protocols and arrival types accepted by this version.
 const (
 	GeneratorBuiltin = "builtin"
 	ProtocolHTTP1    = "http1"
-	ArrivalConstant  = "constant"
+	ArrivalConstant  = "constant" // evenly spaced at load.rate
+	ArrivalPoisson   = "poisson"  // exponential gaps of mean 1/load.rate
+	ArrivalRamp      = "ramp"     // linear from From to To over the run
+	ArrivalStep      = "step"     // piecewise constant: Steps
+	ArrivalSine      = "sine"     // load.rate ± Amplitude over Period
+	ArrivalBurst     = "burst"    // load.rate for On, nothing for Off, repeating
+)
+
+// MixRequest is one request of a weighted mix (load.requests).
+type MixRequest struct {
+	// Weight is the request's share of the sends, relative to the others'.
+	Weight float64 `json:"weight"`
+	Request
+	// BodySizeDist draws body sizes from a distribution instead of sending
+	// BodySize bytes every time.
+	BodySizeDist *SizeDist `json:"bodySizeDist,omitempty"`
+}
+
+// SizeDist is a distribution of body sizes.
+type SizeDist struct {
+	Type string `json:"type"` // one of the Size* constants
+	// Min and Max bound the sizes: uniform draws from [Min, Max]; a
+	// lognormal is clamped to them (Max 0 = 64MiB).
+	Min ByteSize `json:"min,omitempty"`
+	Max ByteSize `json:"max,omitempty"`
+	// Median and Sigma shape a lognormal: exp(N(ln Median, Sigma²)).
+	Median ByteSize `json:"median,omitempty"`
+	Sigma  float64  `json:"sigma,omitempty"`
+}
+
+// Body size distributions.
+const (
+	SizeFixed     = "fixed"     // every body is bodySize bytes
+	SizeUniform   = "uniform"   // uniform in [min, max]
+	SizeLognormal = "lognormal" // median, sigma; clamped to [min, max]
 )
 
 // Request is what every request carries.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/smp-dev/smp/slo/assertion"
 )
 
 // namePattern is what metadata.name and mesh names must match: they end up
@@ -65,7 +68,6 @@ const (
 // "not supported yet" problem instead of an "unknown" one.
 func laterGenerators() []string { return []string{"fortio", "wrk2", "nighthawk", "vegeta"} }
 func laterProtocols() []string  { return []string{"http2", "grpc", "tcp"} }
-func laterArrivals() []string   { return []string{"poisson", "ramp", "step", "sine", "burst"} }
 func laterMeshTypes() []string {
 	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm"}
 }
@@ -105,7 +107,13 @@ func (t *Test) Validate() error {
 	}
 	c.metrics(&t.Metrics)
 	for i, s := range t.SLO {
-		if strings.TrimSpace(s) == "" {
+		var se *assertion.Error
+		switch _, err := assertion.Parse(s); {
+		case strings.TrimSpace(s) == "":
+			c.add(fmt.Sprintf("slo[%d]", i), quote(s), expSLO)
+		case errors.As(err, &se):
+			c.add(fmt.Sprintf("slo[%d]", i), quote(s), fmt.Sprintf("%s at column %d (found %s)", se.Expected, se.Offset+1, se.Got))
+		case err != nil:
 			c.add(fmt.Sprintf("slo[%d]", i), quote(s), expSLO)
 		}
 	}
@@ -213,7 +221,7 @@ func (c *checker) load(l *Load) {
 	case l.Rate > maxRate:
 		c.add("load.rate", number(l.Rate), expRateMax)
 	}
-	c.choice("load.arrival.type", l.Arrival.Type, ArrivalConstant, laterArrivals(), "arrival")
+	c.arrival(l)
 	durationOK := l.Duration > 0 && l.Duration <= maxRunDuration
 	if !durationOK {
 		c.add("load.duration", l.Duration.String(), expRunDuration)
@@ -230,18 +238,23 @@ func (c *checker) load(l *Load) {
 	if l.MaxBacklog < 0 {
 		c.add("load.maxBacklog", strconv.Itoa(l.MaxBacklog), expMaxBacklog)
 	}
-	c.request(&l.Request)
+	if l.Requests != nil {
+		c.requests(l)
+	} else {
+		c.request("load.request", &l.Request)
+	}
 }
 
-func (c *checker) request(r *Request) {
+// request checks the request at field (load.request, load.requests[i]).
+func (c *checker) request(field string, r *Request) {
 	if !isToken(r.Method) || strings.ToUpper(r.Method) != r.Method {
-		c.add("load.request.method", quoteOrNothing(r.Method), expMethod)
+		c.add(field+".method", quoteOrNothing(r.Method), expMethod)
 	}
 	if !strings.HasPrefix(r.Path, "/") || strings.ContainsFunc(r.Path, isSpaceOrControl) {
-		c.add("load.request.path", quoteOrNothing(r.Path), expPath)
+		c.add(field+".path", quoteOrNothing(r.Path), expPath)
 	}
 	for _, name := range slices.Sorted(maps.Keys(r.Headers)) {
-		field := "load.request.headers[" + strconv.Quote(name) + "]"
+		field := field + ".headers[" + strconv.Quote(name) + "]"
 		if !isToken(name) {
 			c.add(field, quote(name), expHeaderName)
 		}
@@ -251,9 +264,9 @@ func (c *checker) request(r *Request) {
 	}
 	switch {
 	case r.BodySize < 0 || r.BodySize > maxBodySize:
-		c.add("load.request.bodySize", r.BodySize.String(), expSizeRange)
+		c.add(field+".bodySize", r.BodySize.String(), expSizeRange)
 	case r.BodySize != 0 && r.Body != "":
-		c.add("load.request.bodySize", r.BodySize.String(), "nothing when body is set (body and bodySize are exclusive)")
+		c.add(field+".bodySize", r.BodySize.String(), "nothing when body is set (body and bodySize are exclusive)")
 	}
 }
 

@@ -104,8 +104,8 @@ func TestValidate(t *testing.T) {
 				`load.generator: got "wrk2", expected builtin (generator "wrk2" is not supported yet)`,
 				`load.protocol: got "sctp", expected one of http1, http2, grpc, tcp (only http1 is supported yet)`,
 			}},
-		{"arrival", func(t *Test) { t.Load.Arrival.Type = "sine" },
-			[]string{`load.arrival.type: got "sine", expected constant (arrival "sine" is not supported yet)`}},
+		{"arrival", func(t *Test) { t.Load.Arrival.Type = "pareto" },
+			[]string{`load.arrival.type: got "pareto", expected one of constant, poisson, ramp, step, sine, burst`}},
 		// Durations.
 		{"warmup equals duration", func(t *Test) { t.Load.Warmup = t.Load.Duration },
 			[]string{"load.warmup: got 10s, expected less than load.duration (10s)"}},

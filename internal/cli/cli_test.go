@@ -83,7 +83,7 @@ func TestLoadTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"scenario", "p99 ms", srv.URL(), "closed", "send lag p99"} {
+	for _, want := range []string{"metric", "p99 ms", srv.URL(), "requested req/s (0 = closed loop)", "send lag p99"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -100,7 +100,7 @@ func TestLoadBadInput(t *testing.T) {
 		{[]string{"load", "http://127.0.0.1:1/", "-d", "banana"}, `--duration "banana": expected a duration`},
 		{[]string{"load", "http://127.0.0.1:1/", "-d", "1s", "--warmup", "2s"}, "--warmup"},
 		{[]string{"load", "ftp://127.0.0.1/"}, "URL"},
-		{[]string{"load", "http://127.0.0.1:1/", "-o", "xml"}, `-o "xml": expected table or json`},
+		{[]string{"load", "http://127.0.0.1:1/", "-o", "xml"}, `-o "xml": expected one of table, markdown, json, html, csv, junit`},
 		{[]string{"load", "http://127.0.0.1:1/", "-H", "no-colon"}, `--header "no-colon"`},
 		{[]string{"load", "http://127.0.0.1:1/", "--nope"}, "unknown flag: --nope"},
 		{[]string{"load"}, "accepts 1 arg"},

@@ -24,27 +24,39 @@ type loadOptions struct {
 	body        string
 	bodySize    string
 	maxBacklog  int
+	arrival     string
+	seed        uint64
 	percentiles string
 	output      string
 	reportPath  string
+	slo         []string
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
 // that problems found by spec validation name what the user typed.
 func loadFlags() map[string]string {
 	return map[string]string{
-		"workload.url":          "URL",
-		"load.rate":             "--rate",
-		"load.connections":      "--connections",
-		"load.duration":         "--duration",
-		"load.warmup":           "--warmup",
-		"load.timeout":          "--timeout",
-		"load.maxBacklog":       "--max-backlog",
-		"load.request.method":   "--method",
-		"load.request.headers":  "--header",
-		"load.request.body":     "--body",
-		"load.request.bodySize": "--body-size",
-		"metrics.percentiles":   "--percentiles",
+		"workload.url":           "URL",
+		"load.rate":              "--rate",
+		"load.connections":       "--connections",
+		"load.duration":          "--duration",
+		"load.warmup":            "--warmup",
+		"load.timeout":           "--timeout",
+		"load.maxBacklog":        "--max-backlog",
+		"load.arrival":           "--arrival",
+		"load.arrival.from":      "--arrival (from)",
+		"load.arrival.to":        "--arrival (to)",
+		"load.arrival.steps":     "--arrival (steps)",
+		"load.arrival.amplitude": "--arrival (amplitude)",
+		"load.arrival.period":    "--arrival (period)",
+		"load.arrival.on":        "--arrival (on)",
+		"load.arrival.off":       "--arrival (off)",
+		"load.arrival.seed":      "--seed",
+		"load.request.method":    "--method",
+		"load.request.headers":   "--header",
+		"load.request.body":      "--body",
+		"load.request.bodySize":  "--body-size",
+		"metrics.percentiles":    "--percentiles",
 	}
 }
 
@@ -63,12 +75,33 @@ time and the client's own send lag are reported beside it. Without --rate (or
 with --rate 0), load is closed loop: each connection sends its next request
 when the previous one completes, as fast as the server answers.
 
+--arrival shapes the open-loop schedule (rates in requests/s over all
+connections, durations such as 500ms, 10s, 1m):
+
+  constant                  evenly spaced at --rate (the default)
+  poisson                   exponential gaps of mean 1/--rate, as from many
+                            independent clients; drawn from --seed
+  ramp:FROM:TO              rate rising (or falling) linearly from FROM to TO
+                            over --duration; --rate is not needed
+  step:RATE@DUR,RATE@DUR…   each RATE for its DUR, in order; the last RATE
+                            holds until the run ends; --rate is not needed
+  sine:AMPLITUDE:PERIOD     --rate ± AMPLITUDE (at most --rate) over PERIOD
+  burst:ON:OFF              --rate for ON, nothing for OFF, repeating
+
+--seed fixes the Poisson draws so that a run can be repeated; 0 (the
+default) picks one, recorded in the report (test.load.arrival.seed).
+
 -o json prints the full smp.report/v1 document (one scenario, named after
 the URL). Exit codes: 0 ok, 1 every request failed, 2 bad input, 130
 interrupted (the partial result is still printed).`,
 		Example: `  smp load http://127.0.0.1:8080/ --rate 2000 -c 8 -d 10s
   smp load http://127.0.0.1:8080/ -c 16 -d 10s -o json > result.json
-  smp load http://127.0.0.1:8080/api -m POST --body-size 1KiB -H 'Content-Type: application/json'`,
+  smp load http://127.0.0.1:8080/api -m POST --body-size 1KiB -H 'Content-Type: application/json'
+  smp load http://127.0.0.1:8080/ --rate 1000 --arrival poisson --seed 42
+  smp load http://127.0.0.1:8080/ --arrival ramp:100:5000 -d 1m
+  smp load http://127.0.0.1:8080/ --arrival step:500@20s,1000@20s,2000@20s -d 1m
+  smp load http://127.0.0.1:8080/ --rate 1000 --arrival sine:800:30s -d 2m
+  smp load http://127.0.0.1:8080/ --rate 5000 --arrival burst:200ms:800ms`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error { return o.run(c, s, a[0]) },
 	}
@@ -83,9 +116,12 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.body, "body", "", "request body")
 	f.StringVar(&o.bodySize, "body-size", "", "send a body of this size instead (e.g. 1KiB)")
 	f.IntVar(&o.maxBacklog, "max-backlog", 0, "open loop: most overdue sends before dropping (0 = one second's worth)")
+	f.StringVar(&o.arrival, "arrival", spec.ArrivalConstant, "open-loop schedule: constant, poisson, ramp:FROM:TO, step:RATE@DUR,..., sine:AMPLITUDE:PERIOD or burst:ON:OFF (see above)")
+	f.Uint64Var(&o.seed, "seed", 0, "seed of poisson arrivals, to repeat a run (0 = pick one and record it in the report)")
 	f.StringVar(&o.percentiles, "percentiles", "", "extra percentiles to report, comma-separated (e.g. 99.5,99.95)")
-	f.StringVarP(&o.output, "output", "o", outTable, "output: table or json")
+	f.StringVarP(&o.output, "output", "o", "table", "output: table, markdown, json, html, csv or junit")
 	f.StringVar(&o.reportPath, "report", "", "also write the JSON report to this file")
+	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion, e.g. 'p99 < 20ms' or 'errorRate < 0.1%' (repeatable); exit 3 when one fails")
 	return c
 }
 
@@ -96,6 +132,28 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 	t.Workload = spec.Workload{URL: rawURL}
 	l := &t.Load
 	l.Rate, l.Connections, l.MaxBacklog = o.rate, o.connections, o.maxBacklog
+	a, err := spec.ParseArrival(o.arrival)
+	if err != nil {
+		return nil, usageErr("--arrival %q: %v", o.arrival, err)
+	}
+	if o.seed != 0 && a.Type != spec.ArrivalPoisson {
+		return nil, usageErr("--seed %d: expected --arrival poisson with it (the seed draws the arrival times)", o.seed)
+	}
+	a.Seed = o.seed
+	l.Arrival = a
+	if l.Rate == 0 {
+		// Ramps and steps carry their own rates: they are open loop
+		// without --rate, which then records their peak.
+		for _, r := range append([]float64{a.From, a.To}, stepRates(a.Steps)...) {
+			l.Rate = max(l.Rate, r)
+		}
+	}
+	switch {
+	case l.Rate == 0 && (a.Type == spec.ArrivalRamp || a.Type == spec.ArrivalStep):
+		return nil, usageErr("--arrival %q: expected at least one rate > 0 in it", o.arrival)
+	case l.Rate == 0 && a.Type != spec.ArrivalConstant:
+		return nil, usageErr("--arrival %q: expected --rate > 0 with it (without --rate, load is closed loop)", o.arrival)
+	}
 	for _, d := range []struct {
 		flag, v string
 		dst     *spec.Duration
@@ -149,13 +207,18 @@ func flagProblems(err error) error {
 	flags := loadFlags()
 	lines := make([]string, 0, len(ps))
 	for _, p := range ps {
-		field := p.Field
+		// The longest prefix wins: load.arrival.seed is --seed, not --arrival.
+		field, best := p.Field, ""
 		for prefix, flag := range flags {
-			if field == prefix || strings.HasPrefix(field, prefix+"[") || strings.HasPrefix(field, prefix+".") {
-				field = flag
+			if (p.Field == prefix || strings.HasPrefix(p.Field, prefix+"[") || strings.HasPrefix(p.Field, prefix+".")) && len(prefix) > len(best) {
+				field, best = flag, prefix
 			}
 		}
 		p.Field = field
+		// Name flags in what was expected too: "at most --rate (100)".
+		for _, f := range []string{"load.duration", "load.rate"} {
+			p.Expected = strings.ReplaceAll(p.Expected, f, flags[f])
+		}
 		lines = append(lines, p.Error())
 	}
 	return &ExitError{Code: ExitUsage, Err: errors.New(strings.Join(lines, "\n"))}
@@ -169,20 +232,39 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: Version}})
+	extra, err := parseSLOFlags(o.slo)
+	if err != nil {
+		return err
+	}
+	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: Version}, SLO: extra})
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
 	}
 	for i := range rep.Scenarios {
 		rep.Scenarios[i].Name = rawURL
 	}
+	for i := range rep.SLO {
+		rep.SLO[i].Scenario = rawURL
+	}
 	if o.reportPath != "" {
 		if err := report.WriteFile(o.reportPath, rep); err != nil {
 			return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}
 		}
 	}
-	if err := render(s.Out, o.output, rep); err != nil {
+	if err := renderTo(s.Out, o.output, rep); err != nil {
 		return fmt.Errorf("print result: %w", err)
 	}
-	return runErr
+	if runErr != nil {
+		return runErr
+	}
+	return sloVerdict(s, rep)
+}
+
+// stepRates lists the rates of steps.
+func stepRates(steps []spec.Step) []float64 {
+	out := make([]float64, len(steps))
+	for i, st := range steps {
+		out[i] = st.Rate
+	}
+	return out
 }

@@ -1,32 +1,66 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/report/render"
+	"github.com/smp-dev/smp/slo"
 )
 
-// Output formats for reports on stdout.
-const (
-	outTable = "table"
-	outJSON  = "json"
-)
-
+// checkOutput accepts the formats of report/render.
 func checkOutput(v string) error {
-	switch v {
-	case outTable, outJSON:
-		return nil
+	for _, f := range render.Formats() {
+		if v == f {
+			return nil
+		}
 	}
-	return usageErr("-o %q: expected table or json", v)
+	return usageErr("-o %q: expected one of %s", v, strings.Join(render.Formats(), ", "))
 }
 
-func render(w io.Writer, format string, r *report.Report) error {
-	if format == outJSON {
-		return report.Encode(w, r)
+// renderTo writes r to w in format; the table is coloured on a terminal.
+func renderTo(w io.Writer, format string, r *report.Report) error {
+	return render.Write(w, format, r, render.Options{Color: isTerminal(w)})
+}
+
+// parseSLOFlags parses --slo assertions (exit 2 on a malformed one).
+func parseSLOFlags(exprs []string) ([]slo.Assertion, error) {
+	as, err := slo.Parse(exprs)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("--slo: %w", err)}
 	}
-	return report.WriteTable(w, r)
+	return as, nil
+}
+
+// sloVerdict prints the SLO results and returns the exit error when one
+// failed.
+func sloVerdict(s Streams, r *report.Report) error {
+	if len(r.SLO) == 0 {
+		return nil
+	}
+	fmt.Fprintln(s.Err, slo.Summary(r.SLO))
+	if slo.Failed(r.SLO) {
+		return &ExitError{Code: ExitSLO, Err: errors.New("SLO failed")}
+	}
+	return nil
+}
+
+// writeHTML writes the HTML rendering of r to path.
+func writeHTML(path string, r *report.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := render.HTML(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // defaultReportPath is smp-results/<name>-<UTC time>.json.

@@ -76,6 +76,7 @@ Start with:
 		newVersionCmd(s),
 		newServiceCmd(s),
 		newProxyCmd(s),
+		newReportCmd(s), newCompareCmd(s),
 	)
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/report/render"
 	"github.com/smp-dev/smp/run"
 	"github.com/smp-dev/smp/spec"
 )
@@ -18,6 +19,8 @@ type runOptions struct {
 	reportPath string
 	output     string
 	quiet      bool
+	html       bool
+	slo        []string
 }
 
 func newRunCmd(s Streams) *cobra.Command {
@@ -32,7 +35,14 @@ print a summary table.
 The report is written atomically. If the run is interrupted (Ctrl-C,
 SIGTERM), what was measured is still written, marked "partial": true, and
 smp exits with 130. Exit codes: 0 ok, 1 run failed (every request failed,
-a sidecar crashed), 2 bad input, 130 interrupted.
+a sidecar crashed), 2 bad input, 3 an SLO assertion failed, 130
+interrupted.
+
+Scenarios are compared with the baseline (the first scenario of type
+none): the table shows metric rows, one column per scenario, then the
+deltas with their confidence; the report holds them under comparisons.
+SLO assertions (the spec's slo: entries and --slo) are evaluated per
+scenario and recorded under slo.
 
 With workload.app: sample, the services (and in mesh scenarios their
 sidecars) run as processes; their logs are kept next to the report, in
@@ -44,8 +54,10 @@ sidecars) run as processes; their logs are kept next to the report, in
 	}
 	f := c.Flags()
 	f.StringVar(&o.reportPath, "report", "", "where to write the JSON report (default smp-results/<name>-<UTC time>.json)")
-	f.StringVarP(&o.output, "output", "o", outTable, "what to print when done: table or json")
+	f.StringVarP(&o.output, "output", "o", render.FormatTable, "what to print when done: "+strings.Join(render.Formats(), ", "))
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines on stderr")
+	f.BoolVar(&o.html, "html", false, "also write the HTML report next to the JSON (same name, .html)")
+	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion besides the spec's, e.g. 'p99 < 20ms' or 'overhead.p99 < 5ms' (repeatable)")
 	return c
 }
 
@@ -57,6 +69,10 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if err != nil {
 		return err
 	}
+	extra, err := parseSLOFlags(o.slo)
+	if err != nil {
+		return err
+	}
 	dest := o.reportPath
 	if dest == "" {
 		dest = defaultReportPath(t.Metadata.Name, time.Now())
@@ -65,6 +81,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		Tool: report.Tool{Name: "smp", Version: Version},
 		// Component logs are kept next to the report.
 		LogDir: strings.TrimSuffix(dest, filepath.Ext(dest)) + ".logs",
+		SLO:    extra,
 	}
 	if !o.quiet {
 		ropts.Progress = s.Err
@@ -76,9 +93,19 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if err := report.WriteFile(dest, rep); err != nil {
 		return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}
 	}
-	if err := render(s.Out, o.output, rep); err != nil {
+	if o.html {
+		page := strings.TrimSuffix(dest, filepath.Ext(dest)) + ".html"
+		if err := writeHTML(page, rep); err != nil {
+			return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}
+		}
+		fmt.Fprintf(s.Err, "html: %s\n", page)
+	}
+	if err := renderTo(s.Out, o.output, rep); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Err, "report: %s\n", dest)
-	return runErr
+	if runErr != nil {
+		return runErr
+	}
+	return sloVerdict(s, rep)
 }

@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/smp-dev/smp/load"
 )
@@ -29,6 +31,13 @@ type Config struct {
 	// ReadBuffer is the per-connection read buffer size; a response header
 	// block must fit in it. Default 64 KiB.
 	ReadBuffer int
+	// Variants, when set, make a weighted request mix (see Variant): each
+	// request picks one, and Method and Body must be left empty. Headers
+	// apply to every variant, a variant's own headers winning.
+	Variants []Variant
+	// Seed drives the mix: its body size tables, and each connection's
+	// sequence of picks (the n-th Conn of a Client gets stream n).
+	Seed uint64
 }
 
 // Client is a load.Dialer for HTTP/1.1.
@@ -38,6 +47,9 @@ type Client struct {
 	req     []byte
 	head    bool
 	bufSize int
+	mix     *mix          // nil: every request is req
+	seed    uint64        // of the mix
+	conns   atomic.Uint64 // Conns made, numbering their pick sequences
 }
 
 var _ load.Dialer = (*Client)(nil)
@@ -82,18 +94,38 @@ func New(cfg Config) (*Client, error) {
 	if bufSize <= 0 {
 		bufSize = 64 << 10
 	}
-	return &Client{
+	c := &Client{
 		addr:    net.JoinHostPort(u.Hostname(), port),
 		tls:     tlsConf,
 		req:     serialize(u, method, cfg.Headers, cfg.Body, cfg.UserAgent),
 		head:    method == "HEAD",
 		bufSize: bufSize,
-	}, nil
+		seed:    cfg.Seed,
+	}
+	if len(cfg.Variants) > 0 {
+		if cfg.Method != "" || len(cfg.Body) > 0 {
+			return nil, fmt.Errorf("http1: method %q and a %d-byte body with variants: expected them empty (each variant has its own)", cfg.Method, len(cfg.Body))
+		}
+		m, err := newMix(u, cfg.Variants, cfg.Headers, cfg.UserAgent, cfg.Seed, inlineBudget)
+		if err != nil {
+			return nil, err
+		}
+		c.mix = m
+		first := &m.variants[0].slots[0]
+		c.req, c.head = append(slices.Clip(first.req), first.body...), first.head
+	}
+	return c, nil
 }
 
 // serialize writes the request line, headers and body in wire form.
 func serialize(u *url.URL, method string, headers map[string]string, body []byte, ua string) []byte {
-	target := u.RequestURI()
+	b := serializeHead(u, u.RequestURI(), method, headers, len(body), ua)
+	return append(b, body...)
+}
+
+// serializeHead writes the request line and headers in wire form, for a
+// body of bodyLen bytes.
+func serializeHead(u *url.URL, target, method string, headers map[string]string, bodyLen int, ua string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", method, target)
 	has := func(name string) bool {
@@ -118,21 +150,25 @@ func serialize(u *url.URL, method string, headers map[string]string, body []byte
 	for _, k := range names {
 		fmt.Fprintf(&b, "%s: %s\r\n", k, headers[k])
 	}
-	if (len(body) > 0 || method == "POST" || method == "PUT" || method == "PATCH") && !has("Content-Length") {
-		fmt.Fprintf(&b, "Content-Length: %s\r\n", strconv.Itoa(len(body)))
+	if (bodyLen > 0 || method == "POST" || method == "PUT" || method == "PATCH") && !has("Content-Length") {
+		fmt.Fprintf(&b, "Content-Length: %s\r\n", strconv.Itoa(bodyLen))
 	}
 	b.WriteString("\r\n")
-	b.Write(body)
 	return []byte(b.String())
 }
 
 // Conn implements load.Dialer.
 func (c *Client) Conn(ctx context.Context) load.Conn {
-	return &conn{c: c, ctx: ctx, buf: make([]byte, c.bufSize)}
+	cn := &conn{c: c, ctx: ctx, buf: make([]byte, c.bufSize), head: c.head}
+	if c.mix != nil {
+		cn.picks = newPicks(c.seed, c.conns.Add(1)-1)
+	}
+	return cn
 }
 
 // Addr is the host:port connections go to.
 func (c *Client) Addr() string { return c.addr }
 
-// Request returns the serialized request (for display and tests).
+// Request returns the serialized request (for display and tests); for a
+// mix, the first variant's first request.
 func (c *Client) Request() []byte { return c.req }

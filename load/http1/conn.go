@@ -20,6 +20,10 @@ type conn struct {
 	stop func() bool // unregisters the abort-on-cancel hook of nc
 	buf  []byte
 	r, w int // unread bytes are buf[r:w]
+	// head: the request in progress is a HEAD (its response has no body).
+	head bool
+	// picks is the connection's own sequence of mix variants.
+	picks picks
 }
 
 var (
@@ -85,9 +89,20 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 		c.Close()
 		return load.Response{}, err
 	}
-	if _, err := c.nc.Write(c.c.req); err != nil {
+	req, body := c.c.req, []byte(nil)
+	if m := c.c.mix; m != nil {
+		s := m.pick(&c.picks)
+		req, body, c.head = s.req, s.body, s.head
+	}
+	if _, err := c.nc.Write(req); err != nil {
 		c.Close()
 		return load.Response{}, err
+	}
+	if body != nil {
+		if _, err := c.nc.Write(body); err != nil {
+			c.Close()
+			return load.Response{}, err
+		}
 	}
 	resp, keep, err := c.readResponse()
 	if err != nil || !keep {

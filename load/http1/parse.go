@@ -35,7 +35,7 @@ func (c *conn) readResponse() (resp load.Response, keep bool, err error) {
 		keep = h.keepAlive
 		var n int64
 		switch {
-		case c.c.head || h.status == 204 || h.status == 304 || h.status == 101:
+		case c.head || h.status == 204 || h.status == 304 || h.status == 101:
 		case h.chunked:
 			n, err = c.readChunked()
 		case h.contentLength >= 0:

@@ -93,12 +93,25 @@ func rows() []row {
 	app := func(r *report.Resources) *report.RoleUsage { return r.App }
 	return []row{
 		{label: "iterations", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(len(s.Iterations)), true }},
+		{label: "requested req/s (0 = closed loop)", digits: 1, value: func(s *report.Scenario) (float64, bool) { return s.Summary.RequestedRate, true }},
 		{label: "achieved req/s", metric: "achievedRate", digits: 1, value: func(s *report.Scenario) (float64, bool) { return s.Summary.AchievedRate, true }},
+		{label: "requests", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Requests), true }},
 		{label: "error rate %", metric: "errorRate", digits: 3, value: func(s *report.Scenario) (float64, bool) { return 100 * s.Summary.ErrorRate, true }},
 		latencyRow("p50"), latencyRow("p90"), latencyRow("p99"), latencyRow("p99.9"),
 		{label: "max ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
 			return s.Summary.Latency.Max, s.Summary.Latency.Count > 0
 		}},
+		{label: "uncorrected p50 ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
+			return s.Summary.UncorrectedLatency.Percentiles["p50"], s.Summary.UncorrectedLatency.Count > 0
+		}},
+		{label: "uncorrected p99 ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
+			return s.Summary.UncorrectedLatency.Percentiles["p99"], s.Summary.UncorrectedLatency.Count > 0
+		}},
+		{label: "send lag p99 ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
+			return s.Summary.SendLag.Percentiles["p99"], s.Summary.SendLag.Count > 0
+		}},
+		{label: "late sends", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Late), true }},
+		{label: "dropped sends", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Dropped), true }},
 		roleRow("proxies", "", proxy, func(u *report.RoleUsage) float64 { return float64(u.Count) }),
 		roleRow("proxy mCores (each)", "proxy.cpuMcores", proxy, func(u *report.RoleUsage) float64 { return u.CPUMcores }),
 		roleRow("proxy MB (each)", "proxy.memMB", proxy, func(u *report.RoleUsage) float64 { return u.MemMB }),

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -87,6 +88,14 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 			}
 			return s
 		})
+	}
+	for _, s := range r.Scenarios {
+		if len(s.Summary.ErrorKinds) > 0 {
+			fmt.Fprintf(w, "errors: %s: %s\n", s.Name, kinds(s.Summary.ErrorKinds))
+		}
+		if s.Error != "" {
+			fmt.Fprintf(w, "%s: %s: %s\n", paint(ansiRed, "failed"), s.Name, s.Error)
+		}
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
@@ -363,4 +372,14 @@ func unitSuffix(u string) string {
 		return u
 	}
 	return " " + u
+}
+
+// kinds formats error counts by kind, sorted by kind.
+func kinds(m map[string]int64) string {
+	parts := make([]string, 0, len(m))
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, " ")
 }

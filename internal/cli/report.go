@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/report/format"
+	"github.com/smp-dev/smp/report/format/fortio"
+	smpformat "github.com/smp-dev/smp/report/format/smp"
+	rendering "github.com/smp-dev/smp/report/render"
+	"github.com/smp-dev/smp/slo"
+)
+
+// Output formats of smp report show beyond the renderings.
+const (
+	outSMP    = "smp"
+	outFortio = "fortio"
+)
+
+func newReportCmd(s Streams) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "report",
+		Short: "Show, merge and import result files",
+		Long: `Work with result files: show one in any rendering or format, merge
+several runs of the same test, import a Fortio JSON result.
+
+Files are recognized by content: an smp report (smp.report/v1) or a Fortio
+JSON result.`,
+	}
+	c.AddCommand(newReportShowCmd(s), newReportMergeCmd(s), newReportImportCmd(s))
+	return c
+}
+
+type showOptions struct {
+	output   string
+	out      string
+	scenario string
+	slo      []string
+	color    string
+}
+
+func newReportShowCmd(s Streams) *cobra.Command {
+	o := &showOptions{}
+	c := &cobra.Command{
+		Use:   "show FILE",
+		Short: "Render a result file: table, markdown, json, html, csv, junit, smp or fortio",
+		Long: `Render a result file (an smp report, or a Fortio result imported on the fly).
+
+  table     the comparison table for a terminal (colour only on a TTY)
+  markdown  the same as GitHub Markdown
+  json      the smp.report/v1 document
+  html      one self-contained page with charts; works offline
+  csv       one row per scenario and iteration
+  junit     the SLO results as JUnit XML (one test case per assertion)
+  smp       the Service Mesh Performance specification's JSON
+  fortio    Fortio's result JSON (one scenario: --scenario when there are several)
+
+Comparisons against the baseline are computed when the file has none.
+With --slo, the assertions are evaluated and recorded; smp exits 3 when any
+fails. Exit codes: 0 ok, 2 bad input, 3 an SLO failed.`,
+		Example: `  smp report show smp-results/quickstart.json
+  smp report show result.json -o html --out report.html
+  smp report show result.json -o junit --slo 'p99 < 20ms' --slo 'overhead.p50 < 10%' > slo.xml
+  smp report show result.json -o fortio --scenario istio > istio.fortio.json`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error { return o.run(s, a[0]) },
+	}
+	f := c.Flags()
+	f.StringVarP(&o.output, "output", "o", rendering.FormatTable, "format: "+strings.Join(append(rendering.Formats(), outSMP, outFortio), ", "))
+	f.StringVar(&o.out, "out", "", "write to this file instead of stdout")
+	f.StringVar(&o.scenario, "scenario", "", "scenario to export with -o fortio")
+	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion to evaluate, e.g. 'p99 < 20ms' (repeatable)")
+	f.StringVar(&o.color, "color", "auto", "colour the table: auto (on a TTY, unless NO_COLOR is set), always or never")
+	return c
+}
+
+func (o *showOptions) run(s Streams, path string) error {
+	valid := append(rendering.Formats(), outSMP, outFortio)
+	if !contains(valid, o.output) {
+		return usageErr("-o %q: expected one of %s", o.output, strings.Join(valid, ", "))
+	}
+	if !contains([]string{"auto", "always", "never"}, o.color) {
+		return usageErr("--color %q: expected auto, always or never", o.color)
+	}
+	rep, err := readResults(path, fortio.ImportOptions{})
+	if err != nil {
+		return err
+	}
+	if len(rep.Comparisons) == 0 {
+		if rep.Comparisons, err = report.Compare(rep); err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", path, err)}
+		}
+	}
+	if len(o.slo) > 0 {
+		as, err := slo.Parse(o.slo)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--slo: %w", err)}
+		}
+		rep.SLO = slo.Evaluate(rep, as)
+	}
+	var buf bytes.Buffer
+	switch o.output {
+	case outSMP:
+		err = smpformat.Write(&buf, smpformat.Export(rep))
+	case outFortio:
+		var res *fortio.Result
+		if res, err = fortio.Export(rep, o.scenario); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		err = fortio.Write(&buf, res)
+	default:
+		err = rendering.Write(&buf, o.output, rep, rendering.Options{Color: o.color == "always" || o.color == "auto" && o.out == "" && isTerminal(s.Out)})
+	}
+	if err != nil {
+		return err
+	}
+	if err := emit(s.Out, o.out, buf.Bytes()); err != nil {
+		return err
+	}
+	if len(rep.SLO) > 0 {
+		fmt.Fprintln(s.Err, slo.Summary(rep.SLO))
+		if slo.Failed(rep.SLO) {
+			return &ExitError{Code: ExitSLO, Err: errors.New("SLO failed")}
+		}
+	}
+	return nil
+}
+
+func newReportMergeCmd(s Streams) *cobra.Command {
+	var out string
+	c := &cobra.Command{
+		Use:   "merge FILE FILE...",
+		Short: "Pool several reports of the same test into one (lossless)",
+		Long: `Merge reports: scenarios of the same name are pooled, their iterations
+concatenated and their summaries recomputed from the merged HDR histograms,
+so percentiles are exact (no value is lost). Comparisons are recomputed.
+The merged report is printed as JSON, or written atomically with --out.`,
+		Example: `  smp report merge monday.json tuesday.json --out week.json`,
+		Args:    args(cobra.MinimumNArgs(2)),
+		RunE: func(c *cobra.Command, a []string) error {
+			reps := make([]*report.Report, len(a))
+			for i, p := range a {
+				r, err := readResults(p, fortio.ImportOptions{})
+				if err != nil {
+					return err
+				}
+				reps[i] = r
+			}
+			merged, err := report.Merge(reps...)
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			if out != "" {
+				if err := report.WriteFile(out, merged); err != nil {
+					return err
+				}
+				fmt.Fprintf(s.Err, "report: %s\n", out)
+				return nil
+			}
+			return report.Encode(s.Out, merged)
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "write the merged report to this file instead of stdout")
+	return c
+}
+
+func newReportImportCmd(s Streams) *cobra.Command {
+	var o fortio.ImportOptions
+	var out string
+	c := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Read a Fortio JSON result into an smp report",
+		Long: `Import a Fortio JSON result (fortio load -json, or what Meshery stores)
+as a one-scenario smp report. Fortio keeps latencies as buckets, not an HDR
+histogram: the histogram is rebuilt by spreading each bucket evenly, so
+percentiles match Fortio's to within a bucket.`,
+		Example: `  smp report import fortio.json --scenario istio --mesh istio --out istio.json`,
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, a []string) error {
+			data, err := os.ReadFile(a[0])
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			if !fortio.Detect(data) {
+				return usageErr("%s: not a Fortio JSON result (expected an object with DurationHistogram and RetCodes)", a[0])
+			}
+			o.Tool = report.Tool{}
+			r, _, err := format.Decode(data, o)
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", a[0], err)}
+			}
+			if out != "" {
+				if err := report.WriteFile(out, r); err != nil {
+					return err
+				}
+				fmt.Fprintf(s.Err, "report: %s\n", out)
+				return nil
+			}
+			return report.Encode(s.Out, r)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Scenario, "scenario", "", "scenario name (default: the Fortio labels, else the URL)")
+	f.StringVar(&o.MeshType, "mesh", "", `mesh type of the scenario ("none" makes it a baseline; default "unknown")`)
+	f.StringVar(&out, "out", "", "write the report to this file instead of stdout")
+	return c
+}
+
+// readResults reads a results file in any known format; failures are bad
+// input (exit 2).
+func readResults(path string, o fortio.ImportOptions) (*report.Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	r, _, err := format.Decode(data, o)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", path, err)}
+	}
+	return r, nil
+}
+
+// emit writes data to path (atomically enough for a rendering: whole
+// file or error), or to w when path is empty.
+func emit(w io.Writer, path string, data []byte) error {
+	if path == "" {
+		_, err := w.Write(data)
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal and NO_COLOR is unset.
+func isTerminal(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func contains(list []string, v string) bool {
+	for _, l := range list {
+		if l == v {
+			return true
+		}
+	}
+	return false
+}
