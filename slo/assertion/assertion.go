@@ -96,13 +96,18 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return ErrSyntax }
 
 // Roles and fields accepted in role.field metrics.
-var (
-	roles  = []string{"proxy", "app", "client"}
-	fields = map[string]string{
-		"cpuMcores": UnitMcores, "cpuMcoresTotal": UnitMcores, "cpuMcoresPer1kRps": UnitMcores,
-		"memMB": UnitMB, "memMBMax": UnitMB,
+func roles() []string { return []string{"proxy", "app", "client"} }
+
+// fieldUnit is the unit of a role field, and whether the field exists.
+func fieldUnit(field string) (string, bool) {
+	switch field {
+	case "cpuMcores", "cpuMcoresTotal", "cpuMcoresPer1kRps":
+		return UnitMcores, true
+	case "memMB", "memMBMax":
+		return UnitMB, true
 	}
-)
+	return "", false
+}
 
 const metricsExpected = "a metric: pN (p50, p99.9), errorRate, achievedRate, meshmark, overhead.pN, or proxy|app|client.cpuMcores|cpuMcoresTotal|cpuMcoresPer1kRps|memMB|memMBMax"
 
@@ -193,9 +198,9 @@ func (a *Assertion) setMetric() error {
 		return nil
 	}
 	if role, field, ok := strings.Cut(m, "."); ok {
-		for _, r := range roles {
+		for _, r := range roles() {
 			if r == role {
-				if _, known := fields[field]; known {
+				if _, known := fieldUnit(field); known {
 					a.Kind, a.Role, a.Field = KindRole, role, field
 					return nil
 				}
@@ -240,14 +245,26 @@ func unitHint(a Assertion) string {
 }
 
 // durationUnits convert to milliseconds.
-var durationUnits = map[string]float64{"ns": 1e-6, "us": 1e-3, "µs": 1e-3, "ms": 1, "s": 1000}
+func durationUnit(unit string) (float64, bool) {
+	switch unit {
+	case "ns":
+		return 1e-6, true
+	case "us", "µs":
+		return 1e-3, true
+	case "ms":
+		return 1, true
+	case "s":
+		return 1000, true
+	}
+	return 0, false
+}
 
 // setThreshold checks that unit suits the metric and stores the threshold.
 func (a *Assertion) setThreshold(v float64, unit string) error {
 	bad := func() error { return errors.New("a number" + unitHint(*a)) }
 	switch a.Kind {
 	case KindPercentile, KindOverhead:
-		if f, ok := durationUnits[unit]; ok {
+		if f, ok := durationUnit(unit); ok {
 			a.Threshold, a.Unit = v*f, UnitMs
 		} else if unit == "%" && a.Kind == KindOverhead {
 			a.Threshold, a.Unit = v, UnitPercent
@@ -280,7 +297,7 @@ func (a *Assertion) setThreshold(v float64, unit string) error {
 			return bad()
 		}
 	case KindRole:
-		want := fields[a.Field]
+		want, _ := fieldUnit(a.Field)
 		if unit != "" && unit != want {
 			return fmt.Errorf("a plain number (of %s), or the unit %s", want, want)
 		}

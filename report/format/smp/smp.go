@@ -125,15 +125,37 @@ type IndividualWorkload struct {
 	MemMB     int32  `json:"mem_mb,omitempty"`
 }
 
-// meshTypes maps smp mesh types to ServiceMesh.Type names; types not
-// listed (local proxies such as haproxy) have no SMP name, so mesh_type
-// is left out and the type is kept in labels.
-var meshTypes = map[string]string{
-	"app-mesh": "APP_MESH", "consul": "CONSUL", "istio": "ISTIO", "kuma": "KUMA", "linkerd": "LINKERD",
-	"traefik-mesh": "TRAEFIK_MESH", "octarine": "OCTARINE", "nsm": "NETWORK_SERVICE_MESH",
-	"network-service-mesh": "NETWORK_SERVICE_MESH", "tanzu": "TANZU", "osm": "OPEN_SERVICE_MESH",
-	"open-service-mesh": "OPEN_SERVICE_MESH", "nginx-service-mesh": "NGINX_SERVICE_MESH",
-	"cilium": "CILIUM_SERVICE_MESH", "cilium-service-mesh": "CILIUM_SERVICE_MESH",
+// meshTypeName maps an smp mesh type to its ServiceMesh.Type name; types
+// without one (local proxies such as haproxy) return "", so mesh_type is
+// left out and the type is kept in labels.
+func meshTypeName(t string) string {
+	switch t {
+	case "app-mesh":
+		return "APP_MESH"
+	case "consul":
+		return "CONSUL"
+	case "istio":
+		return "ISTIO"
+	case "kuma":
+		return "KUMA"
+	case "linkerd":
+		return "LINKERD"
+	case "traefik-mesh":
+		return "TRAEFIK_MESH"
+	case "octarine":
+		return "OCTARINE"
+	case "nsm", "network-service-mesh":
+		return "NETWORK_SERVICE_MESH"
+	case "tanzu":
+		return "TANZU"
+	case "osm", "open-service-mesh":
+		return "OPEN_SERVICE_MESH"
+	case "nginx-service-mesh":
+		return "NGINX_SERVICE_MESH"
+	case "cilium", "cilium-service-mesh":
+		return "CILIUM_SERVICE_MESH"
+	}
+	return ""
 }
 
 // Export converts r.
@@ -254,7 +276,7 @@ func envConfig(r *report.Report, id string) *EnvironmentConfig {
 
 func meshConfig(s *report.Scenario, id string) *ServiceMeshConfig {
 	m := &ServiceMeshConfig{ID: id, MTLSEnabled: s.Mesh.MTLS, ProxyConcurrency: int32(min(s.Mesh.Concurrency, math.MaxInt32)),
-		MeshType: meshTypes[s.Mesh.Type], Labels: map[string]string{"scenario": s.Name, "mesh": s.Mesh.Type}}
+		MeshType: meshTypeName(s.Mesh.Type), Labels: map[string]string{"scenario": s.Name, "mesh": s.Mesh.Type}}
 	if res := s.Summary.Resources; res != nil && res.Proxy != nil {
 		p := res.Proxy
 		m.Sidecar = &Usage{Count: int32(p.Count), CPUMcores: i32(p.CPUMcoresTotal), MemMB: i32(p.MemMB * float64(p.Count)),
