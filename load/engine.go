@@ -31,7 +31,7 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	}
 	maxBacklog := p.MaxBacklog
 	if maxBacklog == 0 && p.Pacer != nil {
-		maxBacklog = DefaultMaxBacklog(p.Pacer.Rate(p.Warmup))
+		maxBacklog = DefaultMaxBacklog(MeanRate(p.Pacer, p.Warmup, p.Duration))
 	}
 
 	// A worker holds its thread and its P (scheduler slot) during the last,
@@ -93,7 +93,7 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 		SendLag:     hist.New(),
 	}
 	if p.Pacer != nil {
-		res.RequestedRate = p.Pacer.Rate(p.Warmup)
+		res.RequestedRate = MeanRate(p.Pacer, p.Warmup, p.Duration)
 	}
 	// The measurement window, and the generator's CPU over it.
 	waitCtx(ctx, start.Add(p.Warmup))
@@ -148,4 +148,19 @@ func waitCtx(ctx context.Context, t time.Time) {
 	case <-tm.C:
 	case <-ctx.Done():
 	}
+}
+
+// MeanRate is the schedule's mean rate over [from, to): the sends intended
+// in that window over its length. For a constant pacer it is the rate; for
+// ramps, steps, sines and bursts it is what "requested" means when compared
+// with the achieved rate of the same window.
+func MeanRate(p Pacer, from, to time.Duration) float64 {
+	if to <= from {
+		return 0
+	}
+	var before uint64
+	if from > 0 {
+		before = p.Due(from - 1)
+	}
+	return float64(p.Due(to-1)-before) / (to - from).Seconds()
 }

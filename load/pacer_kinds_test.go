@@ -321,3 +321,51 @@ func BenchmarkPacers(b *testing.B) {
 		})
 	}
 }
+
+// TestPacersFarOut checks the properties late in day-long schedules at the
+// highest rate a spec allows, where float rounding is largest: windows of
+// sends around a few points, not the whole schedule.
+func TestPacersFarOut(t *testing.T) {
+	const day = 24 * time.Hour
+	must := func(p Pacer, err error) Pacer {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name string
+		p    Pacer
+	}{
+		{"constant", must(NewConstant(1e7, day))},                                    // reference
+		{"ramp", must(NewRamp(3, 1e7, day))},                                         // steep quadratic
+		{"steps", must(NewSteps([]Step{{1e7, day / 2}, {9999999.7, day / 3}}, day))}, // large offsets
+		{"sine", must(NewSine(1e7, 1e7, 7*time.Minute+time.Millisecond, day))},       // rate down to 0
+		{"burst", must(NewBurst(1e7, time.Second+1, 3*time.Second, day))},            // many bursts
+	} {
+		total := tc.p.Due(day)
+		for _, frac := range []float64{0.001, 0.37, 0.5, 0.9, 0.999999} {
+			start := uint64(float64(total) * frac)
+			prev, _ := tc.p.At(start)
+			for n := start + 1; n < start+2000 && n < total; n++ {
+				at, ok := tc.p.At(n)
+				if !ok || at < prev || at >= day {
+					t.Fatalf("%s: At(%d) = %v, %v after %v", tc.name, n, at, ok, prev)
+				}
+				if at > prev {
+					if got := tc.p.Due(at - 1); got != n {
+						t.Fatalf("%s: Due(At(%d)-1ns) = %d, want %d", tc.name, n, got, n)
+					}
+				}
+				prev = at
+			}
+		}
+		if _, ok := tc.p.At(total); ok {
+			t.Errorf("%s: At(Due(end) = %d) exists", tc.name, total)
+		}
+		if at, ok := tc.p.At(total - 1); !ok || at >= day {
+			t.Errorf("%s: last send At(%d) = %v, %v", tc.name, total-1, at, ok)
+		}
+	}
+}

@@ -11,8 +11,8 @@ import (
 // Λ(t) = mean·t + amplitude·period/(2π)·(1 − cos(2πt/period)) has no
 // closed-form inverse, so At solves Λ(t) = n numerically: Newton steps
 // kept inside a bracket that always holds the root (bisection when a step
-// would leave it). A handful of iterations reach a fraction of a
-// nanosecond.
+// would leave it). Two to five iterations usually reach a fraction of a
+// nanosecond; where the rate touches 0 bisection may take a few dozen.
 type Sine struct {
 	Mean, Amplitude float64
 	Period          time.Duration
@@ -24,8 +24,8 @@ type Sine struct {
 
 var _ Pacer = Sine{}
 
-// sineIterations bounds the root finder; it converges in well under 10 on
-// every schedule tried, this is the bound for the unforeseen.
+// sineIterations bounds the root finder: bisection alone would shrink
+// a day-long bracket to 1e-11 s in 53.
 const sineIterations = 64
 
 // NewSine checks its arguments and returns a Sine pacer. The amplitude
@@ -76,7 +76,12 @@ func (s Sine) At(n uint64) (time.Duration, bool) {
 
 // solve finds t in [lo, hi] with Λ(t) = x, to well under a nanosecond.
 func (s Sine) solve(x, lo, hi float64) float64 {
-	t := (lo + hi) / 2
+	// Start from one fixed-point step, t = (x − wobble at x/mean)/mean,
+	// which is close unless the swing is wide.
+	t := (x - s.swing*(1-math.Cos(s.omega*x/s.Mean))) / s.Mean
+	if !(t > lo && t < hi) {
+		t = (lo + hi) / 2
+	}
 	// Λ's float error grows with x; below it, the count cannot tell.
 	tol := 1e-9 * math.Max(1, x*1e-6)
 	for range sineIterations {

@@ -130,3 +130,13 @@ func TestScheduleEndDropsUnsent(t *testing.T) {
 		t.Fatalf("second claim at end = %+v, %v; want nothing", c, ok)
 	}
 }
+
+func TestMeanRate(t *testing.T) {
+	c, _ := NewConstant(1000, 10*time.Second)
+	if got := MeanRate(c, 2*time.Second, 10*time.Second); got != 1000 {
+		t.Errorf("constant: mean rate %v, want 1000", got)
+	}
+	if got := MeanRate(c, time.Second, time.Second); got != 0 {
+		t.Errorf("empty window: %v", got)
+	}
+}

@@ -93,4 +93,3 @@ func describeArrival(l *spec.Load) string {
 	}
 	return fmt.Sprintf("%g req/s%s", l.Rate, seed)
 }
-

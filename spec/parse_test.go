@@ -56,7 +56,7 @@ func TestParseValid(t *testing.T) {
 						Duration(10 * time.Millisecond), Duration(time.Second),
 					},
 				},
-				SLO:         []string{"p99 < 10ms", "errors < 0.1%"},
+				SLO:         []string{"p99 < 10ms", "errorRate < 0.1%"},
 				Environment: Environment{Labels: map[string]string{"host": "bench-01", "kernel": "6.18"}},
 			}
 			if !reflect.DeepEqual(got, want) {
@@ -251,6 +251,7 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-arrival-burst.yaml", "negative on, no off"},
 		{"invalid-arrival-poisson-too-many.yaml", "a Poisson schedule above 100M sends"},
 		{"invalid-requests.yaml", "request and requests; bad weights, methods, paths, sizes, distributions"},
+		{"invalid-slo.yaml", "SLO assertions: a bare number, an unknown metric, an unknown role field"},
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	for _, f := range files {
