@@ -2,7 +2,7 @@ package load
 
 import (
 	"context"
-	"runtime"
+	"fmt"
 	"sync"
 	"time"
 
@@ -12,9 +12,6 @@ import (
 // startDelay gives workers time to be scheduled before the first intended
 // send, so that the first sends are not late by construction.
 const startDelay = 5 * time.Millisecond
-
-// maxExtraProcs bounds the scheduler slots added for waiting workers.
-const maxExtraProcs = 64
 
 // Run executes p and returns what was measured in its window. It returns an
 // error only for a bad plan; a target that fails shows up as errors in the
@@ -32,20 +29,6 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	maxBacklog := p.MaxBacklog
 	if maxBacklog == 0 && p.Pacer != nil {
 		maxBacklog = DefaultMaxBacklog(MeanRate(p.Pacer, p.Warmup, p.Duration))
-	}
-
-	// A worker holds its thread and its P (scheduler slot) during the last,
-	// precise stretch of a wait (internal/precise). So that waiting workers
-	// never starve the goroutines reading responses, the run gets one extra
-	// P per connection (up to maxExtraProcs); the previous setting is
-	// restored when the run ends. Without this, p99 at 2,000 req/s on two
-	// cores rose from ~1 ms to ~12 ms.
-	if p.Pacer != nil {
-		prev := runtime.GOMAXPROCS(0)
-		if want := runtime.NumCPU() + min(p.Connections, maxExtraProcs); want > prev {
-			runtime.GOMAXPROCS(want)
-			defer runtime.GOMAXPROCS(prev)
-		}
 	}
 
 	// runCtx aborts connections when the caller cancels; it is released
@@ -72,7 +55,12 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	}
 	var wg sync.WaitGroup
 	for i, c := range conns {
-		w := newWorker(runCtx, c, &p, start, tl)
+		w, err := newWorker(runCtx, c, &p, start, tl)
+		if err != nil {
+			release() // stops the workers already started
+			wg.Wait()
+			return nil, fmt.Errorf("load: worker %d: %w", i, err)
+		}
 		workers[i] = w
 		wg.Add(1)
 		go func() {
@@ -96,17 +84,24 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 		res.RequestedRate = MeanRate(p.Pacer, p.Warmup, p.Duration)
 	}
 	// The measurement window, and the generator's CPU over it.
-	waitCtx(ctx, start.Add(p.Warmup))
-	u0, t0 := readUsage(), time.Now()
-	waitCtx(ctx, start.Add(p.Duration))
-	u1, t1 := readUsage(), time.Now()
-	res.Start, res.End = t0, t1
+	// The window is the schedule's: from the end of the warmup to the end
+	// of the run (or the interrupt), whenever this goroutine gets to run.
+	// The CPU readings are taken as close to those instants as it can.
+	t0, t1 := start.Add(p.Warmup), start.Add(p.Duration)
+	waitCtx(ctx, t0)
+	u0 := readUsage()
+	waitCtx(ctx, t1)
+	u1 := readUsage()
 	if ctx.Err() != nil {
 		res.Partial = true
+		if now := time.Now(); now.Before(t1) {
+			t1 = now
+		}
 		if t1.Before(t0) {
-			res.End = t0
+			t1 = t0
 		}
 	}
+	res.Start, res.End = t0, t1
 	wg.Wait()
 
 	for _, w := range workers {

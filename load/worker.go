@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-
 	"time"
 
 	"github.com/smp-dev/smp/hist"
@@ -20,27 +19,40 @@ type worker struct {
 	wait     *precise.Sleeper
 	timeline *timelineWriter
 
-	lat, unc, lag        *hist.Histogram
+	lat, unc, lag *hist.Histogram
+	// hs is conn when it times its handshakes; connect and tls are made
+	// when the first one is reported.
+	hs                   HandshakeTimer
+	connect, tls         *hist.Histogram
 	statuses             map[int]int64
 	kinds                map[string]int64
 	requests, sent, errs int64
 	late, dropped, bytes int64
 }
 
-func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline) *worker {
-	return &worker{
+func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline) (*worker, error) {
+	hs, _ := conn.(HandshakeTimer)
+	w := &worker{
+		hs:  hs,
 		ctx: ctx, conn: conn, start: start,
 		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout,
-		wait:     precise.New(ctx),
 		timeline: tl.writer(),
 		lat:      hist.New(), unc: hist.New(), lag: hist.New(),
 		statuses: map[int]int64{}, kinds: map[string]int64{},
 	}
+	if p.Pacer != nil {
+		var err error
+		if w.wait, err = precise.New(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // openLoop sends on the schedule's slots until it ends or ctx is done.
 func (w *worker) openLoop(s *schedule) {
 	defer w.timeline.flush()
+	defer w.wait.Close()
 	for {
 		el := time.Since(w.start)
 		c, ok := s.claim(el)
@@ -89,6 +101,9 @@ func (w *worker) send(at time.Duration, late bool) bool {
 		w.late++
 	}
 	w.lag.Record(sent - at)
+	if w.hs != nil {
+		w.recordHandshake()
+	}
 	kind := ""
 	if err != nil {
 		kind = Classify(err)
@@ -114,6 +129,21 @@ func (w *worker) send(at time.Duration, late bool) bool {
 	return true
 }
 
+// recordHandshake records the set-up of the connection the last Do opened.
+func (w *worker) recordHandshake() {
+	connect, tls, ok := w.hs.LastHandshake()
+	if !ok {
+		return
+	}
+	if w.connect == nil {
+		w.connect, w.tls = hist.New(), hist.New()
+	}
+	w.connect.Record(connect)
+	if tls > 0 {
+		w.tls.Record(tls)
+	}
+}
+
 // merge adds w's counts and histograms into r.
 func (w *worker) merge(r *Result) {
 	r.Requests += w.requests
@@ -125,6 +155,18 @@ func (w *worker) merge(r *Result) {
 	r.Latency.Merge(w.lat)
 	r.Uncorrected.Merge(w.unc)
 	r.SendLag.Merge(w.lag)
+	if w.connect != nil {
+		if r.ConnectTime == nil {
+			r.ConnectTime = hist.New()
+		}
+		r.ConnectTime.Merge(w.connect)
+	}
+	if w.tls != nil && w.tls.Count() > 0 {
+		if r.TLSHandshake == nil {
+			r.TLSHandshake = hist.New()
+		}
+		r.TLSHandshake.Merge(w.tls)
+	}
 	for k, v := range w.statuses {
 		r.StatusCodes[k] += v
 	}

@@ -9,6 +9,7 @@ package target
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,14 @@ type Options struct {
 	// answered (the sample app's call to its downstream services); an error
 	// answers 502 Bad Gateway.
 	Downstream func(ctx context.Context) error
+	// TLS, when set, makes the server speak HTTPS only: HTTP/1.1 and
+	// HTTP/2, chosen by ALPN. Its Certificates (or GetCertificate) are
+	// required; ClientAuth and ClientCAs require client certificates
+	// (mTLS). See TLSConfig.
+	TLS *tls.Config
+	// NoH2C turns off HTTP/2 with prior knowledge (h2c) on a cleartext
+	// port; by default a cleartext port serves both HTTP/1.1 and h2c.
+	NoH2C bool
 }
 
 // HealthPath answers 200 at once, without delay or downstream calls, and
@@ -75,7 +84,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("target: listen on %s: %w", opts.Addr, err)
 	}
 	s := &Server{opts: opts, body: filler(opts.Size), ln: ln, done: make(chan error, 1)}
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	protos.SetHTTP2(opts.TLS != nil)
+	protos.SetUnencryptedHTTP2(opts.TLS == nil && !opts.NoH2C)
 	s.srv = &http.Server{
+		Protocols:         &protos,
+		TLSConfig:         opts.TLS,
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
@@ -89,7 +104,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		},
 	}
 	go func() {
-		err := s.srv.Serve(ln)
+		var err error
+		if opts.TLS != nil {
+			err = s.srv.ServeTLS(ln, "", "")
+		} else {
+			err = s.srv.Serve(ln)
+		}
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
@@ -103,7 +123,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // URL is the server's base URL.
-func (s *Server) URL() string { return "http://" + s.Addr() + "/" }
+func (s *Server) URL() string {
+	if s.opts.TLS != nil {
+		return "https://" + s.Addr() + "/"
+	}
+	return "http://" + s.Addr() + "/"
+}
 
 // Requests is how many requests the server has answered.
 func (s *Server) Requests() uint64 { return s.count.Load() }
@@ -179,7 +204,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if delay > 0 && !precise.New(r.Context()).Sleep(delay) {
+	if delay > 0 && !sleep(r.Context(), delay) {
 		return
 	}
 	h := w.Header()
@@ -187,4 +212,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// sleep holds a request for d, precisely; false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	sl, err := precise.New(ctx)
+	if err != nil { // out of descriptors: the runtime timer still works
+		select {
+		case <-time.After(d):
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	defer sl.Close()
+	return sl.Sleep(d)
 }

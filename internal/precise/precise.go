@@ -1,67 +1,144 @@
-// Package precise sleeps to a point in time with sub-millisecond accuracy.
+// Package precise sleeps to a point in time with microsecond accuracy,
+// cheaply, without holding a thread.
 //
-// Go's runtime timers fire up to about a millisecond late when the process
-// is idle (its idle wait has millisecond granularity), so a Sleeper uses the
-// runtime timer for all but the last stretch and nanosleep(2) for the rest,
-// which wakes within the thread's timer slack (50 µs by default on Linux).
-// The goroutine holds its thread during that last stretch.
+// Two ways to wait, chosen per Sleeper as it goes:
+//
+//   - The runtime timer costs no system call, and is precise while the
+//     process is busy (the scheduler runs expired timers whenever it looks
+//     for work, e.g. on every network event) — the case at high request
+//     rates, where the cost per wait matters. When the process is idle,
+//     though, the scheduler's idle wait has millisecond granularity, and a
+//     timer fires up to about a millisecond late.
+//   - A timerfd(2) waited on through the runtime's network poller: the
+//     kernel's high-resolution timer wakes the poller when it expires, so it
+//     is precise even when idle, for two system calls per wait; the goroutine
+//     holds neither a thread nor a scheduler slot meanwhile.
+//
+// A Sleeper starts with the runtime timer and watches how late it wakes;
+// after a few late wake-ups it switches to the timerfd, and every
+// probeEvery waits it tries the runtime timer again. (nanosleep(2) is
+// precise too, but blocks its thread and the scheduler slot it runs on, so
+// other goroutines stall behind it.)
 package precise
 
 import (
 	"context"
-	"syscall"
+	"fmt"
+	"os"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
-// prctl(PR_SET_TIMERSLACK) and the slack we ask for.
+// Tuning of the choice between the two waits.
 const (
-	prSetTimerSlack = 29
-	timerSlackNs    = 1000
+	// lateLimit is how late a runtime-timer wake-up may be before it counts
+	// against the runtime timer.
+	lateLimit = 50 * time.Microsecond
+	// strikesToSwitch late wake-ups in a row switch to the timerfd.
+	strikesToSwitch = 1
+	// probeEvery timerfd waits, the runtime timer is tried once more.
+	probeEvery = 1024
 )
-
-// coarse is how close to the deadline the runtime timer is trusted.
-const coarse = 2 * time.Millisecond
 
 // Sleeper sleeps precisely and cancellably. Not safe for concurrent use:
-// keep one per goroutine.
+// keep one per goroutine, and Close it when done.
 type Sleeper struct {
 	ctx   context.Context
+	fd    int
+	f     *os.File
+	stop  func() bool
 	timer *time.Timer
+	buf   [8]byte
+
+	useFD   bool
+	strikes int
+	fdWaits int
 }
 
 // New returns a Sleeper whose sleeps end early when ctx is done.
-func New(ctx context.Context) *Sleeper {
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &Sleeper{ctx: ctx, timer: t}
+func New(ctx context.Context) (*Sleeper, error) {
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("timerfd_create: %w", err)
+	}
+	// A non-blocking descriptor becomes pollable: reads park the goroutine
+	// in the network poller.
+	f := os.NewFile(uintptr(fd), "timerfd")
+	s := &Sleeper{ctx: ctx, fd: fd, f: f, timer: time.NewTimer(time.Hour)}
+	s.timer.Stop()
+	s.stop = context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Unix(1, 0)) })
+	return s, nil
+}
+
+// Close releases the timer. A nil Sleeper may be closed.
+func (s *Sleeper) Close() error {
+	if s == nil {
+		return nil
+	}
+	s.stop()
+	s.timer.Stop()
+	return s.f.Close()
 }
 
 // Until blocks until t; it returns false when ctx is done first.
 func (s *Sleeper) Until(t time.Time) bool {
 	d := time.Until(t)
-	if d > coarse {
-		s.timer.Reset(d - coarse/2)
-		select {
-		case <-s.timer.C:
-		case <-s.ctx.Done():
-			s.timer.Stop()
-			return false
-		}
-		d = time.Until(t)
+	if d <= 0 {
+		return s.ctx.Err() == nil
 	}
-	if d > 0 {
-		// The calling thread's timer slack bounds how late nanosleep wakes
-		// (50 µs by default). Goroutines move between threads, so set it
-		// on whichever thread this is: one cheap syscall per wait.
-		_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, timerSlackNs, 0)
-		ts := syscall.NsecToTimespec(int64(d))
-		for syscall.Nanosleep(&ts, &ts) == syscall.EINTR {
+	if s.useFD {
+		s.fdWaits++
+		if s.fdWaits%probeEvery == 0 {
+			s.useFD = false
 		}
+		return s.fdWait(t, d)
 	}
-	return s.ctx.Err() == nil
+	if !s.timerWait(d) {
+		return false
+	}
+	if time.Since(t) > lateLimit {
+		s.strikes++
+		if s.strikes >= strikesToSwitch {
+			s.useFD, s.strikes = true, 0
+		}
+	} else {
+		s.strikes = 0
+	}
+	return true
 }
 
 // Sleep blocks for d; it returns false when ctx is done first.
 func (s *Sleeper) Sleep(d time.Duration) bool {
 	return s.Until(time.Now().Add(d))
+}
+
+func (s *Sleeper) timerWait(d time.Duration) bool {
+	s.timer.Reset(d)
+	select {
+	case <-s.timer.C:
+		return true
+	case <-s.ctx.Done():
+		s.timer.Stop()
+		return false
+	}
+}
+
+func (s *Sleeper) fdWait(t time.Time, d time.Duration) bool {
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
+	if err := unix.TimerfdSettime(s.fd, 0, &spec, nil); err != nil {
+		return s.timerWait(time.Until(t)) // cannot happen with a valid descriptor
+	}
+	for {
+		_, err := s.f.Read(s.buf[:])
+		if err == nil {
+			return s.ctx.Err() == nil
+		}
+		if s.ctx.Err() != nil {
+			return false
+		}
+		if !time.Now().Before(t) {
+			return true
+		}
+	}
 }
