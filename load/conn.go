@@ -34,3 +34,15 @@ type Response struct {
 	Status int   // protocol status (HTTP status code)
 	Bytes  int64 // bytes read off the wire for this response
 }
+
+// HandshakeTimer is implemented by Conns that time the set-up of the
+// connections they open (with one connection per request, the set-up is
+// what is measured). The worker asks after every Do and records what it
+// gets into the Result's ConnectTime and TLSHandshake histograms.
+type HandshakeTimer interface {
+	// LastHandshake reports the set-up of the connection the last Do
+	// opened: the TCP connect and, for TLS, the handshake (0 without TLS
+	// or when it did not complete). ok is false when the last Do opened no
+	// connection, or when the Conn does not time them.
+	LastHandshake() (connect, tls time.Duration, ok bool)
+}

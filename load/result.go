@@ -30,6 +30,11 @@ type Result struct {
 	Latency     *hist.Histogram
 	Uncorrected *hist.Histogram
 	SendLag     *hist.Histogram
+	// ConnectTime and TLSHandshake time the set-up of the connections
+	// opened in the window (TCP connect; TLS handshake), when the protocol
+	// client measures them (see HandshakeTimer): nil when not measured.
+	ConnectTime  *hist.Histogram
+	TLSHandshake *hist.Histogram
 
 	Timeline []Interval
 	Client   ClientUsage
