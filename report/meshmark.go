@@ -21,10 +21,12 @@ var meshMarkWeights = [...]float64{0.4, 0.3, 0.2, 0.1}
 // sub-score in (0, 100]: latency 100/(1+x/100%), throughput 100−x (x the
 // loss in %), cpu 100/(1+x/200), memory 100/(1+x/60). The score is the
 // weighted geometric mean of the sub-scores (weights 0.4, 0.3, 0.2, 0.1,
-// renormalized over the components measured). An overhead whose interval
-// says "not significant" counts as 0: it is not measurable. The score is
-// therefore 100 exactly when no overhead is measurable, and never rises
-// when an overhead grows.
+// renormalized over the components measured). Overheads are the pooled
+// point estimates, a negative one counting as 0; whether each is
+// significant is shown beside the score, not folded into it (with two
+// noisy iterations a 50× latency overhead can be "not significant", and a
+// score of 100 would hide it). The score is therefore 100 exactly when no
+// overhead was observed, and never rises when an overhead grows.
 func NewMeshMark(b, s *Scenario, c *Comparison) *MeshMark {
 	get := func(metric string) (Delta, bool) {
 		for _, d := range c.Deltas {
@@ -34,9 +36,9 @@ func NewMeshMark(b, s *Scenario, c *Comparison) *MeshMark {
 		}
 		return Delta{}, false
 	}
-	// measured returns the overhead of d, or 0 when it is not significant.
-	measured := func(d Delta, v float64) float64 {
-		if d.Verdict == VerdictNot || v < 0 || math.IsNaN(v) {
+	// measured returns the overhead v, or 0 when there is none.
+	measured := func(_ Delta, v float64) float64 {
+		if v < 0 || math.IsNaN(v) {
 			return 0
 		}
 		return v

@@ -247,7 +247,7 @@ svg .legend { font: 12px sans-serif; } svg .grid { stroke: #eee; } svg .frame { 
 <table><tr><th>scenario</th><th>score</th>{{range (index .MeshMarks 0).MeshMark.Components}}<th>{{.Name}}</th>{{end}}</tr>
 {{range .MeshMarks}}<tr><td>{{.Scenario}}</td><td><strong>{{f1 .MeshMark.Score}}</strong></td>{{range .MeshMark.Components}}<td>{{f1 .Score}} ({{f1 .Input}} {{.Unit}})</td>{{end}}</tr>
 {{end}}</table>
-<p class="note">0–100; 100 means no measurable overhead against the no-mesh baseline.</p>{{end}}
+<p class="note">0–100; 100 means no overhead observed against the no-mesh baseline.</p>{{end}}
 {{if .Report.SLO}}<h2 id="slo">SLO</h2>
 <table id="slo-table"><tr><th>result</th><th>scenario</th><th>assertion</th><th>value</th></tr>
 {{range .Report.SLO}}<tr><td class="{{if .Pass}}pass{{else}}fail{{end}}">{{pass .Pass}}</td><td>{{.Scenario}}</td><td>{{.Assertion}}</td><td>{{sloValue .}}</td></tr>

@@ -69,7 +69,7 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 	}
 	if len(mm) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, paint(ansiBold, "MeshMark (0-100; 100 = no measurable overhead)"))
+		fmt.Fprintln(w, paint(ansiBold, "MeshMark (0-100; 100 = no overhead observed)"))
 		writeAlignedAs(w, nil, mm, true, nil, nil)
 	}
 	if len(r.SLO) > 0 {
