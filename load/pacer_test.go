@@ -140,3 +140,29 @@ func TestMeanRate(t *testing.T) {
 		t.Errorf("empty window: %v", got)
 	}
 }
+
+// Intervals are summarized as soon as every worker has moved past them, and
+// the result is the same as summarizing at the end.
+func TestTimelineFinalizesEarly(t *testing.T) {
+	tl := newTimeline(time.Second)
+	a, b := tl.writer(), tl.writer()
+	for s := range 5 {
+		for range 10 {
+			a.add(time.Duration(s)*time.Second, false, time.Millisecond)
+			b.add(time.Duration(s)*time.Second, s == 2, 2*time.Millisecond)
+		}
+	}
+	// Both writers are in interval 4: 0-3 are done, 4 is pending.
+	tl.mu.Lock()
+	pending, done := len(tl.slots), len(tl.done)
+	tl.mu.Unlock()
+	if pending > 1 || done != 4 {
+		t.Errorf("pending %d, done %d; want at most 1 and 4", pending, done)
+	}
+	a.flush()
+	b.flush()
+	iv := tl.intervals()
+	if len(iv) != 5 || iv[2].Errors != 10 || iv[4].Requests != 20 || iv[1].P99 < 2*time.Millisecond*99/100 {
+		t.Errorf("intervals %+v", iv)
+	}
+}
