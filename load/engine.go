@@ -54,14 +54,18 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 		sched = newSchedule(p.Pacer, p.Duration, p.Warmup, maxBacklog)
 	}
 	var wg sync.WaitGroup
+	// Every worker exists (and has its timeline writer) before any runs.
 	for i, c := range conns {
 		w, err := newWorker(runCtx, c, &p, start, tl)
 		if err != nil {
-			release() // stops the workers already started
-			wg.Wait()
+			for _, made := range workers[:i] {
+				made.wait.Close()
+			}
 			return nil, fmt.Errorf("load: worker %d: %w", i, err)
 		}
 		workers[i] = w
+	}
+	for _, w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
