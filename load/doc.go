@@ -10,5 +10,9 @@
 // own histograms. Nothing is shared on the per-request path except that
 // counter; per-worker results are merged when the run ends.
 //
-// Protocol clients live in sub-packages (load/http1) and implement Dialer.
+// Protocol clients live in sub-packages and implement Dialer: load/http1
+// (HTTP/1.1, the fast path), load/http2 (h2c and HTTP/2 over TLS, with
+// several streams per connection), load/tcp (echo) and load/grpc (unary
+// calls). Clients that time connection set-up (connect, TLS handshake)
+// implement HandshakeTimer; TLSOptions builds their shared TLS settings.
 package load

@@ -38,6 +38,7 @@ func Classify(err error) string {
 		hostErr x509.HostnameError
 		invErr  x509.CertificateInvalidError
 		netErr  net.Error
+		opErr   *net.OpError
 	)
 	switch {
 	case err == nil:
@@ -47,7 +48,11 @@ func Classify(err error) string {
 	case errors.As(err, &dnsErr):
 		return KindDNS
 	case errors.As(err, &recErr), errors.As(err, &alert), errors.As(err, &certErr),
-		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr):
+		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr),
+		errors.As(err, &opErr) && opErr.Op == "remote error":
+		// A "remote error" is a TLS alert from the peer, such as a server
+		// refusing a missing client certificate (crypto/tls does not
+		// export its type).
 		return KindTLS
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return KindTimeout

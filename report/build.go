@@ -51,6 +51,12 @@ func NewIteration(index int, r *load.Result, o Options, includesTarget bool) (It
 	if it.SendLag, err = NewLatency(r.SendLag, o); err != nil {
 		return it, err
 	}
+	if it.ConnectTime, err = optionalLatency(r.ConnectTime, o); err != nil {
+		return it, err
+	}
+	if it.TLSHandshake, err = optionalLatency(r.TLSHandshake, o); err != nil {
+		return it, err
+	}
 	it.Timeline = make([]TimelinePoint, len(r.Timeline))
 	for i, iv := range r.Timeline {
 		it.Timeline[i] = TimelinePoint{
@@ -111,6 +117,8 @@ func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary,
 		pooled.Latency.Merge(r.Latency)
 		pooled.Uncorrected.Merge(r.Uncorrected)
 		pooled.SendLag.Merge(r.SendLag)
+		pooled.ConnectTime = mergeOptional(pooled.ConnectTime, r.ConnectTime)
+		pooled.TLSHandshake = mergeOptional(pooled.TLSHandshake, r.TLSHandshake)
 		window += r.End.Sub(r.Start)
 		cpu += r.Client.CPUTime
 		requested = r.RequestedRate
@@ -139,7 +147,37 @@ func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary,
 	if s.SendLag, err = NewLatency(pooled.SendLag, o); err != nil {
 		return s, err
 	}
+	if s.ConnectTime, err = optionalLatency(pooled.ConnectTime, o); err != nil {
+		return s, err
+	}
+	if s.TLSHandshake, err = optionalLatency(pooled.TLSHandshake, o); err != nil {
+		return s, err
+	}
 	return s, nil
+}
+
+// optionalLatency summarizes a histogram that is nil when not measured.
+func optionalLatency(h *hist.Histogram, o Options) (*Latency, error) {
+	if h == nil {
+		return nil, nil
+	}
+	l, err := NewLatency(h, o)
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// mergeOptional merges b into a, either of which may be nil (not measured).
+func mergeOptional(a, b *hist.Histogram) *hist.Histogram {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		a = hist.New()
+	}
+	a.Merge(b)
+	return a
 }
 
 // warnings says what a reader must know before trusting an iteration.

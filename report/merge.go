@@ -182,6 +182,12 @@ func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, err
 	if out.SendLag, err = mergeLatency(name, "sendLag", ss, func(s *Summary) *Latency { return &s.SendLag }); err != nil {
 		return out, err
 	}
+	if out.ConnectTime, err = mergeOptionalLatency(name, "connectTime", ss, func(s *Summary) *Latency { return s.ConnectTime }); err != nil {
+		return out, err
+	}
+	if out.TLSHandshake, err = mergeOptionalLatency(name, "tlsHandshake", ss, func(s *Summary) *Latency { return s.TLSHandshake }); err != nil {
+		return out, err
+	}
 	out.Resources = mergeResources(ss, windows, out.AchievedRate)
 	out.Startup = mergeStartup(ss)
 	return out, nil
@@ -217,6 +223,25 @@ func mergeLatency(name, field string, ss []*Summary, pick func(*Summary) *Latenc
 		}
 	}
 	return NewLatency(h, o)
+}
+
+// mergeOptionalLatency is mergeLatency for a latency object that is nil
+// when not measured: nil unless some summary has it.
+func mergeOptionalLatency(name, field string, ss []*Summary, pick func(*Summary) *Latency) (*Latency, error) {
+	var some []*Summary
+	for _, s := range ss {
+		if pick(s) != nil {
+			some = append(some, s)
+		}
+	}
+	if len(some) == 0 {
+		return nil, nil
+	}
+	l, err := mergeLatency(name, field, some, pick)
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
 }
 
 // mergeResources averages the per-role usage weighted by window time.

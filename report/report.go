@@ -88,11 +88,16 @@ type Iteration struct {
 	StartTime time.Time `json:"startTime"` // the measurement window (warmup excluded)
 	EndTime   time.Time `json:"endTime"`
 	Counts
-	Latency            Latency         `json:"latency"`
-	UncorrectedLatency Latency         `json:"uncorrectedLatency"`
-	SendLag            Latency         `json:"sendLag"`
-	Timeline           []TimelinePoint `json:"timeline"`
-	Client             Client          `json:"client"`
+	Latency            Latency `json:"latency"`
+	UncorrectedLatency Latency `json:"uncorrectedLatency"`
+	SendLag            Latency `json:"sendLag"`
+	// ConnectTime and TLSHandshake time the set-up of each connection
+	// opened in the window (TCP connect; TLS handshake): present when the
+	// run measured them (load.newConnection), absent otherwise.
+	ConnectTime  *Latency        `json:"connectTime,omitempty"`
+	TLSHandshake *Latency        `json:"tlsHandshake,omitempty"`
+	Timeline     []TimelinePoint `json:"timeline"`
+	Client       Client          `json:"client"`
 	// Components are the processes of the scenario's deployment (app,
 	// proxies) with what each cost; Resources and Startup aggregate them.
 	Components []Component `json:"components,omitempty"`
@@ -113,7 +118,10 @@ type Summary struct {
 	Latency            Latency `json:"latency"`
 	UncorrectedLatency Latency `json:"uncorrectedLatency"`
 	SendLag            Latency `json:"sendLag"`
-	Client             Client  `json:"client"`
+	// ConnectTime and TLSHandshake pool the iterations' (see Iteration).
+	ConnectTime  *Latency `json:"connectTime,omitempty"`
+	TLSHandshake *Latency `json:"tlsHandshake,omitempty"`
+	Client       Client   `json:"client"`
 	// Resources and Startup pool the iterations' components.
 	Resources *Resources `json:"resources,omitempty"`
 	Startup   *Startup   `json:"startup,omitempty"`

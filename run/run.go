@@ -7,6 +7,7 @@ package run
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,10 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/grpc"
 	"github.com/smp-dev/smp/load/http1"
+	"github.com/smp-dev/smp/load/http2"
+	"github.com/smp-dev/smp/load/tcp"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/slo"
@@ -145,20 +149,71 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 	if len(body) == 0 && req.BodySize > 0 {
 		body = []byte(strings.Repeat("x", int(req.BodySize)))
 	}
-	cfg := http1.Config{
-		URL: u, Method: req.Method, Headers: req.Headers, Body: body,
-		UserAgent: "smp",
-	}
-	if len(t.Load.Requests) > 0 {
-		cfg = http1.Config{URL: u, UserAgent: "smp", Variants: variants(t.Load.Requests), Seed: t.Load.Arrival.Seed}
-	}
-	client, err := http1.New(cfg)
+	tlsConf, err := clientTLS(t.Load.TLS)
 	if err != nil {
 		return load.Plan{}, err
 	}
+	// Each worker is one stream: with HTTP/2, streams workers share
+	// each connection (see package load/http2).
+	workers := t.Load.Connections
+	var client load.Dialer
+	switch t.Load.Protocol {
+	case spec.ProtocolGRPC:
+		cfg := grpc.Config{Addr: u.Host}
+		if g := t.Load.GRPC; g != nil {
+			cfg.Method, cfg.PayloadSize = g.Method, int(g.PayloadSize)
+		}
+		if u.Scheme == "grpcs" {
+			cfg.TLS = tlsConf
+			if cfg.TLS == nil {
+				cfg.TLS = &tls.Config{}
+			}
+		}
+		c, err := grpc.New(cfg)
+		if err != nil {
+			return load.Plan{}, err
+		}
+		client = c
+	case spec.ProtocolTCP:
+		size := spec.DefaultTCPPayload
+		if t.Load.TCP != nil && t.Load.TCP.PayloadSize > 0 {
+			size = t.Load.TCP.PayloadSize
+		}
+		c, err := tcp.New(tcp.Config{Addr: u.Host, PayloadSize: int(size), NewConnection: t.Load.NewConnection})
+		if err != nil {
+			return load.Plan{}, err
+		}
+		client = c
+	case spec.ProtocolH2C, spec.ProtocolHTTP2:
+		if len(t.Load.Requests) > 0 {
+			return load.Plan{}, fmt.Errorf("%w: load.requests: a request mix is not supported with protocol %s yet", spec.ErrInvalid, t.Load.Protocol)
+		}
+		c, err := http2.New(http2.Config{
+			URL: u, Method: req.Method, Headers: req.Headers, Body: body, UserAgent: "smp",
+			TLS: tlsConf, Streams: t.Load.Streams, NewConnection: t.Load.NewConnection,
+		})
+		if err != nil {
+			return load.Plan{}, err
+		}
+		client, workers = c, workers*c.Streams()
+	default:
+		cfg := http1.Config{
+			URL: u, Method: req.Method, Headers: req.Headers, Body: body,
+			UserAgent: "smp",
+		}
+		if len(t.Load.Requests) > 0 {
+			cfg = http1.Config{URL: u, UserAgent: "smp", Variants: variants(t.Load.Requests), Seed: t.Load.Arrival.Seed}
+		}
+		cfg.TLS, cfg.NewConnection = tlsConf, t.Load.NewConnection
+		c, err := http1.New(cfg)
+		if err != nil {
+			return load.Plan{}, err
+		}
+		client = c
+	}
 	p := load.Plan{
 		Dialer:      client,
-		Connections: t.Load.Connections,
+		Connections: workers,
 		Duration:    t.Load.Duration.D(),
 		Warmup:      t.Load.Warmup.D(),
 		Timeout:     t.Load.Timeout.D(),

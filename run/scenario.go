@@ -132,6 +132,24 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (*report.Ite
 	case spec.AppSample:
 		return r.deployed(ctx, m, i)
 	case spec.AppBuiltin:
+		if r.t.Load.Protocol == spec.ProtocolGRPC {
+			g, err := target.StartGRPC(context.WithoutCancel(ctx), target.GRPCOptions{
+				Addr: "127.0.0.1:0", Delay: r.t.Workload.ServiceTime.D(),
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			defer g.Close()
+			return r.measure(ctx, i, "grpc://"+g.Addr(), true)
+		}
+		if r.t.Load.Protocol == spec.ProtocolTCP {
+			e, err := target.StartEcho(context.WithoutCancel(ctx), "127.0.0.1:0")
+			if err != nil {
+				return nil, nil, err
+			}
+			defer e.Close()
+			return r.measure(ctx, i, "tcp://"+e.Addr(), true)
+		}
 		tctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		srv, err := target.Start(tctx, target.Options{
 			Addr: "127.0.0.1:0", Delay: r.t.Workload.ServiceTime.D(), Size: int64(r.t.Workload.ResponseSize),

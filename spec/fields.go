@@ -73,6 +73,31 @@ func (w *walker) load(l *Load) reader {
 			{"maxBacklog", w.integer(&l.MaxBacklog, expMaxBacklog)},
 			{"request", w.request(&l.Request)},
 			{"requests", w.requests(&l.Requests)},
+			{"streams", w.integer(&l.Streams, expStreams)},
+			{"newConnection", w.boolean(&l.NewConnection)},
+			{"tls", func(n *yaml.Node, path string) {
+				l.TLS = &TLS{}
+				w.mapping(n, path, expMapping, []field{
+					{"caCert", w.str(&l.TLS.CACert, expFile)},
+					{"cert", w.str(&l.TLS.Cert, expFile)},
+					{"key", w.str(&l.TLS.Key, expFile)},
+					{"insecure", w.boolean(&l.TLS.Insecure)},
+					{"sessionReuse", w.boolean(&l.TLS.SessionReuse)},
+				})
+			}},
+			{"grpc", func(n *yaml.Node, path string) {
+				l.GRPC = &GRPC{}
+				w.mapping(n, path, expMapping, []field{
+					{"method", w.word(&l.GRPC.Method, expGRPCMethod)},
+					{"payloadSize", w.size(&l.GRPC.PayloadSize)},
+				})
+			}},
+			{"tcp", func(n *yaml.Node, path string) {
+				l.TCP = &TCP{}
+				w.mapping(n, path, expMapping, []field{
+					{"payloadSize", w.size(&l.TCP.PayloadSize)},
+				})
+			}},
 		})
 	}
 }

@@ -151,6 +151,31 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("placement = %+v, sampleInterval = %v", p, got.Metrics.SampleInterval)
 			}
 		}},
+		// mTLS over HTTP/2 with every TLS setting and handshakes timed.
+		{"valid-tls.yaml", func(t *testing.T, got *Test) {
+			want := &TLS{CACert: "/etc/smp/ca.pem", Cert: "/etc/smp/client.pem", Key: "/etc/smp/client-key.pem", SessionReuse: true}
+			if l := got.Load; l.Protocol != ProtocolHTTP2 || !l.NewConnection || l.TLS == nil || *l.TLS != *want {
+				t.Errorf("load = %+v, tls = %+v", l, l.TLS)
+			}
+		}},
+		// gRPC pings with a payload, against the built-in target.
+		{"valid-grpc.yaml", func(t *testing.T, got *Test) {
+			if l := got.Load; l.Protocol != ProtocolGRPC || l.GRPC == nil || *l.GRPC != (GRPC{Method: GRPCPing, PayloadSize: 512}) {
+				t.Errorf("load = %+v, grpc = %+v", l, l.GRPC)
+			}
+		}},
+		// TCP echo with a payload size.
+		{"valid-tcp.yaml", func(t *testing.T, got *Test) {
+			if l := got.Load; l.Protocol != ProtocolTCP || l.TCP == nil || l.TCP.PayloadSize != KiB || !l.NewConnection {
+				t.Errorf("load = %+v, tcp = %+v", l, l.TCP)
+			}
+		}},
+		// h2c with concurrent streams.
+		{"valid-h2c-streams.yaml", func(t *testing.T, got *Test) {
+			if l := got.Load; l.Protocol != ProtocolH2C || l.Streams != 8 || l.NewConnection || l.TLS != nil {
+				t.Errorf("load = %+v", l)
+			}
+		}},
 	}
 	files, _ := filepath.Glob("testdata/valid-*.yaml")
 	for _, f := range files {
@@ -252,6 +277,13 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-arrival-poisson-too-many.yaml", "a Poisson schedule above 100M sends"},
 		{"invalid-requests.yaml", "request and requests; bad weights, methods, paths, sizes, distributions"},
 		{"invalid-slo.yaml", "SLO assertions: a bare number, an unknown metric, an unknown role field"},
+		{"invalid-tls.yaml", "load.tls with an http URL, a cert without its key"},
+		{"invalid-streams.yaml", "streams with newConnection; a number for a boolean"},
+		{"invalid-http2-cleartext.yaml", "http2 with an http URL, streams over 1000"},
+		{"invalid-streams-http1.yaml", "streams with http1 (the default protocol)"},
+		{"invalid-tcp.yaml", "protocol tcp with an http URL, a payload over 64MiB"},
+		{"invalid-tcp-url.yaml", "a tcp URL with http1, load.tcp with http1"},
+		{"invalid-grpc.yaml", "an unknown gRPC method, an http URL with grpc, newConnection with grpc"},
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	for _, f := range files {

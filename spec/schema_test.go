@@ -99,6 +99,9 @@ func TestSchemaInvalid(t *testing.T) {
 		{"missing name", "apiVersion: smp/v1alpha1\nkind: Test\nmetadata: {}\n"},
 		{"wrong apiVersion", "apiVersion: v1\nkind: Test\nmetadata: {name: x}\n"},
 		{"unknown arrival field", head + "load: {arrival: {type: constant, rate: 1}}\n"},
+		{"tls cert without key", head + "workload: {url: 'https://h/'}\nload: {tls: {cert: c.pem}}\n"},
+		{"unknown tls field", head + "workload: {url: 'https://h/'}\nload: {tls: {ca: c.pem}}\n"},
+		{"streams over 1000", head + "load: {protocol: h2c, streams: 1001}\n"},
 	}
 	// Invalid specs in testdata whose problems a schema can see too.
 	for _, f := range []string{

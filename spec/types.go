@@ -81,6 +81,56 @@ type Load struct {
 	Request Request `json:"request,omitzero"`
 	// Requests is a weighted mix of requests; each send picks one.
 	Requests []MixRequest `json:"requests,omitempty"`
+	// Streams is how many requests each connection carries at once (h2c
+	// and http2 only); 0 means 1.
+	Streams int `json:"streams,omitempty"`
+	// NewConnection opens a connection for every request and times its
+	// set-up: the report gets connectTime and tlsHandshake.
+	NewConnection bool `json:"newConnection,omitempty"`
+	// TLS are the client's TLS settings (https URLs only).
+	TLS *TLS `json:"tls,omitempty"`
+	// TCP are the settings of protocol tcp.
+	TCP *TCP `json:"tcp,omitempty"`
+	// GRPC are the settings of protocol grpc.
+	GRPC *GRPC `json:"grpc,omitempty"`
+}
+
+// GRPC are the settings of protocol grpc: the unary call each request
+// makes.
+type GRPC struct {
+	// Method is "health" (grpc.health.v1.Health/Check, the default) or
+	// "ping" (the built-in target's Ping, with a payload).
+	Method string `json:"method,omitempty"`
+	// PayloadSize is the ping payload (echoed back); ping only.
+	PayloadSize ByteSize `json:"payloadSize,omitempty"`
+}
+
+// gRPC methods.
+const (
+	GRPCHealth = "health"
+	GRPCPing   = "ping"
+)
+
+// TCP are the settings of protocol tcp: each request writes PayloadSize
+// bytes and reads their echo.
+type TCP struct {
+	PayloadSize ByteSize `json:"payloadSize,omitempty"` // 0 = DefaultTCPPayload
+}
+
+// DefaultTCPPayload is the payload of a tcp request when none is given.
+const DefaultTCPPayload ByteSize = 64
+
+// TLS are the load client's TLS settings. Files are PEM; that they exist
+// is checked when the run starts.
+type TLS struct {
+	CACert string `json:"caCert,omitempty"` // roots that verify the server; "" = the system's
+	Cert   string `json:"cert,omitempty"`   // client certificate (mTLS), with key
+	Key    string `json:"key,omitempty"`    // client key, with cert
+	// Insecure skips verification of the server certificate.
+	Insecure bool `json:"insecure,omitempty"`
+	// SessionReuse resumes TLS sessions across connections; off, every
+	// connection makes a full handshake.
+	SessionReuse bool `json:"sessionReuse,omitempty"`
 }
 
 // Arrival is the schedule of intended send times in open loop. Rates are
@@ -117,6 +167,10 @@ type Step struct {
 const (
 	GeneratorBuiltin = "builtin"
 	ProtocolHTTP1    = "http1"
+	ProtocolH2C      = "h2c"      // HTTP/2 over cleartext, with prior knowledge
+	ProtocolHTTP2    = "http2"    // HTTP/2 over TLS (ALPN h2)
+	ProtocolTCP      = "tcp"      // TCP echo: a payload written, its echo read
+	ProtocolGRPC     = "grpc"     // unary gRPC calls
 	ArrivalConstant  = "constant" // evenly spaced at load.rate
 	ArrivalPoisson   = "poisson"  // exponential gaps of mean 1/load.rate
 	ArrivalRamp      = "ramp"     // linear from From to To over the run

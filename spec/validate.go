@@ -37,7 +37,7 @@ const (
 const (
 	expName        = `a lower-case name such as "istio-mtls" (a-z, 0-9, '-', '_', '.'; starting and ending with a letter or digit; at most 63 characters)`
 	expLabelName   = "a non-empty label name"
-	expURL         = "an http:// or https:// URL with a host, such as http://127.0.0.1:8080/"
+	expURL         = "an http:// or https:// URL with a host, such as http://127.0.0.1:8080/ (tcp://host:port with protocol tcp; grpc:// or grpcs://host:port with protocol grpc)"
 	expApp         = "builtin or sample"
 	expServices    = "an integer from 1 to 20"
 	expTopology    = "chain or fanout"
@@ -62,12 +62,27 @@ const (
 	expPercentile  = "a number between 0 and 100 (exclusive), such as 99.9"
 	expBucket      = "a duration > 0"
 	expSLO         = `an objective such as "p99 < 10ms"`
+	expProtocol    = "one of http1, h2c, http2, tcp, grpc"
+	expGRPCMethod  = "health or ping"
+	maxGRPCPayload = 4*MiB - 64
+	expStreams     = "an integer from 1 to 1000 (0 or left out = 1)"
+	expFile        = "a path to a PEM file"
+	maxStreams     = 1000
 )
 
 // Values known to be coming but not supported by this version. They get a
 // "not supported yet" problem instead of an "unknown" one.
 func laterGenerators() []string { return []string{"fortio", "wrk2", "nighthawk", "vegeta"} }
-func laterProtocols() []string  { return []string{"http2", "grpc", "tcp"} }
+func laterProtocols() []string  { return nil }
+
+// urlSchemes are those of workload.url; all but http and https go with
+// one protocol.
+func urlSchemes() []string { return []string{"http", "https", "tcp", "grpc", "grpcs"} }
+
+// protocols are the load protocols this version drives.
+func protocols() []string {
+	return []string{ProtocolHTTP1, ProtocolH2C, ProtocolHTTP2, ProtocolTCP, ProtocolGRPC}
+}
 func laterMeshTypes() []string {
 	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm"}
 }
@@ -101,6 +116,8 @@ func (t *Test) Validate() error {
 	c.labels("metadata.labels", t.Metadata.Labels)
 	c.workload(&t.Workload)
 	c.load(&t.Load)
+	c.checkTLSURL(t)
+	c.protocolURL(t)
 	c.meshes(t.Meshes, t.Workload.App)
 	if t.Iterations < 1 || t.Iterations > maxIterations {
 		c.add("iterations", strconv.Itoa(t.Iterations), expIterations)
@@ -190,7 +207,7 @@ func (c *checker) workload(w *Workload) {
 		}
 	}
 	if w.URL != "" {
-		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		if u, err := url.Parse(w.URL); err != nil || !slices.Contains(urlSchemes(), u.Scheme) || u.Hostname() == "" {
 			c.add("workload.url", quote(w.URL), expURL)
 		}
 	}
@@ -211,7 +228,7 @@ func (c *checker) workload(w *Workload) {
 
 func (c *checker) load(l *Load) {
 	c.choice("load.generator", l.Generator, GeneratorBuiltin, laterGenerators(), "generator")
-	c.choice("load.protocol", l.Protocol, ProtocolHTTP1, laterProtocols(), "protocol")
+	c.oneOf("load.protocol", l.Protocol, protocols(), laterProtocols(), expProtocol, "protocol")
 	if l.Connections < 1 || l.Connections > maxConnections {
 		c.add("load.connections", strconv.Itoa(l.Connections), expConnections)
 	}
@@ -242,6 +259,118 @@ func (c *checker) load(l *Load) {
 		c.requests(l)
 	} else {
 		c.request("load.request", &l.Request)
+	}
+	c.connection(l)
+}
+
+// connection checks load.streams, load.newConnection and load.tls.
+func (c *checker) connection(l *Load) {
+	h2 := l.Protocol == ProtocolH2C || l.Protocol == ProtocolHTTP2
+	switch {
+	case l.Streams < 0 || l.Streams > maxStreams:
+		c.add("load.streams", strconv.Itoa(l.Streams), expStreams)
+	case l.Streams > 1 && !h2:
+		c.add("load.streams", strconv.Itoa(l.Streams), fmt.Sprintf("1 with protocol %s (concurrent streams need h2c or http2)", l.Protocol))
+	case l.Streams > 1 && l.NewConnection:
+		c.add("load.streams", strconv.Itoa(l.Streams), "1 with newConnection (a connection per request carries one stream)")
+	}
+	if h2 && l.Requests != nil {
+		c.add("load.requests", "a request mix", fmt.Sprintf("load.request with protocol %s (a request mix is not supported with HTTP/2 yet)", l.Protocol))
+	}
+	if l.TLS == nil {
+		return
+	}
+	t := l.TLS
+	if (t.Cert == "") != (t.Key == "") {
+		field, value := "load.tls.key", t.Key
+		if t.Cert == "" {
+			field, value = "load.tls.cert", t.Cert
+		}
+		c.add(field, quoteOrNothing(value), "a PEM file, given together with load.tls.cert and load.tls.key (mTLS needs both)")
+	}
+	if l.Protocol == ProtocolH2C {
+		c.add("load.tls", "a mapping", "nothing with protocol h2c (cleartext); use http2 with an https URL")
+	}
+}
+
+// protocolURL checks that protocol tcp and tcp:// URLs go together, and
+// that load.tcp goes with protocol tcp.
+func (c *checker) protocolURL(t *Test) {
+	l := &t.Load
+	if l.TCP != nil {
+		switch {
+		case l.Protocol != ProtocolTCP:
+			c.add("load.tcp", "a mapping", fmt.Sprintf("nothing with protocol %s (only for protocol tcp)", l.Protocol))
+		case l.TCP.PayloadSize < 0 || l.TCP.PayloadSize > maxBodySize:
+			c.add("load.tcp.payloadSize", l.TCP.PayloadSize.String(), "a size from 1B to 64MiB (0 or left out = 64B)")
+		}
+	}
+	c.grpc(l)
+	u, err := url.Parse(t.Workload.URL)
+	if t.Workload.URL == "" || err != nil || !slices.Contains(urlSchemes(), u.Scheme) {
+		return // a bad URL is workload's problem
+	}
+	grpcURL := u.Scheme == "grpc" || u.Scheme == "grpcs"
+	switch {
+	case l.Protocol == ProtocolGRPC && !grpcURL:
+		c.add("workload.url", quote(t.Workload.URL), "a grpc://host:port (cleartext) or grpcs://host:port (TLS) URL with protocol grpc")
+	case l.Protocol == ProtocolGRPC && (u.Port() == "" || (u.Path != "" && u.Path != "/")):
+		c.add("workload.url", quote(t.Workload.URL), "grpc://host:port with a port and no path, such as grpc://127.0.0.1:9090")
+	case l.Protocol != ProtocolGRPC && grpcURL:
+		c.add("workload.url", quote(t.Workload.URL), fmt.Sprintf("an http:// or https:// URL with protocol %s (grpc:// is for protocol grpc)", l.Protocol))
+	case l.Protocol == ProtocolTCP && u.Scheme != "tcp":
+		c.add("workload.url", quote(t.Workload.URL), "a tcp://host:port URL with protocol tcp, such as tcp://127.0.0.1:9000")
+	case l.Protocol == ProtocolTCP && (u.Port() == "" || (u.Path != "" && u.Path != "/")):
+		c.add("workload.url", quote(t.Workload.URL), "tcp://host:port with a port and no path, such as tcp://127.0.0.1:9000")
+	case l.Protocol != ProtocolTCP && u.Scheme == "tcp":
+		c.add("workload.url", quote(t.Workload.URL), fmt.Sprintf("an http:// or https:// URL with protocol %s (tcp:// is for protocol tcp)", l.Protocol))
+	}
+	if l.Protocol == ProtocolTCP && l.Requests != nil {
+		c.add("load.requests", "a request mix", "nothing with protocol tcp (requests are payloads of load.tcp.payloadSize)")
+	}
+}
+
+// grpc checks load.grpc, and what protocol grpc does not support.
+func (c *checker) grpc(l *Load) {
+	if l.Protocol == ProtocolGRPC {
+		if l.NewConnection {
+			c.add("load.newConnection", "true", "false with protocol grpc (not supported: each connection carries many calls)")
+		}
+		if l.Requests != nil {
+			c.add("load.requests", "a request mix", "nothing with protocol grpc (requests are the calls of load.grpc)")
+		}
+	}
+	g := l.GRPC
+	if g == nil {
+		return
+	}
+	if l.Protocol != ProtocolGRPC {
+		c.add("load.grpc", "a mapping", fmt.Sprintf("nothing with protocol %s (only for protocol grpc)", l.Protocol))
+		return
+	}
+	c.oneOf("load.grpc.method", g.Method, []string{"", GRPCHealth, GRPCPing}, nil, expGRPCMethod, "method")
+	switch {
+	case g.PayloadSize < 0 || g.PayloadSize > maxGRPCPayload:
+		c.add("load.grpc.payloadSize", g.PayloadSize.String(), "a size from 0 to 4194240B (gRPC's 4MiB message limit)")
+	case g.PayloadSize != 0 && g.Method != GRPCPing:
+		c.add("load.grpc.payloadSize", g.PayloadSize.String(), "0 unless load.grpc.method is ping (health checks carry no payload)")
+	}
+}
+
+// checkTLSURL checks that load.tls goes with an https workload URL.
+func (c *checker) checkTLSURL(t *Test) {
+	if t.Load.TLS == nil && t.Load.Protocol != ProtocolHTTP2 {
+		return
+	}
+	u, err := url.Parse(t.Workload.URL)
+	if t.Workload.URL != "" && err == nil && (u.Scheme == "https" || u.Scheme == "grpcs") {
+		return
+	}
+	if t.Load.TLS != nil {
+		c.add("load.tls", "a mapping", "an https (or grpcs) workload.url with it (the built-in target and http:// URLs are cleartext)")
+	}
+	if t.Load.Protocol == ProtocolHTTP2 {
+		c.add("load.protocol", quote(t.Load.Protocol), "an https workload.url with http2 (HTTP/2 over TLS); h2c for cleartext")
 	}
 }
 

@@ -102,7 +102,7 @@ func TestValidate(t *testing.T) {
 		{"generator and protocol", func(t *Test) { t.Load.Generator, t.Load.Protocol = "wrk2", "sctp" },
 			[]string{
 				`load.generator: got "wrk2", expected builtin (generator "wrk2" is not supported yet)`,
-				`load.protocol: got "sctp", expected one of http1, http2, grpc, tcp (only http1 is supported yet)`,
+				`load.protocol: got "sctp", expected one of http1, h2c, http2, tcp, grpc`,
 			}},
 		{"arrival", func(t *Test) { t.Load.Arrival.Type = "pareto" },
 			[]string{`load.arrival.type: got "pareto", expected one of constant, poisson, ramp, step, sine, burst`}},

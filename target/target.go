@@ -1,7 +1,12 @@
-// Package target is smp's built-in echo target: an HTTP/1.1 server that
+// Package target is smp's built-in echo target: an HTTP server that
 // answers every request after a fixed service time with a body of a fixed
 // size and a status drawn, in a fixed rotation, from a status mix. It gives
-// tests and benchmarks a server whose latency is known.
+// tests and benchmarks a server whose latency is known. A cleartext port
+// serves HTTP/1.1 and h2c (HTTP/2 with prior knowledge); with TLS it
+// serves HTTP/1.1 and HTTP/2 by ALPN, optionally requiring client
+// certificates (TLSConfig). Beside it, StartEcho serves TCP echo and
+// StartGRPC serves gRPC (health and PingMethod), so that every protocol of
+// package load can be driven locally.
 //
 // Per-request overrides: the query parameters delay (a Go duration), size
 // (bytes) and status (a code) replace the server's settings for that request.

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,17 @@ type loadOptions struct {
 	output      string
 	reportPath  string
 	slo         []string
+	// Protocol and connection set-up.
+	protocol      string
+	streams       int
+	newConnection bool
+	cacert        string
+	cert          string
+	key           string
+	insecure      bool
+	sessionReuse  bool
+	payloadSize   string
+	grpcMethod    string
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
@@ -57,6 +69,18 @@ func loadFlags() map[string]string {
 		"load.request.body":      "--body",
 		"load.request.bodySize":  "--body-size",
 		"metrics.percentiles":    "--percentiles",
+		"load.protocol":          "--protocol",
+		"load.streams":           "--streams",
+		"load.newConnection":     "--new-connection",
+		"load.tls":               "--cacert/--cert/--key/--insecure",
+		"load.tls.caCert":        "--cacert",
+		"load.tls.cert":          "--cert",
+		"load.tls.key":           "--key",
+		"load.tcp":               "--payload-size",
+		"load.tcp.payloadSize":   "--payload-size",
+		"load.grpc":              "--grpc-method/--payload-size",
+		"load.grpc.method":       "--grpc-method",
+		"load.grpc.payloadSize":  "--payload-size",
 	}
 }
 
@@ -91,6 +115,25 @@ connections, durations such as 500ms, 10s, 1m):
 --seed fixes the Poisson draws so that a run can be repeated; 0 (the
 default) picks one, recorded in the report (test.load.arrival.seed).
 
+--protocol picks the client: http1 (HTTP/1.1, the default; TLS with
+https:// URLs), h2c (HTTP/2 over cleartext with prior knowledge; http://
+URLs), http2 (HTTP/2 over TLS, negotiated by ALPN; https:// URLs), tcp
+(TCP echo to a tcp://host:port URL: each request writes --payload-size
+bytes and reads them back; smp target --tcp-echo serves it) or grpc (unary
+calls to grpc://host:port, or grpcs://host:port over TLS: the standard
+health check by default, or with --grpc-method ping the Ping of smp target
+--grpc, which echoes a --payload-size payload). With
+HTTP/2, --streams requests share each connection at once: -c 2 --streams 8
+is 16 requests in flight on 2 connections.
+
+TLS: --cacert verifies the server with your CA, --insecure skips
+verification, --cert and --key present a client certificate (mTLS).
+--new-connection opens a connection for every request, and reports the
+TCP connect (connectTime) and TLS handshake (tlsHandshake) of each beside
+the latency, which then includes them: run it with and without a client
+certificate to see what mTLS costs per connection. --tls-session-reuse
+resumes TLS sessions across connections (off: a full handshake each time).
+
 -o json prints the full smp.report/v1 document (one scenario, named after
 the URL). Exit codes: 0 ok, 1 every request failed, 2 bad input, 130
 interrupted (the partial result is still printed).`,
@@ -101,7 +144,13 @@ interrupted (the partial result is still printed).`,
   smp load http://127.0.0.1:8080/ --arrival ramp:100:5000 -d 1m
   smp load http://127.0.0.1:8080/ --arrival step:500@20s,1000@20s,2000@20s -d 1m
   smp load http://127.0.0.1:8080/ --rate 1000 --arrival sine:800:30s -d 2m
-  smp load http://127.0.0.1:8080/ --rate 5000 --arrival burst:200ms:800ms`,
+  smp load http://127.0.0.1:8080/ --rate 5000 --arrival burst:200ms:800ms
+  smp load http://127.0.0.1:8080/ --protocol h2c -c 2 --streams 8 --rate 2000
+  smp load https://127.0.0.1:8443/ --protocol http2 --cacert ca.pem --cert client.pem --key client-key.pem
+  smp load https://127.0.0.1:8443/ --insecure --new-connection --rate 200   # handshake cost
+  smp load tcp://127.0.0.1:9000 --protocol tcp --payload-size 1KiB --rate 5000
+  smp load grpc://127.0.0.1:9090 --protocol grpc --rate 1000                # health checks
+  smp load grpc://127.0.0.1:9090 --protocol grpc --grpc-method ping --payload-size 512`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error { return o.run(c, s, a[0]) },
 	}
@@ -121,6 +170,16 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.percentiles, "percentiles", "", "extra percentiles to report, comma-separated (e.g. 99.5,99.95)")
 	f.StringVarP(&o.output, "output", "o", "table", "output: table, markdown, json, html, csv or junit")
 	f.StringVar(&o.reportPath, "report", "", "also write the JSON report to this file")
+	f.StringVar(&o.protocol, "protocol", spec.ProtocolHTTP1, "http1, h2c (HTTP/2 cleartext, http:// URLs), http2 (HTTP/2 over TLS, https:// URLs), tcp (echo, tcp:// URLs) or grpc (grpc:// or grpcs:// URLs)")
+	f.StringVar(&o.payloadSize, "payload-size", "", "tcp: bytes each request writes and reads back (e.g. 64, 1KiB; default 64); grpc ping: payload bytes (default 0)")
+	f.StringVar(&o.grpcMethod, "grpc-method", "", "grpc: health (grpc.health.v1.Health/Check, the default) or ping (smp target's Ping, with --payload-size)")
+	f.IntVar(&o.streams, "streams", 1, "h2c/http2: requests in flight at once on each connection")
+	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request and report its connect and TLS handshake times")
+	f.StringVar(&o.cacert, "cacert", "", "PEM file of the CA certificates that verify the server (default: the system's)")
+	f.StringVar(&o.cert, "cert", "", "PEM file of a client certificate to present (mTLS); with --key")
+	f.StringVar(&o.key, "key", "", "PEM file of the client certificate's key; with --cert")
+	f.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
+	f.BoolVar(&o.sessionReuse, "tls-session-reuse", false, "resume TLS sessions across connections (off: a full handshake per connection)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion, e.g. 'p99 < 20ms' or 'errorRate < 0.1%' (repeatable); exit 3 when one fails")
 	return c
 }
@@ -183,6 +242,9 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 		}
 		l.Request.Headers[strings.TrimSpace(name)] = strings.TrimSpace(value)
 	}
+	if err := o.connection(l); err != nil {
+		return nil, err
+	}
 	if o.percentiles != "" {
 		for _, p := range strings.Split(o.percentiles, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
@@ -196,6 +258,44 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 		return nil, flagProblems(err)
 	}
 	return t, nil
+}
+
+// connection sets the protocol, streams and TLS settings of l. TLS files
+// must exist (the spec leaves that to the run; here the flag is named).
+func (o *loadOptions) connection(l *spec.Load) error {
+	l.Protocol, l.NewConnection = o.protocol, o.newConnection
+	if o.streams != 1 {
+		l.Streams = o.streams
+	}
+	var size spec.ByteSize
+	if o.payloadSize != "" {
+		n, err := spec.ParseByteSize(o.payloadSize)
+		if err != nil {
+			return usageErr("--payload-size %q: %v", o.payloadSize, err)
+		}
+		size = n
+	}
+	switch {
+	case o.protocol == spec.ProtocolGRPC || o.grpcMethod != "":
+		if o.grpcMethod != "" || o.payloadSize != "" {
+			l.GRPC = &spec.GRPC{Method: o.grpcMethod, PayloadSize: size}
+		}
+	case o.payloadSize != "":
+		l.TCP = &spec.TCP{PayloadSize: size}
+	}
+	if o.cacert == "" && o.cert == "" && o.key == "" && !o.insecure && !o.sessionReuse {
+		return nil
+	}
+	for _, f := range []struct{ flag, path string }{{"--cacert", o.cacert}, {"--cert", o.cert}, {"--key", o.key}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			return usageErr("%s %q: expected a readable PEM file (%v)", f.flag, f.path, err)
+		}
+	}
+	l.TLS = &spec.TLS{CACert: o.cacert, Cert: o.cert, Key: o.key, Insecure: o.insecure, SessionReuse: o.sessionReuse}
+	return nil
 }
 
 // flagProblems rewrites spec problems in terms of flags.
@@ -216,7 +316,7 @@ func flagProblems(err error) error {
 		}
 		p.Field = field
 		// Name flags in what was expected too: "at most --rate (100)".
-		for _, f := range []string{"load.duration", "load.rate"} {
+		for _, f := range []string{"load.duration", "load.rate", "load.tls.cert", "load.tls.key", "load.grpc.method", "workload.url"} {
 			p.Expected = strings.ReplaceAll(p.Expected, f, flags[f])
 		}
 		lines = append(lines, p.Error())

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,13 @@ type targetOptions struct {
 	delay    string
 	size     string
 	statuses string
+	tls      bool
+	cert     string
+	key      string
+	clientCA string
+	h2c      bool
+	tcpEcho  string
+	grpc     string
 }
 
 func newTargetCmd(s Streams) *cobra.Command {
@@ -23,12 +31,30 @@ func newTargetCmd(s Streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "target",
 		Short: "Serve the built-in echo target (known latency, size and status mix)",
-		Long: `Serve the built-in echo target over HTTP/1.1 until interrupted. Every
-request is held for --delay, then answered with a --size body and the next
-status of the --status rotation. Per request, the query parameters delay,
-size and status override these (e.g. /?delay=5ms&size=100&status=503).`,
+		Long: `Serve the built-in echo target until interrupted. Every request is held
+for --delay, then answered with a --size body and the next status of the
+--status rotation. Per request, the query parameters delay, size and status
+override these (e.g. /?delay=5ms&size=100&status=503).
+
+Without --tls the port serves HTTP/1.1 and, unless --h2c=false, HTTP/2 with
+prior knowledge (smp load --protocol h2c). With --tls it serves HTTPS only,
+HTTP/1.1 and HTTP/2 chosen by ALPN, with the --cert and --key given or else
+a self-signed certificate for 127.0.0.1, ::1 and localhost, written to a
+file whose path is printed (pass it to smp load --cacert). --client-ca
+requires client certificates issued by that CA (mTLS): connections without
+one are refused in the handshake.
+
+--tcp-echo ADDR also serves TCP echo on ADDR (every byte read is written
+back), for smp load --protocol tcp. --grpc ADDR also serves gRPC on ADDR:
+the standard grpc.health.v1.Health service and smp.target.v1.Target/Ping,
+which echoes its payload after --delay (smp load --protocol grpc); with
+--tls it uses the same certificates and client CA.`,
 		Example: `  smp target --addr 127.0.0.1:8080 --delay 0 --size 1KiB
-  smp target --delay 2ms --status 200,200,200,503   # one in four answers 503`,
+  smp target --delay 2ms --status 200,200,200,503   # one in four answers 503
+  smp target --addr 127.0.0.1:8443 --tls            # self-signed
+  smp target --addr 127.0.0.1:8443 --tls --cert server.pem --key server-key.pem --client-ca ca.pem
+  smp target --tcp-echo 127.0.0.1:9000              # and TCP echo on port 9000
+  smp target --grpc 127.0.0.1:9090                  # and gRPC on port 9090`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error { return o.run(c, s) },
 	}
@@ -37,6 +63,13 @@ size and status override these (e.g. /?delay=5ms&size=100&status=503).`,
 	f.StringVar(&o.delay, "delay", "0s", "service time per request (e.g. 0, 500us, 5ms)")
 	f.StringVar(&o.size, "size", "1KiB", "response body size (e.g. 0, 512, 1KiB, 1MiB)")
 	f.StringVar(&o.statuses, "status", "200", "status rotation: comma-separated codes, each request takes the next")
+	f.BoolVar(&o.tls, "tls", false, "serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN); self-signed unless --cert and --key")
+	f.StringVar(&o.cert, "cert", "", "with --tls: PEM file of the server certificate; with --key")
+	f.StringVar(&o.key, "key", "", "with --tls: PEM file of the server key; with --cert")
+	f.StringVar(&o.clientCA, "client-ca", "", "with --tls: require client certificates issued by the CAs in this PEM file (mTLS)")
+	f.BoolVar(&o.h2c, "h2c", true, "without --tls: also serve HTTP/2 with prior knowledge on the same port")
+	f.StringVar(&o.tcpEcho, "tcp-echo", "", "also serve TCP echo on this address (e.g. 127.0.0.1:9000)")
+	f.StringVar(&o.grpc, "grpc", "", "also serve gRPC (health and Ping) on this address (e.g. 127.0.0.1:9090)")
 	return c
 }
 
@@ -57,13 +90,91 @@ func (o *targetOptions) run(c *cobra.Command, s Streams) error {
 		}
 		statuses = append(statuses, code)
 	}
-	srv, err := target.Start(c.Context(), target.Options{Addr: o.addr, Delay: delay, Size: int64(size), Statuses: statuses})
+	topts := target.Options{Addr: o.addr, Delay: delay, Size: int64(size), Statuses: statuses, NoH2C: !o.h2c}
+	note, err := o.serverTLS(&topts)
+	if err != nil {
+		return err
+	}
+	srv, err := target.Start(c.Context(), topts)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
 	}
-	fmt.Fprintf(s.Out, "smp target listening on %s (delay %v, size %d bytes, status %s); Ctrl-C stops it\n",
-		srv.URL(), delay, size, o.statuses)
+	if o.tcpEcho != "" {
+		e, err := target.StartEcho(c.Context(), o.tcpEcho)
+		if err != nil {
+			srv.Close()
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+		defer e.Close()
+		fmt.Fprintf(s.Out, "smp target: TCP echo on %s\n", e.Addr())
+	}
+	if o.grpc != "" {
+		g, err := target.StartGRPC(c.Context(), target.GRPCOptions{Addr: o.grpc, Delay: delay, TLS: topts.TLS})
+		if err != nil {
+			srv.Close()
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+		defer g.Close()
+		scheme := "grpc"
+		if topts.TLS != nil {
+			scheme = "grpcs"
+		}
+		fmt.Fprintf(s.Out, "smp target: gRPC on %s://%s\n", scheme, g.Addr())
+	}
+	fmt.Fprintf(s.Out, "smp target listening on %s (delay %v, size %d bytes, status %s%s); Ctrl-C stops it\n",
+		srv.URL(), delay, size, o.statuses, note)
 	err = srv.Wait()
 	fmt.Fprintf(s.Err, "smp target: stopped after %d requests\n", srv.Requests())
 	return err
+}
+
+// serverTLS fills the TLS settings of t from the flags, and returns what to
+// say about them when the server starts.
+func (o *targetOptions) serverTLS(t *target.Options) (string, error) {
+	if !o.tls {
+		for _, f := range []struct{ flag, v string }{{"--cert", o.cert}, {"--key", o.key}, {"--client-ca", o.clientCA}} {
+			if f.v != "" {
+				return "", usageErr("%s %q: expected --tls with it", f.flag, f.v)
+			}
+		}
+		if o.h2c {
+			return ", HTTP/1.1 and h2c", nil
+		}
+		return ", HTTP/1.1", nil
+	}
+	for _, f := range []struct{ flag, path string }{{"--cert", o.cert}, {"--key", o.key}, {"--client-ca", o.clientCA}} {
+		if f.path == "" {
+			continue
+		}
+		if _, err := os.Stat(f.path); err != nil {
+			return "", usageErr("%s %q: expected a readable PEM file (%v)", f.flag, f.path, err)
+		}
+	}
+	if (o.cert == "") != (o.key == "") {
+		return "", usageErr("--cert %q and --key %q: expected both or neither (neither: a self-signed certificate)", o.cert, o.key)
+	}
+	cfg, selfSigned, err := target.TLSConfig(target.TLSFiles{Cert: o.cert, Key: o.key, ClientCA: o.clientCA})
+	if err != nil {
+		return "", usageErr("%v", err)
+	}
+	t.TLS = cfg
+	note := ", TLS"
+	if selfSigned != nil {
+		f, err := os.CreateTemp("", "smp-target-*.pem")
+		if err != nil {
+			return "", &ExitError{Code: ExitFailed, Err: err}
+		}
+		_, err = f.Write(selfSigned)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return "", &ExitError{Code: ExitFailed, Err: err}
+		}
+		note += ", self-signed certificate in " + f.Name()
+	}
+	if o.clientCA != "" {
+		note += ", client certificates required"
+	}
+	return note, nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"slices"
@@ -38,6 +39,12 @@ type Config struct {
 	// Seed drives the mix: its body size tables, and each connection's
 	// sequence of picks (the n-th Conn of a Client gets stream n).
 	Seed uint64
+	// NewConnection opens a connection for every request (and asks the
+	// server to close it, with Connection: close unless Headers set
+	// Connection), timing its TCP connect and TLS handshake: the Conns
+	// then report them through load.HandshakeTimer. Off, connections are
+	// kept alive and set-up is not timed.
+	NewConnection bool
 }
 
 // Client is a load.Dialer for HTTP/1.1.
@@ -50,6 +57,7 @@ type Client struct {
 	mix     *mix          // nil: every request is req
 	seed    uint64        // of the mix
 	conns   atomic.Uint64 // Conns made, numbering their pick sequences
+	newConn bool          // one connection per request, set-up timed
 }
 
 var _ load.Dialer = (*Client)(nil)
@@ -90,6 +98,14 @@ func New(cfg Config) (*Client, error) {
 	if method == "" {
 		method = "GET"
 	}
+	headers := cfg.Headers
+	if cfg.NewConnection && !hasHeader(headers, "Connection") {
+		headers = maps.Clone(headers)
+		if headers == nil {
+			headers = map[string]string{}
+		}
+		headers["Connection"] = "close"
+	}
 	bufSize := cfg.ReadBuffer
 	if bufSize <= 0 {
 		bufSize = 64 << 10
@@ -97,16 +113,17 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		addr:    net.JoinHostPort(u.Hostname(), port),
 		tls:     tlsConf,
-		req:     serialize(u, method, cfg.Headers, cfg.Body, cfg.UserAgent),
+		req:     serialize(u, method, headers, cfg.Body, cfg.UserAgent),
 		head:    method == "HEAD",
 		bufSize: bufSize,
 		seed:    cfg.Seed,
+		newConn: cfg.NewConnection,
 	}
 	if len(cfg.Variants) > 0 {
 		if cfg.Method != "" || len(cfg.Body) > 0 {
 			return nil, fmt.Errorf("http1: method %q and a %d-byte body with variants: expected them empty (each variant has its own)", cfg.Method, len(cfg.Body))
 		}
-		m, err := newMix(u, cfg.Variants, cfg.Headers, cfg.UserAgent, cfg.Seed, inlineBudget)
+		m, err := newMix(u, cfg.Variants, headers, cfg.UserAgent, cfg.Seed, inlineBudget)
 		if err != nil {
 			return nil, err
 		}
@@ -128,14 +145,7 @@ func serialize(u *url.URL, method string, headers map[string]string, body []byte
 func serializeHead(u *url.URL, target, method string, headers map[string]string, bodyLen int, ua string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\n", method, target)
-	has := func(name string) bool {
-		for k := range headers {
-			if strings.EqualFold(k, name) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(name string) bool { return hasHeader(headers, name) }
 	if !has("Host") {
 		fmt.Fprintf(&b, "Host: %s\r\n", u.Host)
 	}
@@ -157,11 +167,24 @@ func serializeHead(u *url.URL, target, method string, headers map[string]string,
 	return []byte(b.String())
 }
 
+// hasHeader reports whether headers has name, in any case.
+func hasHeader(headers map[string]string, name string) bool {
+	for k := range headers {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
 // Conn implements load.Dialer.
 func (c *Client) Conn(ctx context.Context) load.Conn {
 	cn := &conn{c: c, ctx: ctx, buf: make([]byte, c.bufSize), head: c.head}
 	if c.mix != nil {
 		cn.picks = newPicks(c.seed, c.conns.Add(1)-1)
+	}
+	if c.newConn {
+		return timedConn{cn}
 	}
 	return cn
 }

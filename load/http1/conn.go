@@ -24,24 +24,49 @@ type conn struct {
 	head bool
 	// picks is the connection's own sequence of mix variants.
 	picks picks
+	// With Client.newConn, the set-up of the connection the last Do
+	// opened (see LastHandshake).
+	hsConnect, hsTLS time.Duration
+	hsOK             bool
 }
 
 var (
-	_ load.Conn      = (*conn)(nil)
-	_ load.Connector = (*conn)(nil)
+	_ load.Conn           = (*conn)(nil)
+	_ load.Connector      = (*conn)(nil)
+	_ load.HandshakeTimer = timedConn{}
 )
 
-// Connect implements load.Connector.
+// timedConn is a conn of a Client with NewConnection: only it reports
+// handshakes, so that the worker of a keep-alive conn does not even ask.
+type timedConn struct{ *conn }
+
+// Connect implements load.Connector. With one connection per request it
+// does nothing: each request's latency includes its own set-up.
 func (c *conn) Connect(deadline time.Time) error {
-	if c.nc != nil {
+	if c.nc != nil || c.c.newConn {
 		return nil
 	}
 	return c.dial(deadline)
 }
 
+// LastHandshake implements load.HandshakeTimer.
+func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
+	return c.hsConnect, c.hsTLS, c.hsOK
+}
+
 func (c *conn) dial(deadline time.Time) error {
+	// Set-up is timed only with one connection per request, so that the
+	// keep-alive path reads no clock here.
+	timed := c.c.newConn
+	if timed {
+		c.hsOK, c.hsConnect, c.hsTLS = false, 0, 0
+	}
 	if err := c.ctx.Err(); err != nil {
 		return err
+	}
+	var t0 time.Time
+	if timed {
+		t0 = time.Now()
 	}
 	d := net.Dialer{Deadline: deadline}
 	nc, err := d.DialContext(c.ctx, "tcp", c.c.addr)
@@ -51,12 +76,20 @@ func (c *conn) dial(deadline time.Time) error {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
+	var t1 time.Time
+	if timed {
+		t1 = time.Now()
+		c.hsConnect, c.hsOK = t1.Sub(t0), true
+	}
 	if c.c.tls != nil {
 		t := tls.Client(nc, c.c.tls)
 		_ = t.SetDeadline(deadline)
 		if err := t.HandshakeContext(c.ctx); err != nil {
 			nc.Close()
 			return err
+		}
+		if timed {
+			c.hsTLS = time.Since(t1)
 		}
 		nc = t
 	}
@@ -105,7 +138,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 		}
 	}
 	resp, keep, err := c.readResponse()
-	if err != nil || !keep {
+	if err != nil || !keep || c.c.newConn {
 		c.Close()
 	}
 	return resp, err

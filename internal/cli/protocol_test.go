@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/target"
+)
+
+// loadJSON runs smp load with args at 200/s for 250ms (50 measured
+// requests) and decodes the report.
+func loadJSON(t *testing.T, args ...string) (int, *report.Summary, string) {
+	t.Helper()
+	args = append([]string{"load"}, append(args, "--rate", "200", "-c", "2", "-d", "350ms", "--warmup", "100ms", "-o", "json")...)
+	code, out, errOut := smp(t, args...)
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Scenarios) != 1 {
+		t.Fatalf("exit %d, no report (%v): %s", code, err, errOut)
+	}
+	return code, &r.Scenarios[0].Summary, errOut
+}
+
+func TestLoadMTLS(t *testing.T) {
+	fx, err := certs.WriteFixture(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startTarget(t, target.Options{Size: 10, TLS: cfg})
+	mtls := []string{"--cacert", fx.CA, "--cert", fx.ClientCert, "--key", fx.ClientKey}
+
+	// A connection per request, over mTLS: the handshakes are timed.
+	code, s, errOut := loadJSON(t, append([]string{srv.URL(), "--new-connection"}, mtls...)...)
+	if code != 0 || s.Requests != 50 || s.Errors != 0 {
+		t.Fatalf("exit %d, requests %d, errors %v: %s", code, s.Requests, s.ErrorKinds, errOut)
+	}
+	if s.ConnectTime == nil || s.TLSHandshake == nil || s.ConnectTime.Count != 50 || s.TLSHandshake.Count != 50 ||
+		s.ConnectTime.Min <= 0 || s.TLSHandshake.Min <= 0 {
+		t.Errorf("connectTime %+v\ntlsHandshake %+v\nwant 50 each, > 0", s.ConnectTime, s.TLSHandshake)
+	}
+	// HTTP/2 over the same mTLS, 4 streams per connection.
+	code, s, errOut = loadJSON(t, append([]string{srv.URL(), "--protocol", "http2", "--streams", "4"}, mtls...)...)
+	if code != 0 || s.Requests != 50 || s.Errors != 0 || s.ConnectTime != nil {
+		t.Fatalf("http2: exit %d, requests %d, errors %v, connectTime %v: %s", code, s.Requests, s.ErrorKinds, s.ConnectTime, errOut)
+	}
+	// Without a client certificate every request is refused, as tls.
+	code, s, _ = loadJSON(t, srv.URL(), "--cacert", fx.CA)
+	if code != ExitFailed || s.ErrorKinds["tls"] == 0 || s.ErrorKinds["tls"]+s.ErrorKinds["reset"] != s.Requests {
+		t.Errorf("no client cert: exit %d, error kinds %v of %d; want exit 1, tls errors", code, s.ErrorKinds, s.Requests)
+	}
+}
+
+func TestLoadH2C(t *testing.T) {
+	srv := startTarget(t, target.Options{Size: 10})
+	code, s, errOut := loadJSON(t, srv.URL(), "--protocol", "h2c", "--streams", "2")
+	if code != 0 || s.Requests != 50 || s.StatusCodes["200"] != 50 || s.BytesReceived != 500 {
+		t.Fatalf("exit %d, requests %d, statuses %v, bytes %d: %s", code, s.Requests, s.StatusCodes, s.BytesReceived, errOut)
+	}
+}
+
+func TestLoadTCP(t *testing.T) {
+	e, err := target.StartEcho(t.Context(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	code, s, errOut := loadJSON(t, "tcp://"+e.Addr(), "--protocol", "tcp", "--payload-size", "100", "--new-connection")
+	if code != 0 || s.Requests != 50 || s.StatusCodes["0"] != 50 || s.BytesReceived != 50*100 {
+		t.Fatalf("exit %d, requests %d, statuses %v, bytes %d: %s", code, s.Requests, s.StatusCodes, s.BytesReceived, errOut)
+	}
+	if s.ConnectTime == nil || s.ConnectTime.Count != 50 || s.TLSHandshake != nil {
+		t.Errorf("connectTime %+v, tlsHandshake %+v; want 50 connects, no handshakes", s.ConnectTime, s.TLSHandshake)
+	}
+}
+
+func TestLoadGRPC(t *testing.T) {
+	g, err := target.StartGRPC(t.Context(), target.GRPCOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	for _, args := range [][]string{
+		{"grpc://" + g.Addr(), "--protocol", "grpc"},                                                   // health checks
+		{"grpc://" + g.Addr(), "--protocol", "grpc", "--grpc-method", "ping", "--payload-size", "100"}, // pings
+	} {
+		code, s, errOut := loadJSON(t, args...)
+		if code != 0 || s.Requests != 50 || s.StatusCodes["0"] != 50 || s.BytesReceived == 0 {
+			t.Fatalf("%v: exit %d, requests %d, statuses %v, bytes %d: %s", args, code, s.Requests, s.StatusCodes, s.BytesReceived, errOut)
+		}
+	}
+	if g.Pings() < 50 {
+		t.Errorf("target answered %d pings, want at least 50", g.Pings())
+	}
+}
+
+func TestTargetSelfSigned(t *testing.T) {
+	// smp target --tls writes its self-signed certificate where smp load
+	// --cacert can read it.
+	o := &targetOptions{tls: true}
+	var opts target.Options
+	note, err := o.serverTLS(&opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, path, ok := strings.Cut(note, "self-signed certificate in ")
+	if !ok || opts.TLS == nil {
+		t.Fatalf("note %q, tls %v", note, opts.TLS)
+	}
+	t.Cleanup(func() { os.Remove(path) })
+	srv := startTarget(t, opts)
+	if code, s, errOut := loadJSON(t, srv.URL(), "--cacert", path); code != 0 || s.Errors != 0 {
+		t.Fatalf("exit %d, errors %v: %s", code, s.ErrorKinds, errOut)
+	}
+	if code, s, _ := loadJSON(t, srv.URL()); code != ExitFailed || s.ErrorKinds["tls"] != s.Requests {
+		t.Errorf("unverified: exit %d, errors %v; want every request a tls error", code, s.ErrorKinds)
+	}
+}
+
+func TestProtocolBadInput(t *testing.T) {
+	fx, err := certs.WriteFixture(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string // in stderr
+	}{
+		// An unknown protocol.
+		{[]string{"load", "http://127.0.0.1:1/", "--protocol", "quic"}, `--protocol: got "quic", expected one of http1, h2c, http2`},
+		// Streams need HTTP/2.
+		{[]string{"load", "http://127.0.0.1:1/", "--streams", "4"}, "--streams: got 4, expected 1 with protocol http1"},
+		// http2 is over TLS.
+		{[]string{"load", "http://127.0.0.1:1/", "--protocol", "http2"}, "expected an https URL with http2"},
+		// A missing file, named by its flag.
+		{[]string{"load", "https://127.0.0.1:1/", "--cacert", "/nonexistent/ca.pem"}, `--cacert "/nonexistent/ca.pem": expected a readable PEM file`},
+		// A certificate without its key.
+		{[]string{"load", "https://127.0.0.1:1/", "--cert", fx.ClientCert}, "--key: got nothing"},
+		// TLS settings with a cleartext URL.
+		{[]string{"load", "http://127.0.0.1:1/", "--insecure"}, "expected an https (or grpcs) URL with it"},
+		// A size with a decimal unit.
+		{[]string{"load", "tcp://127.0.0.1:1", "--protocol", "tcp", "--payload-size", "1KB"}, `--payload-size "1KB"`},
+		// A payload size with an HTTP protocol.
+		{[]string{"load", "http://127.0.0.1:1/", "--payload-size", "10"}, "--payload-size: got a mapping, expected nothing with protocol http1"},
+		// A tcp:// URL without --protocol tcp.
+		{[]string{"load", "tcp://127.0.0.1:1"}, "URL: got \"tcp://127.0.0.1:1\", expected an http:// or https:// URL with protocol http1"},
+		// An unknown gRPC method.
+		{[]string{"load", "grpc://127.0.0.1:1", "--protocol", "grpc", "--grpc-method", "Check"}, `--grpc-method: got "Check", expected health or ping`},
+		// A payload with health checks.
+		{[]string{"load", "grpc://127.0.0.1:1", "--protocol", "grpc", "--payload-size", "10"}, "--payload-size: got 10B, expected 0 unless --grpc-method is ping"},
+		// Target: a certificate file that does not exist.
+		{[]string{"target", "--tls", "--cert", "/nonexistent.pem", "--key", "/nonexistent.pem"}, `--cert "/nonexistent.pem"`},
+		// Target: TLS files without --tls.
+		{[]string{"target", "--cert", fx.ServerCert}, "expected --tls with it"},
+		// Target: a key without its certificate.
+		{[]string{"target", "--tls", "--key", fx.ServerKey}, "expected both or neither"},
+		// Target: a client CA that is not PEM.
+		{[]string{"target", "--tls", "--client-ca", fx.ServerKey}, "client-ca"},
+	}
+	for _, tc := range tests {
+		code, _, errOut := smp(t, tc.args...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("smp %s: exit %d, stderr %q; want exit 2 mentioning %q", strings.Join(tc.args, " "), code, errOut, tc.want)
+		}
+	}
+}

@@ -1,0 +1,268 @@
+// Package grpc is smp's gRPC load client: each request is one unary call,
+// by default the standard grpc.health.v1.Health/Check, or the built-in
+// target's Ping (target.PingMethod) with a payload of a chosen size. Each
+// worker has its own connection (a grpc.ClientConn of one HTTP/2
+// connection, dialed by this package so that failures keep their cause).
+//
+// Responses have status 0 (gRPC OK); a call that fails is an error
+// classified by its cause: a deadline is a timeout, a refused connection
+// or a failed TLS handshake is reported as such, other gRPC statuses are
+// protocol errors naming their code.
+package grpc
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/target"
+)
+
+// Methods a Config may call.
+const (
+	MethodHealth = "health" // grpc.health.v1.Health/Check, service ""
+	MethodPing   = "ping"   // target.PingMethod with a payload
+)
+
+// MaxPayload bounds the Ping payload (gRPC's default message limit is
+// 4 MiB, the reply included).
+const MaxPayload = 4<<20 - 64
+
+// Config describes the call every request makes.
+type Config struct {
+	Addr   string // host:port
+	Method string // MethodHealth (default) or MethodPing
+	// PayloadSize is the Ping payload in bytes, 0 to MaxPayload.
+	PayloadSize int
+	// TLS, when set, speaks TLS (ALPN h2); nil is cleartext (h2c).
+	TLS *tls.Config
+}
+
+// Client is a load.Dialer for gRPC.
+type Client struct {
+	addr    string
+	method  string
+	payload []byte
+	tls     *tls.Config
+}
+
+var _ load.Dialer = (*Client)(nil)
+
+// New checks cfg.
+func New(cfg Config) (*Client, error) {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil || host == "" || port == "" {
+		return nil, fmt.Errorf("grpc: address %q: expected host:port", cfg.Addr)
+	}
+	c := &Client{addr: cfg.Addr, method: cfg.Method}
+	switch cfg.Method {
+	case "", MethodHealth:
+		c.method = MethodHealth
+		if cfg.PayloadSize != 0 {
+			return nil, fmt.Errorf("grpc: payload size %d with method health: expected 0 (only ping carries a payload)", cfg.PayloadSize)
+		}
+	case MethodPing:
+		if cfg.PayloadSize < 0 || cfg.PayloadSize > MaxPayload {
+			return nil, fmt.Errorf("grpc: payload size %d: expected 0 to %d bytes", cfg.PayloadSize, MaxPayload)
+		}
+		c.payload = make([]byte, cfg.PayloadSize)
+		for i := range c.payload {
+			c.payload[i] = 'a' + byte(i%26)
+		}
+	default:
+		return nil, fmt.Errorf("grpc: method %q: expected %s or %s", cfg.Method, MethodHealth, MethodPing)
+	}
+	if cfg.TLS != nil {
+		t := cfg.TLS.Clone()
+		if t.ServerName == "" {
+			t.ServerName = host
+		}
+		t.NextProtos = []string{"h2"}
+		c.tls = t
+	}
+	return c, nil
+}
+
+// Addr is the address connections go to.
+func (c *Client) Addr() string { return c.addr }
+
+// Conn implements load.Dialer.
+func (c *Client) Conn(ctx context.Context) load.Conn {
+	cn := &conn{c: c, ctx: ctx}
+	cc, err := grpc.NewClient("passthrough:///"+c.addr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()), // TLS, if any, is the dialer's
+		grpc.WithContextDialer(cn.dial),
+		grpc.WithDisableRetry(),
+	)
+	if err != nil {
+		cn.err = fmt.Errorf("grpc: %w", err)
+	} else {
+		cn.cc = cc
+	}
+	cn.req, cn.resp = c.messages()
+	return cn
+}
+
+// messages are the request and a reusable reply of the method.
+func (c *Client) messages() (req, resp proto.Message) {
+	if c.method == MethodPing {
+		return &wrapperspb.BytesValue{Value: c.payload}, &wrapperspb.BytesValue{}
+	}
+	return &healthpb.HealthCheckRequest{}, &healthpb.HealthCheckResponse{}
+}
+
+// conn is one worker's connection. Not safe for concurrent use, except
+// that ctx cancellation aborts a call in progress.
+type conn struct {
+	c         *Client
+	ctx       context.Context
+	cc        *grpc.ClientConn
+	err       error // NewClient's, reported by every Do
+	req, resp proto.Message
+
+	// failure is the cause of the last connection failure (a dial, a TLS
+	// handshake, the first read error of a connection) since the last
+	// call that succeeded.
+	mu      sync.Mutex
+	failure error
+}
+
+// setFailure records err as the connection's failure.
+func (c *conn) setFailure(err error) {
+	c.mu.Lock()
+	c.failure = err
+	c.mu.Unlock()
+}
+
+var (
+	_ load.Conn      = (*conn)(nil)
+	_ load.Connector = (*conn)(nil)
+)
+
+// dial is the ClientConn's dialer: TCP, then TLS when configured. It
+// keeps the cause of a failure, which gRPC reports only as text.
+func (c *conn) dial(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err == nil && c.c.tls != nil {
+		t := tls.Client(nc, c.c.tls)
+		if err = t.HandshakeContext(ctx); err != nil {
+			nc.Close()
+		} else {
+			nc = t
+		}
+	}
+	if err != nil {
+		c.setFailure(err)
+		return nil, err
+	}
+	return &watched{Conn: nc, c: c}, nil
+}
+
+// watched records the first read error of a connection as its cause: a
+// TLS 1.3 server refuses a missing client certificate after the client's
+// handshake is done, with an alert the first read returns.
+type watched struct {
+	net.Conn
+	c    *conn
+	once sync.Once
+}
+
+func (w *watched) Read(p []byte) (int, error) {
+	n, err := w.Conn.Read(p)
+	if err != nil {
+		w.once.Do(func() {
+			if !errors.Is(err, net.ErrClosed) { // closed by the client itself
+				w.c.setFailure(err)
+			}
+		})
+	}
+	return n, err
+}
+
+// Connect implements load.Connector: it waits until the connection is
+// ready, has failed (left for the first request to report), or deadline.
+func (c *conn) Connect(deadline time.Time) error {
+	if c.cc == nil {
+		return c.err
+	}
+	ctx, cancel := context.WithDeadline(c.ctx, deadline)
+	defer cancel()
+	c.cc.Connect()
+	for {
+		s := c.cc.GetState()
+		switch s {
+		case connectivity.Ready:
+			return nil
+		case connectivity.TransientFailure, connectivity.Shutdown:
+			return fmt.Errorf("grpc: connection to %s: %s", c.c.addr, s)
+		}
+		if !c.cc.WaitForStateChange(ctx, s) {
+			return ctx.Err()
+		}
+	}
+}
+
+// Close implements load.Conn.
+func (c *conn) Close() error {
+	if c.cc == nil {
+		return nil
+	}
+	return c.cc.Close()
+}
+
+// Do implements load.Conn.
+func (c *conn) Do(deadline time.Time) (load.Response, error) {
+	if c.cc == nil {
+		return load.Response{}, c.err
+	}
+	ctx, cancel := context.WithDeadline(c.ctx, deadline)
+	defer cancel()
+	method := target.PingMethod
+	if c.c.method == MethodHealth {
+		method = healthpb.Health_Check_FullMethodName
+	}
+	if err := c.cc.Invoke(ctx, method, c.req, c.resp, grpc.WaitForReady(false)); err != nil {
+		return load.Response{}, c.cause(err)
+	}
+	c.setFailure(nil)
+	if h, ok := c.resp.(*healthpb.HealthCheckResponse); ok && h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return load.Response{}, fmt.Errorf("%w: health check: %s", load.ErrProtocol, h.GetStatus())
+	}
+	return load.Response{Status: int(codes.OK), Bytes: int64(proto.Size(c.resp))}, nil
+}
+
+// cause turns a failed call's status into an error Classify understands.
+func (c *conn) cause(err error) error {
+	st, _ := status.FromError(err)
+	switch st.Code() {
+	case codes.DeadlineExceeded:
+		return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+	case codes.Canceled:
+		return fmt.Errorf("%w: %v", context.Canceled, err)
+	case codes.Unavailable:
+		c.mu.Lock()
+		cause := c.failure
+		c.mu.Unlock()
+		if cause != nil {
+			return fmt.Errorf("%w (%v)", cause, err)
+		}
+		return fmt.Errorf("%w: %v", load.ErrProtocol, err)
+	default:
+		return fmt.Errorf("%w: grpc status %s: %v", load.ErrProtocol, st.Code(), st.Message())
+	}
+}

@@ -1,0 +1,212 @@
+// Package tcp is smp's TCP echo load client: each request writes a payload
+// of a fixed size on the worker's connection and reads the same bytes
+// back (the target echoes them: smp target --tcp-echo). It measures what a
+// proxy costs on raw TCP, below any HTTP parsing. Responses have status 0
+// (the echo came back whole); a short or different echo is a protocol
+// error. The per-request path does not allocate.
+package tcp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/smp-dev/smp/load"
+)
+
+// MaxPayload bounds the payload of one request.
+const MaxPayload = 64 << 20
+
+// Config describes the payload every request sends.
+type Config struct {
+	Addr        string // host:port of the echo server
+	PayloadSize int    // bytes per request, 1 to MaxPayload
+	// NewConnection opens a connection for every request and times its
+	// TCP connect (load.HandshakeTimer).
+	NewConnection bool
+}
+
+// Client is a load.Dialer for TCP echo.
+type Client struct {
+	addr    string
+	payload []byte // read-only, shared by every connection
+	newConn bool
+}
+
+var _ load.Dialer = (*Client)(nil)
+
+// New checks cfg and makes the payload.
+func New(cfg Config) (*Client, error) {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil || host == "" || port == "" {
+		return nil, fmt.Errorf("tcp: address %q: expected host:port", cfg.Addr)
+	}
+	if cfg.PayloadSize < 1 || cfg.PayloadSize > MaxPayload {
+		return nil, fmt.Errorf("tcp: payload size %d: expected 1 to %d bytes", cfg.PayloadSize, MaxPayload)
+	}
+	p := make([]byte, cfg.PayloadSize)
+	for i := range p {
+		p[i] = 'a' + byte(i%26)
+	}
+	return &Client{addr: cfg.Addr, payload: p, newConn: cfg.NewConnection}, nil
+}
+
+// Addr is the address connections go to.
+func (c *Client) Addr() string { return c.addr }
+
+// Conn implements load.Dialer.
+func (c *Client) Conn(ctx context.Context) load.Conn {
+	cn := &conn{c: c, ctx: ctx, buf: make([]byte, min(len(c.payload), 64<<10))}
+	if c.newConn {
+		return timedConn{cn}
+	}
+	return cn
+}
+
+// timedConn is a conn of a Client with NewConnection: only it reports
+// connects, so that the worker of a keep-alive conn does not even ask.
+type timedConn struct{ *conn }
+
+// conn is one worker's connection. Not safe for concurrent use, except
+// that ctx cancellation aborts a request in progress.
+type conn struct {
+	c    *Client
+	ctx  context.Context
+	nc   net.Conn
+	stop func() bool // unregisters the abort-on-cancel hook of nc
+	buf  []byte      // the echo is read into it, a piece at a time
+	// With Client.newConn, the connect of the last Do (see LastHandshake).
+	hsConnect time.Duration
+	hsOK      bool
+}
+
+var (
+	_ load.Conn           = (*conn)(nil)
+	_ load.Connector      = (*conn)(nil)
+	_ load.HandshakeTimer = timedConn{}
+)
+
+// ErrEcho marks an echo that differs from the payload sent.
+var ErrEcho = errors.New("echo differs from the payload")
+
+// Connect implements load.Connector; with one connection per request it
+// does nothing.
+func (c *conn) Connect(deadline time.Time) error {
+	if c.nc != nil || c.c.newConn {
+		return nil
+	}
+	return c.dial(deadline)
+}
+
+// LastHandshake implements load.HandshakeTimer: the TCP connect of the
+// last Do (there is no TLS).
+func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
+	return c.hsConnect, 0, c.hsOK
+}
+
+func (c *conn) dial(deadline time.Time) error {
+	timed := c.c.newConn
+	if timed {
+		c.hsOK, c.hsConnect = false, 0
+	}
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	var t0 time.Time
+	if timed {
+		t0 = time.Now()
+	}
+	d := net.Dialer{Deadline: deadline}
+	nc, err := d.DialContext(c.ctx, "tcp", c.c.addr)
+	if err != nil {
+		return err
+	}
+	if timed {
+		c.hsConnect, c.hsOK = time.Since(t0), true
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		_ = tc.SetNoDelay(true)
+	}
+	c.nc = nc
+	c.stop = context.AfterFunc(c.ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	return nil
+}
+
+// Close implements load.Conn.
+func (c *conn) Close() error {
+	if c.nc == nil {
+		return nil
+	}
+	c.stop()
+	err := c.nc.Close()
+	c.nc = nil
+	return err
+}
+
+// Do implements load.Conn: it writes the payload and reads its echo.
+func (c *conn) Do(deadline time.Time) (load.Response, error) {
+	if c.nc == nil {
+		if err := c.dial(deadline); err != nil {
+			return load.Response{}, err
+		}
+	}
+	n, err := c.echo(deadline)
+	if err != nil || c.c.newConn {
+		c.Close()
+	}
+	if err != nil {
+		return load.Response{}, err
+	}
+	return load.Response{Status: 0, Bytes: n}, nil
+}
+
+func (c *conn) echo(deadline time.Time) (int64, error) {
+	if err := c.nc.SetDeadline(deadline); err != nil {
+		return 0, err
+	}
+	p := c.c.payload
+	if len(p) <= len(c.buf) {
+		if _, err := c.nc.Write(p); err != nil {
+			return 0, err
+		}
+		return c.readEcho()
+	}
+	// A payload larger than the socket buffers is written while its echo
+	// is read: an echo server writes back as it reads, and would block.
+	werr := make(chan error, 1)
+	go func() { _, err := c.nc.Write(p); werr <- err }()
+	n, err := c.readEcho()
+	if err != nil {
+		_ = c.nc.SetDeadline(time.Unix(1, 0)) // unblock the writer
+	}
+	if werr := <-werr; err == nil {
+		err = werr
+	}
+	return n, err
+}
+
+// readEcho reads the echo of the payload and checks it.
+func (c *conn) readEcho() (int64, error) {
+	p := c.c.payload
+	var got int
+	for got < len(p) {
+		want := min(len(c.buf), len(p)-got)
+		n, err := io.ReadFull(c.nc, c.buf[:want])
+		if n > 0 && !bytes.Equal(c.buf[:n], p[got:got+n]) {
+			return int64(got), fmt.Errorf("%w: %w at byte %d", load.ErrProtocol, ErrEcho, got)
+		}
+		got += n
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				// The connection closed mid-echo: a reset.
+				err = fmt.Errorf("echo ended after %d of %d bytes: %w", got, len(p), io.ErrUnexpectedEOF)
+			}
+			return int64(got), err
+		}
+	}
+	return int64(got), nil
+}

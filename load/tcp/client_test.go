@@ -1,0 +1,152 @@
+package tcp_test
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/tcp"
+	"github.com/smp-dev/smp/target"
+)
+
+func startEcho(t *testing.T) *target.Echo {
+	t.Helper()
+	e, err := target.StartEcho(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func client(t *testing.T, cfg tcp.Config) *tcp.Client {
+	t.Helper()
+	c, err := tcp.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestEcho(t *testing.T) {
+	e := startEcho(t)
+	tests := []struct {
+		name    string
+		size    int
+		newConn bool
+	}{
+		{"one byte", 1, false},                    // the smallest payload
+		{"1KiB", 1024, false},                     // a typical one
+		{"256KiB", 256 << 10, false},              // larger than the read buffer and socket buffers: written while read
+		{"new connection", 100, true},             // a connection per request, connects timed
+		{"new connection large", 100 << 10, true}, // the same, large
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := client(t, tcp.Config{Addr: e.Addr(), PayloadSize: tt.size, NewConnection: tt.newConn})
+			res, err := load.Run(context.Background(), load.Plan{
+				Dialer: c, Connections: 2, Duration: 250 * time.Millisecond,
+				Warmup: 50 * time.Millisecond, Timeout: 2 * time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Requests == 0 || res.Errors != 0 || res.StatusCodes[0] != res.Requests || res.BytesReceived != int64(tt.size)*res.Requests {
+				t.Fatalf("requests %d, errors %v, statuses %v, bytes %d", res.Requests, res.ErrorKinds, res.StatusCodes, res.BytesReceived)
+			}
+			timed := res.ConnectTime != nil && res.ConnectTime.Count() == res.Requests && res.ConnectTime.Min() > 0
+			if timed != tt.newConn || res.TLSHandshake != nil {
+				t.Errorf("connect %v, handshake %v for %d requests; want connects timed: %v", res.ConnectTime, res.TLSHandshake, res.Requests, tt.newConn)
+			}
+		})
+	}
+}
+
+// badServer answers each connection with serve.
+func badServer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); serve(c) }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestEchoErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		serve func(net.Conn)
+		kind  string
+	}{
+		// Bytes other than those sent.
+		{"different", func(c net.Conn) {
+			b := make([]byte, 10)
+			for {
+				if _, err := c.Read(b); err != nil {
+					return
+				}
+				c.Write([]byte("0123456789"))
+			}
+		}, load.KindProtocol},
+		// Half the echo, then the connection closes.
+		{"short", func(c net.Conn) {
+			b := make([]byte, 10)
+			if n, _ := c.Read(b); n > 0 {
+				c.Write(b[:n/2])
+			}
+		}, load.KindReset},
+		// No echo at all.
+		{"silent", func(c net.Conn) { time.Sleep(time.Second) }, load.KindTimeout},
+	}
+	for _, tt := range tests {
+		c := client(t, tcp.Config{Addr: badServer(t, tt.serve), PayloadSize: 10})
+		cn := c.Conn(context.Background())
+		_, err := cn.Do(time.Now().Add(200 * time.Millisecond))
+		cn.Close()
+		if got := load.Classify(err); got != tt.kind {
+			t.Errorf("%s: %v classified %q, want %q", tt.name, err, got, tt.kind)
+		}
+	}
+}
+
+func TestNewRejects(t *testing.T) {
+	for _, cfg := range []tcp.Config{
+		{Addr: "127.0.0.1", PayloadSize: 1},                    // no port
+		{Addr: ":80", PayloadSize: 1},                          // no host
+		{Addr: "127.0.0.1:1", PayloadSize: 0},                  // empty payload
+		{Addr: "127.0.0.1:1", PayloadSize: tcp.MaxPayload + 1}, // too large
+	} {
+		if _, err := tcp.New(cfg); err == nil {
+			t.Errorf("%+v: no error", cfg)
+		}
+	}
+}
+
+func TestDoNoAlloc(t *testing.T) {
+	e := startEcho(t)
+	cn := client(t, tcp.Config{Addr: e.Addr(), PayloadSize: 512}).Conn(context.Background())
+	defer cn.Close()
+	deadline := time.Now().Add(time.Minute)
+	if _, err := cn.Do(deadline); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(200, func() {
+		if _, err := cn.Do(deadline); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per request, want 0", n)
+	}
+}
