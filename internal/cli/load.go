@@ -89,7 +89,8 @@ func newLoadCmd(s Streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "load URL",
 		Short: "Drive load at a URL and print what it measured (like wrk2 or fortio)",
-		Long: `Drive HTTP/1.1 load at URL and print the result.
+		Long: `Drive load at URL (HTTP/1.1 by default; h2c, http2, tcp and grpc with
+--protocol) and print the result.
 
 With --rate, load is open loop: requests are sent on a fixed schedule
 whatever the server does, and latency is timed from each request's intended

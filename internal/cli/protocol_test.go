@@ -105,13 +105,12 @@ func TestTargetSelfSigned(t *testing.T) {
 	// --cacert can read it.
 	o := &targetOptions{tls: true}
 	var opts target.Options
-	note, err := o.serverTLS(&opts)
+	note, path, err := o.serverTLS(&opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, path, ok := strings.Cut(note, "self-signed certificate in ")
-	if !ok || opts.TLS == nil {
-		t.Fatalf("note %q, tls %v", note, opts.TLS)
+	if !strings.HasSuffix(note, "self-signed certificate in "+path) || opts.TLS == nil {
+		t.Fatalf("note %q, file %q, tls %v", note, path, opts.TLS)
 	}
 	t.Cleanup(func() { os.Remove(path) })
 	srv := startTarget(t, opts)

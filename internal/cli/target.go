@@ -91,9 +91,12 @@ func (o *targetOptions) run(c *cobra.Command, s Streams) error {
 		statuses = append(statuses, code)
 	}
 	topts := target.Options{Addr: o.addr, Delay: delay, Size: int64(size), Statuses: statuses, NoH2C: !o.h2c}
-	note, err := o.serverTLS(&topts)
+	note, certFile, err := o.serverTLS(&topts)
 	if err != nil {
 		return err
+	}
+	if certFile != "" {
+		defer os.Remove(certFile) // the self-signed certificate lives as long as the target
 	}
 	srv, err := target.Start(c.Context(), topts)
 	if err != nil {
@@ -130,51 +133,52 @@ func (o *targetOptions) run(c *cobra.Command, s Streams) error {
 
 // serverTLS fills the TLS settings of t from the flags, and returns what to
 // say about them when the server starts.
-func (o *targetOptions) serverTLS(t *target.Options) (string, error) {
+func (o *targetOptions) serverTLS(t *target.Options) (note, certFile string, err error) {
 	if !o.tls {
 		for _, f := range []struct{ flag, v string }{{"--cert", o.cert}, {"--key", o.key}, {"--client-ca", o.clientCA}} {
 			if f.v != "" {
-				return "", usageErr("%s %q: expected --tls with it", f.flag, f.v)
+				return "", "", usageErr("%s %q: expected --tls with it", f.flag, f.v)
 			}
 		}
 		if o.h2c {
-			return ", HTTP/1.1 and h2c", nil
+			return ", HTTP/1.1 and h2c", "", nil
 		}
-		return ", HTTP/1.1", nil
+		return ", HTTP/1.1", "", nil
 	}
 	for _, f := range []struct{ flag, path string }{{"--cert", o.cert}, {"--key", o.key}, {"--client-ca", o.clientCA}} {
 		if f.path == "" {
 			continue
 		}
 		if _, err := os.Stat(f.path); err != nil {
-			return "", usageErr("%s %q: expected a readable PEM file (%v)", f.flag, f.path, err)
+			return "", "", usageErr("%s %q: expected a readable PEM file (%v)", f.flag, f.path, err)
 		}
 	}
 	if (o.cert == "") != (o.key == "") {
-		return "", usageErr("--cert %q and --key %q: expected both or neither (neither: a self-signed certificate)", o.cert, o.key)
+		return "", "", usageErr("--cert %q and --key %q: expected both or neither (neither: a self-signed certificate)", o.cert, o.key)
 	}
 	cfg, selfSigned, err := target.TLSConfig(target.TLSFiles{Cert: o.cert, Key: o.key, ClientCA: o.clientCA})
 	if err != nil {
-		return "", usageErr("%v", err)
+		return "", "", usageErr("%v", err)
 	}
 	t.TLS = cfg
-	note := ", TLS"
+	note = ", TLS"
 	if selfSigned != nil {
 		f, err := os.CreateTemp("", "smp-target-*.pem")
 		if err != nil {
-			return "", &ExitError{Code: ExitFailed, Err: err}
+			return "", "", &ExitError{Code: ExitFailed, Err: err}
 		}
 		_, err = f.Write(selfSigned)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return "", &ExitError{Code: ExitFailed, Err: err}
+			return "", "", &ExitError{Code: ExitFailed, Err: err}
 		}
-		note += ", self-signed certificate in " + f.Name()
+		certFile = f.Name()
+		note += ", self-signed certificate in " + certFile
 	}
 	if o.clientCA != "" {
 		note += ", client certificates required"
 	}
-	return note, nil
+	return note, certFile, nil
 }

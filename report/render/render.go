@@ -70,6 +70,18 @@ func latencyRow(key string) row {
 	}}
 }
 
+// setupRow is a connection set-up percentile (smp load --new-connection);
+// the row is left out when no scenario measured it.
+func setupRow(label, key string, get func(*report.Summary) *report.Latency) row {
+	return row{label: label, digits: 3, value: func(s *report.Scenario) (float64, bool) {
+		l := get(&s.Summary)
+		if l == nil || l.Count == 0 {
+			return 0, false
+		}
+		return l.Percentiles[key], true
+	}}
+}
+
 func roleRow(label, metric string, get func(*report.Resources) *report.RoleUsage, field func(*report.RoleUsage) float64) row {
 	digits := 1
 	if label == "proxies" {
@@ -110,6 +122,10 @@ func rows() []row {
 		{label: "send lag p99 ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
 			return s.Summary.SendLag.Percentiles["p99"], s.Summary.SendLag.Count > 0
 		}},
+		setupRow("connect p50 ms", "p50", func(s *report.Summary) *report.Latency { return s.ConnectTime }),
+		setupRow("connect p99 ms", "p99", func(s *report.Summary) *report.Latency { return s.ConnectTime }),
+		setupRow("TLS handshake p50 ms", "p50", func(s *report.Summary) *report.Latency { return s.TLSHandshake }),
+		setupRow("TLS handshake p99 ms", "p99", func(s *report.Summary) *report.Latency { return s.TLSHandshake }),
 		{label: "late sends", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Late), true }},
 		{label: "dropped sends", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Dropped), true }},
 		roleRow("proxies", "", proxy, func(u *report.RoleUsage) float64 { return float64(u.Count) }),
