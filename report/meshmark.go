@@ -38,7 +38,7 @@ func NewMeshMark(b, s *Scenario, c *Comparison) *MeshMark {
 	}
 	// measured returns the overhead v, or 0 when there is none.
 	measured := func(_ Delta, v float64) float64 {
-		if v < 0 || math.IsNaN(v) {
+		if !(v > 0) { // negative, zero (also -0) or NaN
 			return 0
 		}
 		return v
