@@ -46,3 +46,13 @@ type HandshakeTimer interface {
 	// connection, or when the Conn does not time them.
 	LastHandshake() (connect, tls time.Duration, ok bool)
 }
+
+// FirstByteTimer is implemented by Conns that time, with one connection
+// per request, the wait from the end of writing the request to the first
+// byte of its response (time to first byte: the server's think time plus
+// the network, without the connection's set-up).
+type FirstByteTimer interface {
+	// LastFirstByte reports that wait for the last Do; ok is false when
+	// no response byte arrived.
+	LastFirstByte() (time.Duration, bool)
+}

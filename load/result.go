@@ -35,6 +35,9 @@ type Result struct {
 	// client measures them (see HandshakeTimer): nil when not measured.
 	ConnectTime  *hist.Histogram
 	TLSHandshake *hist.Histogram
+	// FirstByte is the time to first byte of each request (FirstByteTimer),
+	// nil when not measured.
+	FirstByte *hist.Histogram
 
 	Timeline []Interval
 	Client   ClientUsage

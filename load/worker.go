@@ -24,6 +24,8 @@ type worker struct {
 	// when the first one is reported.
 	hs                   HandshakeTimer
 	connect, tls         *hist.Histogram
+	fb                   FirstByteTimer
+	firstByte            *hist.Histogram
 	statuses             map[int]int64
 	kinds                map[string]int64
 	requests, sent, errs int64
@@ -32,8 +34,10 @@ type worker struct {
 
 func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline) (*worker, error) {
 	hs, _ := conn.(HandshakeTimer)
+	fb, _ := conn.(FirstByteTimer)
 	w := &worker{
 		hs:  hs,
+		fb:  fb,
 		ctx: ctx, conn: conn, start: start,
 		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout,
 		timeline: tl.writer(),
@@ -104,6 +108,14 @@ func (w *worker) send(at time.Duration, late bool) bool {
 	if w.hs != nil {
 		w.recordHandshake()
 	}
+	if w.fb != nil {
+		if d, ok := w.fb.LastFirstByte(); ok {
+			if w.firstByte == nil {
+				w.firstByte = hist.New()
+			}
+			w.firstByte.Record(d)
+		}
+	}
 	kind := ""
 	if err != nil {
 		kind = Classify(err)
@@ -166,6 +178,12 @@ func (w *worker) merge(r *Result) {
 			r.TLSHandshake = hist.New()
 		}
 		r.TLSHandshake.Merge(w.tls)
+	}
+	if w.firstByte != nil {
+		if r.FirstByte == nil {
+			r.FirstByte = hist.New()
+		}
+		r.FirstByte.Merge(w.firstByte)
 	}
 	for k, v := range w.statuses {
 		r.StatusCodes[k] += v

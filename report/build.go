@@ -57,6 +57,9 @@ func NewIteration(index int, r *load.Result, o Options, includesTarget bool) (It
 	if it.TLSHandshake, err = optionalLatency(r.TLSHandshake, o); err != nil {
 		return it, err
 	}
+	if it.FirstByte, err = optionalLatency(r.FirstByte, o); err != nil {
+		return it, err
+	}
 	it.Timeline = make([]TimelinePoint, len(r.Timeline))
 	for i, iv := range r.Timeline {
 		it.Timeline[i] = TimelinePoint{
@@ -118,6 +121,7 @@ func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary,
 		pooled.Uncorrected.Merge(r.Uncorrected)
 		pooled.SendLag.Merge(r.SendLag)
 		pooled.ConnectTime = mergeOptional(pooled.ConnectTime, r.ConnectTime)
+		pooled.FirstByte = mergeOptional(pooled.FirstByte, r.FirstByte)
 		pooled.TLSHandshake = mergeOptional(pooled.TLSHandshake, r.TLSHandshake)
 		window += r.End.Sub(r.Start)
 		cpu += r.Client.CPUTime
@@ -151,6 +155,9 @@ func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary,
 		return s, err
 	}
 	if s.TLSHandshake, err = optionalLatency(pooled.TLSHandshake, o); err != nil {
+		return s, err
+	}
+	if s.FirstByte, err = optionalLatency(pooled.FirstByte, o); err != nil {
 		return s, err
 	}
 	return s, nil

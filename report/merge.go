@@ -188,6 +188,9 @@ func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, err
 	if out.TLSHandshake, err = mergeOptionalLatency(name, "tlsHandshake", ss, func(s *Summary) *Latency { return s.TLSHandshake }); err != nil {
 		return out, err
 	}
+	if out.FirstByte, err = mergeOptionalLatency(name, "firstByte", ss, func(s *Summary) *Latency { return s.FirstByte }); err != nil {
+		return out, err
+	}
 	out.Resources = mergeResources(ss, windows, out.AchievedRate)
 	out.Startup = mergeStartup(ss)
 	return out, nil

@@ -94,10 +94,14 @@ type Iteration struct {
 	// ConnectTime and TLSHandshake time the set-up of each connection
 	// opened in the window (TCP connect; TLS handshake): present when the
 	// run measured them (load.newConnection), absent otherwise.
-	ConnectTime  *Latency        `json:"connectTime,omitempty"`
-	TLSHandshake *Latency        `json:"tlsHandshake,omitempty"`
-	Timeline     []TimelinePoint `json:"timeline"`
-	Client       Client          `json:"client"`
+	ConnectTime  *Latency `json:"connectTime,omitempty"`
+	TLSHandshake *Latency `json:"tlsHandshake,omitempty"`
+	// FirstByte is the time to first byte of each request with one
+	// connection per request: from the end of writing the request to the
+	// first byte of the response (http1).
+	FirstByte *Latency        `json:"firstByte,omitempty"`
+	Timeline  []TimelinePoint `json:"timeline"`
+	Client    Client          `json:"client"`
 	// Components are the processes of the scenario's deployment (app,
 	// proxies) with what each cost; Resources and Startup aggregate them.
 	Components []Component `json:"components,omitempty"`
@@ -121,6 +125,7 @@ type Summary struct {
 	// ConnectTime and TLSHandshake pool the iterations' (see Iteration).
 	ConnectTime  *Latency `json:"connectTime,omitempty"`
 	TLSHandshake *Latency `json:"tlsHandshake,omitempty"`
+	FirstByte    *Latency `json:"firstByte,omitempty"`
 	Client       Client   `json:"client"`
 	// Resources and Startup pool the iterations' components.
 	Resources *Resources `json:"resources,omitempty"`

@@ -159,6 +159,15 @@ func TestRunProtocols(t *testing.T) {
 			if tc.handshake && (s.ConnectTime.Count != 40 || s.TLSHandshake.Count != 40 || s.ConnectTime.Min <= 0 || s.TLSHandshake.Min <= 0) {
 				t.Errorf("connectTime %+v\ntlsHandshake %+v\nwant 40 each, > 0", s.ConnectTime, s.TLSHandshake)
 			}
+			// Time to first byte comes with a connection per request (http1),
+			// and leaves out the set-up that the latency includes.
+			if got := s.FirstByte != nil; got != tc.handshake {
+				t.Fatalf("firstByte %v; want present: %v", s.FirstByte, tc.handshake)
+			}
+			if tc.handshake && (s.FirstByte.Count != 40 || s.FirstByte.Min <= 0 ||
+				s.FirstByte.Percentiles["p50"] >= s.UncorrectedLatency.Percentiles["p50"]) {
+				t.Errorf("firstByte %+v; want 40, > 0, below the latency p50 %v", s.FirstByte, s.UncorrectedLatency.Percentiles["p50"])
+			}
 		})
 	}
 }

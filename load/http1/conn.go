@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -28,12 +29,16 @@ type conn struct {
 	// opened (see LastHandshake).
 	hsConnect, hsTLS time.Duration
 	hsOK             bool
+	// With Client.newConn, the last request's time to first byte.
+	firstByte   time.Duration
+	firstByteOK bool
 }
 
 var (
 	_ load.Conn           = (*conn)(nil)
 	_ load.Connector      = (*conn)(nil)
 	_ load.HandshakeTimer = timedConn{}
+	_ load.FirstByteTimer = timedConn{}
 )
 
 // timedConn is a conn of a Client with NewConnection: only it reports
@@ -47,6 +52,11 @@ func (c *conn) Connect(deadline time.Time) error {
 		return nil
 	}
 	return c.dial(deadline)
+}
+
+// LastFirstByte implements load.FirstByteTimer.
+func (c timedConn) LastFirstByte() (time.Duration, bool) {
+	return c.firstByte, c.firstByteOK
 }
 
 // LastHandshake implements load.HandshakeTimer.
@@ -136,6 +146,23 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 			c.Close()
 			return load.Response{}, err
 		}
+	}
+	if c.c.newConn {
+		// Time to first byte: wait for the response's first bytes here,
+		// before parsing (the keep-alive path reads no extra clock).
+		c.firstByteOK = false
+		sent := time.Now()
+		if c.r == c.w {
+			c.r, c.w = 0, 0
+			if err := c.fill(); err != nil {
+				c.Close()
+				if errors.Is(err, io.EOF) {
+					err = io.ErrUnexpectedEOF
+				}
+				return load.Response{}, err
+			}
+		}
+		c.firstByte, c.firstByteOK = time.Since(sent), true
 	}
 	resp, keep, err := c.readResponse()
 	if err != nil || !keep || c.c.newConn {

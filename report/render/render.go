@@ -126,6 +126,8 @@ func rows() []row {
 		setupRow("connect p99 ms", "p99", func(s *report.Summary) *report.Latency { return s.ConnectTime }),
 		setupRow("TLS handshake p50 ms", "p50", func(s *report.Summary) *report.Latency { return s.TLSHandshake }),
 		setupRow("TLS handshake p99 ms", "p99", func(s *report.Summary) *report.Latency { return s.TLSHandshake }),
+		setupRow("first byte p50 ms", "p50", func(s *report.Summary) *report.Latency { return s.FirstByte }),
+		setupRow("first byte p99 ms", "p99", func(s *report.Summary) *report.Latency { return s.FirstByte }),
 		{label: "late sends", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Late), true }},
 		{label: "dropped sends", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Dropped), true }},
 		roleRow("proxies", "", proxy, func(u *report.RoleUsage) float64 { return float64(u.Count) }),
