@@ -27,6 +27,13 @@ const (
 // wrap it so that Classify reports KindProtocol.
 var ErrProtocol = errors.New("protocol error")
 
+// ErrTLS and ErrReset let protocol clients whose libraries report failures
+// as text (gRPC's status messages) say what kind of failure it was.
+var (
+	ErrTLS   = errors.New("tls failure")
+	ErrReset = errors.New("connection closed")
+)
+
 // Classify returns the error kind of a failed request.
 func Classify(err error) string {
 	var (
@@ -49,7 +56,7 @@ func Classify(err error) string {
 		return KindDNS
 	case errors.As(err, &recErr), errors.As(err, &alert), errors.As(err, &certErr),
 		errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &invErr),
-		errors.As(err, &opErr) && opErr.Op == "remote error":
+		errors.As(err, &opErr) && opErr.Op == "remote error", errors.Is(err, ErrTLS):
 		// A "remote error" is a TLS alert from the peer, such as a server
 		// refusing a missing client certificate (crypto/tls does not
 		// export its type).
@@ -57,7 +64,8 @@ func Classify(err error) string {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return KindTimeout
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, ErrReset):
 		return KindReset
 	case errors.Is(err, ErrProtocol):
 		return KindProtocol

@@ -1,6 +1,8 @@
 package load
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -164,5 +166,22 @@ func TestTimelineFinalizesEarly(t *testing.T) {
 	iv := tl.intervals()
 	if len(iv) != 5 || iv[2].Errors != 10 || iv[4].Requests != 20 || iv[1].P99 < 2*time.Millisecond*99/100 {
 		t.Errorf("intervals %+v", iv)
+	}
+}
+
+func TestClassifySentinels(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("wrapped: %w", ErrTLS), KindTLS},           // a library's TLS failure reported as text
+		{fmt.Errorf("wrapped: %w", ErrReset), KindReset},       // a transport that went away
+		{fmt.Errorf("wrapped: %w", ErrProtocol), KindProtocol}, // an unparseable answer
+		{errors.New("something else"), KindOther},              // anything unknown
+		{nil, ""}, // no error
+	} {
+		if got := Classify(tc.err); got != tc.want {
+			t.Errorf("Classify(%v) = %q, want %q", tc.err, got, tc.want)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,10 +259,15 @@ func (c *conn) cause(err error) error {
 		c.mu.Lock()
 		cause := c.failure
 		c.mu.Unlock()
-		if cause != nil {
+		switch msg := st.Message(); {
+		case cause != nil:
 			return fmt.Errorf("%w (%v)", cause, err)
+		case strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
+			return fmt.Errorf("%w: %v", load.ErrTLS, err)
+		default:
+			// The transport went away (closed, reset) with no recorded cause.
+			return fmt.Errorf("%w: %v", load.ErrReset, err)
 		}
-		return fmt.Errorf("%w: %v", load.ErrProtocol, err)
 	default:
 		return fmt.Errorf("%w: grpc status %s: %v", load.ErrProtocol, st.Code(), st.Message())
 	}
