@@ -221,7 +221,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // sleep holds a request for d, precisely; false when ctx ends first.
 func sleep(ctx context.Context, d time.Duration) bool {
-	sl, err := precise.New(ctx)
+	sl, err := precise.NewOneShot(ctx)
 	if err != nil { // out of descriptors: the runtime timer still works
 		select {
 		case <-time.After(d):

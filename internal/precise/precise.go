@@ -71,6 +71,17 @@ func New(ctx context.Context) (*Sleeper, error) {
 	return s, nil
 }
 
+// NewOneShot returns a Sleeper for a single sleep, which has no history to
+// learn from: it starts on the timerfd, precise whether or not the process
+// is busy (the built-in target holding a request, say).
+func NewOneShot(ctx context.Context) (*Sleeper, error) {
+	s, err := New(ctx)
+	if err == nil {
+		s.useFD = true
+	}
+	return s, err
+}
+
 // Close releases the timer. A nil Sleeper may be closed.
 func (s *Sleeper) Close() error {
 	if s == nil {

@@ -65,33 +65,23 @@ func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
 }
 
 func (c *conn) dial(deadline time.Time) error {
-	// Set-up is timed only with one connection per request, so that the
-	// keep-alive path reads no clock here.
+	// Set-up is reported only with one connection per request (timedConn).
 	timed := c.c.newConn
 	if timed {
 		c.hsOK, c.hsConnect, c.hsTLS = false, 0, 0
 	}
-	if err := c.ctx.Err(); err != nil {
-		return err
-	}
-	var t0 time.Time
-	if timed {
-		t0 = time.Now()
-	}
-	d := net.Dialer{Deadline: deadline}
-	nc, err := d.DialContext(c.ctx, "tcp", c.c.addr)
+	nc, connect, err := load.DialTCP(c.ctx, c.c.addr, deadline)
 	if err != nil {
 		return err
 	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-	}
-	var t1 time.Time
 	if timed {
-		t1 = time.Now()
-		c.hsConnect, c.hsOK = t1.Sub(t0), true
+		c.hsConnect, c.hsOK = connect, true
 	}
 	if c.c.tls != nil {
+		var t1 time.Time
+		if timed {
+			t1 = time.Now()
+		}
 		t := tls.Client(nc, c.c.tls)
 		_ = t.SetDeadline(deadline)
 		if err := t.HandshakeContext(c.ctx); err != nil {
@@ -105,8 +95,7 @@ func (c *conn) dial(deadline time.Time) error {
 	}
 	c.nc = nc
 	c.r, c.w = 0, 0
-	// Unblock a read or write in progress when the run is cancelled.
-	c.stop = context.AfterFunc(c.ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	c.stop = load.AbortOnDone(c.ctx, nc)
 	return nil
 }
 

@@ -214,25 +214,13 @@ func (sh *shared) get(deadline time.Time, timed *stream) (*http2.ClientConn, *wa
 }
 
 func (sh *shared) dial(deadline time.Time, timed *stream) (*http2.ClientConn, *watched, error) {
-	if err := sh.ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	var t0 time.Time
-	if timed != nil {
-		t0 = time.Now()
-	}
-	d := net.Dialer{Deadline: deadline}
-	nc, err := d.DialContext(sh.ctx, "tcp", sh.c.addr)
+	nc, connect, err := load.DialTCP(sh.ctx, sh.c.addr, deadline)
 	if err != nil {
 		return nil, nil, err
 	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
-	}
-	var t1 time.Time
+	t1 := time.Now()
 	if timed != nil {
-		t1 = time.Now()
-		timed.hsConnect, timed.hsOK = t1.Sub(t0), true
+		timed.hsConnect, timed.hsOK = connect, true
 	}
 	if sh.c.tls != nil {
 		tc := tls.Client(nc, sh.c.tls)

@@ -109,30 +109,18 @@ func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
 }
 
 func (c *conn) dial(deadline time.Time) error {
-	timed := c.c.newConn
-	if timed {
+	if c.c.newConn {
 		c.hsOK, c.hsConnect = false, 0
 	}
-	if err := c.ctx.Err(); err != nil {
-		return err
-	}
-	var t0 time.Time
-	if timed {
-		t0 = time.Now()
-	}
-	d := net.Dialer{Deadline: deadline}
-	nc, err := d.DialContext(c.ctx, "tcp", c.c.addr)
+	nc, connect, err := load.DialTCP(c.ctx, c.c.addr, deadline)
 	if err != nil {
 		return err
 	}
-	if timed {
-		c.hsConnect, c.hsOK = time.Since(t0), true
-	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		_ = tc.SetNoDelay(true)
+	if c.c.newConn {
+		c.hsConnect, c.hsOK = connect, true
 	}
 	c.nc = nc
-	c.stop = context.AfterFunc(c.ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
+	c.stop = load.AbortOnDone(c.ctx, nc)
 	return nil
 }
 
