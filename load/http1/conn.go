@@ -24,7 +24,8 @@ type conn struct {
 	// head: the request in progress is a HEAD (its response has no body).
 	head bool
 	// picks is the connection's own sequence of mix variants.
-	picks picks
+	picks  picks
+	parser parser
 	// With Client.newConn, the set-up of the connection the last Do
 	// opened (see LastHandshake).
 	hsConnect, hsTLS time.Duration

@@ -18,35 +18,175 @@ func protoErr(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{load.ErrProtocol}, args...)...)
 }
 
-// readResponse reads one whole response. keep reports whether the
-// connection may carry another request.
-func (c *conn) readResponse() (resp load.Response, keep bool, err error) {
+// parser reads one response from bytes handed to it in any number of
+// pieces: it keeps its place between calls, so the blocking connection and
+// the event loop share it. It does not allocate.
+type parser struct {
+	st pstate
+	// head: the request was a HEAD (its response has no body).
+	head bool
+	// scan counts the unconsumed bytes already searched for the delimiter
+	// the state waits for (end of head, end of line).
+	scan   int
+	remain int64 // body or chunk bytes still to come
+	resp   load.Response
+	keep   bool
+}
+
+type pstate uint8
+
+const (
+	stHead      pstate = iota // status line and headers
+	stBody                    // remain bytes of a Content-Length body
+	stChunkSize               // a chunk-size line
+	stChunkData               // remain bytes of chunk data
+	stChunkEnd                // the CRLF after chunk data
+	stTrailer                 // trailer lines, up to an empty one
+	stToEOF                   // a body delimited by the connection closing
+	stDone
+)
+
+// reset prepares p for the response to a new request.
+func (p *parser) reset(head bool) { *p = parser{head: head} }
+
+// feed consumes what it can of b, the bytes not consumed yet (what it left
+// last time first, then what arrived since). It returns how many bytes it
+// consumed and whether the response is complete; when it is not, the
+// caller hands it the rest of b again with more bytes after it.
+func (p *parser) feed(b []byte) (n int, done bool, err error) {
 	for {
-		var h head
-		h, err = c.readHead()
-		if err != nil {
-			return resp, false, err
-		}
-		resp.Bytes += int64(h.size)
-		if h.status >= 100 && h.status < 200 && h.status != 101 {
-			continue // interim response: the real one follows
-		}
-		resp.Status = h.status
-		keep = h.keepAlive
-		var n int64
-		switch {
-		case c.head || h.status == 204 || h.status == 304 || h.status == 101:
-		case h.chunked:
-			n, err = c.readChunked()
-		case h.contentLength >= 0:
-			err = c.discard(h.contentLength)
-			n = h.contentLength
+		rest := b[n:]
+		switch p.st {
+		case stHead:
+			i := bytes.Index(rest[p.scan:], crlfcrlf)
+			if i < 0 {
+				p.scan = max(0, len(rest)-3)
+				return n, false, nil
+			}
+			end := p.scan + i + len(crlfcrlf)
+			p.scan = 0
+			h, err := parseHead(rest[:end])
+			n += end
+			if err != nil {
+				return n, false, err
+			}
+			p.resp.Bytes += int64(h.size)
+			if h.status >= 100 && h.status < 200 && h.status != 101 {
+				continue // interim response: the real one follows
+			}
+			p.resp.Status, p.keep = h.status, h.keepAlive
+			switch {
+			case p.head || h.status == 204 || h.status == 304 || h.status == 101:
+				p.st = stDone
+				return n, true, nil
+			case h.chunked:
+				p.st = stChunkSize
+			case h.contentLength >= 0:
+				p.st, p.remain = stBody, h.contentLength
+			default:
+				p.st, p.keep = stToEOF, false
+			}
+		case stBody, stChunkData:
+			k := int(min(p.remain, int64(len(rest))))
+			n += k
+			p.remain -= int64(k)
+			p.resp.Bytes += int64(k)
+			if p.remain > 0 {
+				return n, false, nil
+			}
+			if p.st == stChunkData {
+				p.st = stChunkEnd
+				continue
+			}
+			p.st = stDone
+			return n, true, nil
+		case stChunkSize, stChunkEnd, stTrailer:
+			i := bytes.Index(rest[p.scan:], crlf)
+			if i < 0 {
+				p.scan = max(0, len(rest)-1)
+				return n, false, nil
+			}
+			l := rest[:p.scan+i]
+			p.scan = 0
+			n += len(l) + len(crlf)
+			p.resp.Bytes += int64(len(l) + len(crlf))
+			switch p.st {
+			case stChunkEnd:
+				if len(l) != 0 {
+					return n, false, protoErr("chunk data longer than its size")
+				}
+				p.st = stChunkSize
+			case stTrailer:
+				if len(l) == 0 {
+					p.st = stDone
+					return n, true, nil
+				}
+			default:
+				if j := bytes.IndexByte(l, ';'); j >= 0 {
+					l = l[:j]
+				}
+				size, ok := parseHex(bytes.TrimSpace(l))
+				if !ok {
+					return n, false, protoErr("bad chunk size %q", truncate(l))
+				}
+				if size == 0 {
+					p.st = stTrailer
+				} else {
+					p.st, p.remain = stChunkData, size
+				}
+			}
+		case stToEOF:
+			n += len(rest)
+			p.resp.Bytes += int64(len(rest))
+			return n, false, nil
 		default:
-			n, err = c.discardToEOF()
-			keep = false
+			return n, true, nil
 		}
-		resp.Bytes += n
-		return resp, keep && err == nil, err
+	}
+}
+
+// eof tells p that the connection closed with pending bytes it had not
+// consumed: a body delimited by the close is then complete; anything else
+// was cut short.
+func (p *parser) eof(pending int) (done bool, err error) {
+	switch {
+	case p.st == stToEOF:
+		p.st = stDone
+		return true, nil
+	case p.st == stHead && pending == 0 && p.resp.Bytes == 0:
+		return false, io.EOF
+	default:
+		return false, io.ErrUnexpectedEOF
+	}
+}
+
+// readResponse reads one whole response from the connection. keep reports
+// whether the connection may carry another request.
+func (c *conn) readResponse() (resp load.Response, keep bool, err error) {
+	p := &c.parser
+	p.reset(c.head)
+	for {
+		n, done, err := p.feed(c.buf[c.r:c.w])
+		c.r += n
+		if err != nil {
+			return p.resp, false, err
+		}
+		if done {
+			return p.resp, p.keep, nil
+		}
+		if c.r == c.w {
+			c.r, c.w = 0, 0
+		}
+		if err := c.fill(); err != nil {
+			if errors.Is(err, io.EOF) {
+				var done bool
+				if done, err = p.eof(c.w - c.r); done {
+					c.r = c.w
+					return p.resp, false, nil
+				}
+			}
+			return p.resp, false, err
+		}
 	}
 }
 
@@ -57,30 +197,6 @@ type head struct {
 	chunked       bool
 	keepAlive     bool
 	size          int
-}
-
-// readHead reads and parses the status line and headers.
-func (c *conn) readHead() (head, error) {
-	scan := c.r
-	for {
-		if i := bytes.Index(c.buf[scan:c.w], crlfcrlf); i >= 0 {
-			end := scan + i + len(crlfcrlf)
-			h, err := parseHead(c.buf[c.r:end])
-			c.r = end
-			return h, err
-		}
-		if c.w-3 > scan {
-			scan = c.w - 3
-		}
-		before := c.r
-		if err := c.fill(); err != nil {
-			if errors.Is(err, io.EOF) && c.w > c.r {
-				err = io.ErrUnexpectedEOF
-			}
-			return head{}, err
-		}
-		scan -= before - c.r // fill may have moved unread bytes to the front
-	}
 }
 
 // parseHead parses a header block that ends with CRLFCRLF. It does not
@@ -177,75 +293,6 @@ func truncate(b []byte) []byte {
 	return b
 }
 
-// line returns the next CRLF-terminated line (without CRLF) and how many
-// bytes it took on the wire.
-func (c *conn) line() ([]byte, int, error) {
-	scan := c.r
-	for {
-		if i := bytes.Index(c.buf[scan:c.w], crlf); i >= 0 {
-			l := c.buf[c.r : scan+i]
-			n := scan + i + 2 - c.r
-			c.r = scan + i + 2
-			return l, n, nil
-		}
-		if c.w-1 > scan {
-			scan = c.w - 1
-		}
-		before := c.r
-		if err := c.fill(); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, 0, err
-		}
-		scan -= before - c.r
-	}
-}
-
-// readChunked discards a chunked body and its trailers; it returns the
-// bytes consumed.
-func (c *conn) readChunked() (int64, error) {
-	var total int64
-	for {
-		l, n, err := c.line()
-		if err != nil {
-			return total, err
-		}
-		total += int64(n)
-		if i := bytes.IndexByte(l, ';'); i >= 0 {
-			l = l[:i]
-		}
-		size, ok := parseHex(bytes.TrimSpace(l))
-		if !ok {
-			return total, protoErr("bad chunk size %q", truncate(l))
-		}
-		if size == 0 {
-			for { // trailers, then an empty line
-				l, n, err := c.line()
-				if err != nil {
-					return total, err
-				}
-				total += int64(n)
-				if len(l) == 0 {
-					return total, nil
-				}
-			}
-		}
-		if err := c.discard(size); err != nil {
-			return total, err
-		}
-		total += size
-		l, n, err = c.line()
-		if err != nil {
-			return total, err
-		}
-		total += int64(n)
-		if len(l) != 0 {
-			return total, protoErr("chunk data longer than its size")
-		}
-	}
-}
-
 func parseHex(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 15 {
 		return 0, false
@@ -264,41 +311,4 @@ func parseHex(b []byte) (int64, bool) {
 		}
 	}
 	return n, true
-}
-
-// discard consumes exactly n body bytes.
-func (c *conn) discard(n int64) error {
-	for n > 0 {
-		if c.r == c.w {
-			c.r, c.w = 0, 0
-			if err := c.fill(); err != nil {
-				if errors.Is(err, io.EOF) {
-					err = io.ErrUnexpectedEOF
-				}
-				return err
-			}
-		}
-		avail := int64(c.w - c.r)
-		if avail > n {
-			avail = n
-		}
-		c.r += int(avail)
-		n -= avail
-	}
-	return nil
-}
-
-// discardToEOF consumes a body delimited by the connection closing.
-func (c *conn) discardToEOF() (int64, error) {
-	total := int64(c.w - c.r)
-	for {
-		c.r, c.w = 0, 0
-		if err := c.fill(); err != nil {
-			if errors.Is(err, io.EOF) {
-				return total, nil
-			}
-			return total, err
-		}
-		total += int64(c.w)
-	}
 }

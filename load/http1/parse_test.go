@@ -183,3 +183,63 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	})
 }
+
+// parseSplit feeds stream to a parser in pieces whose sizes come from cuts
+// (cycled; none: all at once), the way a connection hands it what each read brought; at the
+// end of stream it reports EOF. It returns the first response and how many
+// bytes of stream it took.
+func parseSplit(stream []byte, cuts []byte, head bool) (resp load.Response, keep bool, used int, err error) {
+	var p parser
+	p.reset(head)
+	r, w := 0, 0 // stream[r:w] is handed over but not consumed
+	for k := 0; ; k++ {
+		n, done, ferr := p.feed(stream[r:w])
+		r += n
+		if ferr != nil {
+			return p.resp, false, r, ferr
+		}
+		if done {
+			return p.resp, p.keep, r, nil
+		}
+		if w == len(stream) {
+			done, eerr := p.eof(w - r)
+			if done {
+				return p.resp, false, w, nil
+			}
+			return p.resp, false, r, eerr
+		}
+		step := len(stream) // no cuts: all at once
+		if len(cuts) > 0 {
+			step = int(cuts[k%len(cuts)])%97 + 1
+		}
+		w = min(len(stream), w+step)
+	}
+}
+
+// Whatever the read sizes, the parser sees the same response: same status,
+// size, keep-alive, error kind and bytes consumed as when it gets the whole
+// stream at once.
+func FuzzParserSplits(f *testing.F) {
+	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.1"), []byte{0, 3, 1})
+	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nT: 1\r\n\r\n"), []byte{1})
+	f.Add([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\n\r\nto the end"), []byte{2, 7})
+	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n"), []byte{5})
+	f.Fuzz(func(t *testing.T, stream, cuts []byte) {
+		for _, head := range []bool{false, true} {
+			r1, k1, u1, e1 := parseSplit(stream, nil, head)
+			r2, k2, u2, e2 := parseSplit(stream, cuts, head)
+			if (e1 == nil) != (e2 == nil) || load.Classify(e1) != load.Classify(e2) {
+				t.Fatalf("head=%v: errors differ: %v / %v", head, e1, e2)
+			}
+			if e1 != nil {
+				continue
+			}
+			if r1 != r2 || k1 != k2 || u1 != u2 {
+				t.Fatalf("head=%v: %+v keep=%v used=%d vs %+v keep=%v used=%d", head, r1, k1, u1, r2, k2, u2)
+			}
+			if r1.Bytes != int64(u1) {
+				t.Fatalf("head=%v: response counts %d bytes, consumed %d", head, r1.Bytes, u1)
+			}
+		}
+	})
+}
