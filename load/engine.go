@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -35,47 +34,26 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	// once every worker is done.
 	runCtx, release := context.WithCancel(ctx)
 	defer release()
-	conns := make([]Conn, p.Connections)
-	for i := range conns {
-		conns[i] = p.Dialer.Conn(runCtx)
+	d, err := newDriver(runCtx, &p)
+	if err != nil {
+		return nil, err
 	}
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	connectAll(conns, time.Now().Add(p.Timeout))
+	defer d.close()
+	d.connect(time.Now().Add(p.Timeout))
 
 	start := time.Now().Add(startDelay)
 	tl := newTimeline(interval)
-	workers := make([]*worker, len(conns))
 	var sched *schedule
 	if p.Pacer != nil {
 		sched = newSchedule(p.Pacer, p.Duration, p.Warmup, maxBacklog)
 	}
-	var wg sync.WaitGroup
 	// Every worker exists (and has its timeline writer) before any runs.
-	for i, c := range conns {
-		w, err := newWorker(runCtx, c, &p, start, tl)
-		if err != nil {
-			for _, made := range workers[:i] {
-				made.wait.Close()
-			}
-			return nil, fmt.Errorf("load: worker %d: %w", i, err)
-		}
-		workers[i] = w
+	workers, err := d.workers(runCtx, &p, start, tl)
+	if err != nil {
+		return nil, err
 	}
-	for _, w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if sched != nil {
-				w.openLoop(sched)
-			} else {
-				w.closedLoop()
-			}
-		}()
-	}
+	var wg sync.WaitGroup
+	d.start(&wg, workers, sched)
 
 	res := &Result{
 		StatusCodes: map[int]int64{},
@@ -112,27 +90,12 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 		w.merge(res)
 	}
 	res.Timeline = tl.intervals()
+	res.Driver = d.name()
 	res.Client = ClientUsage{CPUTime: u1.cpu - u0.cpu, MaxRSSMB: float64(u1.maxRSS) / 1024}
 	if wall := t1.Sub(t0); wall > 0 {
 		res.Client.CPUMcores = 1000 * res.Client.CPUTime.Seconds() / wall.Seconds()
 	}
 	return res, nil
-}
-
-// connectAll opens every connection that can connect ahead of the run, in
-// parallel. Failures are left for the first request to report.
-func connectAll(conns []Conn, deadline time.Time) {
-	var wg sync.WaitGroup
-	for _, c := range conns {
-		if cc, ok := c.(Connector); ok {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_ = cc.Connect(deadline)
-			}()
-		}
-	}
-	wg.Wait()
 }
 
 // waitCtx sleeps until t or until ctx is done.

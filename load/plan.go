@@ -22,6 +22,12 @@ type Plan struct {
 	MaxBacklog int
 	// Interval of the timeline; 0 means one second.
 	Interval time.Duration
+	// Driver is DriverEventLoop, DriverGoroutines, or "" for the event
+	// loop when the client has one for its configuration.
+	Driver string
+	// Loops is the number of event loops (threads); 0 means one per usable
+	// CPU. There are never more loops than connections.
+	Loops int
 }
 
 // ErrPlan wraps every problem with a Plan.
@@ -44,6 +50,10 @@ func (p *Plan) Check() error {
 		return fmt.Errorf("%w: max backlog %d: expected >= 0", ErrPlan, p.MaxBacklog)
 	case p.Interval < 0:
 		return fmt.Errorf("%w: interval %v: expected >= 0", ErrPlan, p.Interval)
+	case p.Driver != "" && p.Driver != DriverEventLoop && p.Driver != DriverGoroutines:
+		return fmt.Errorf("%w: driver %q: expected %s, %s or empty (automatic)", ErrPlan, p.Driver, DriverEventLoop, DriverGoroutines)
+	case p.Loops < 0:
+		return fmt.Errorf("%w: loops %d: expected >= 0", ErrPlan, p.Loops)
 	}
 	return nil
 }

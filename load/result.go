@@ -41,6 +41,9 @@ type Result struct {
 
 	Timeline []Interval
 	Client   ClientUsage
+	// Driver is how the connections were driven: DriverEventLoop or
+	// DriverGoroutines.
+	Driver string
 	// Partial is true when the run was cancelled before its end.
 	Partial bool
 }

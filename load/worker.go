@@ -32,7 +32,9 @@ type worker struct {
 	late, dropped, bytes int64
 }
 
-func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline) (*worker, error) {
+// newWorker makes the worker of conn (nil when an event loop drives the
+// connection); sleeps: it waits for open-loop send times itself.
+func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline, sleeps bool) (*worker, error) {
 	hs, _ := conn.(HandshakeTimer)
 	fb, _ := conn.(FirstByteTimer)
 	w := &worker{
@@ -44,7 +46,7 @@ func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *tim
 		lat:      hist.New(), unc: hist.New(), lag: hist.New(),
 		statuses: map[int]int64{}, kinds: map[string]int64{},
 	}
-	if p.Pacer != nil {
+	if sleeps {
 		var err error
 		if w.wait, err = precise.New(ctx); err != nil {
 			return nil, err
@@ -76,6 +78,7 @@ func (w *worker) openLoop(s *schedule) {
 // closedLoop sends back to back until the run's end or ctx is done.
 func (w *worker) closedLoop() {
 	defer w.timeline.flush()
+	waitCtx(w.ctx, w.start)
 	for w.ctx.Err() == nil {
 		at := time.Since(w.start)
 		if at >= w.end || !w.send(at, false) {
@@ -93,10 +96,16 @@ func (w *worker) send(at time.Duration, late bool) bool {
 	if err != nil && w.ctx.Err() != nil {
 		return false
 	}
+	w.record(at, sendT.Sub(w.start), doneT.Sub(w.start), late, resp, err)
+	return true
+}
+
+// record counts one request intended at offset at, sent at sent and done
+// at done (offsets from the run start), with its response or error.
+func (w *worker) record(at, sent, done time.Duration, late bool, resp Response, err error) {
 	if at < w.warmup {
-		return true
+		return
 	}
-	sent, done := sendT.Sub(w.start), doneT.Sub(w.start)
 	w.requests++
 	if sent < w.end {
 		w.sent++
@@ -138,7 +147,6 @@ func (w *worker) send(at time.Duration, late bool) bool {
 		w.kinds[kind]++
 	}
 	w.timeline.add(at-w.warmup, kind != "", recorded)
-	return true
 }
 
 // recordHandshake records the set-up of the connection the last Do opened.

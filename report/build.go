@@ -39,6 +39,7 @@ func NewIteration(index int, r *load.Result, o Options, includesTarget bool) (It
 			MaxRSSMB:       round(r.Client.MaxRSSMB, 1),
 			Source:         ClientSource,
 			IncludesTarget: includesTarget,
+			Driver:         r.Driver,
 		},
 	}
 	var err error
@@ -139,6 +140,7 @@ func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary,
 		Client: Client{
 			CPUMcores: round(mcores, 1), MaxRSSMB: round(rss, 1),
 			Source: ClientSource, IncludesTarget: includesTarget,
+			Driver: driverOf(results),
 		},
 	}
 	var err error
@@ -219,4 +221,16 @@ func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []str
 func round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
+}
+
+// driverOf is the driver of every result, or "mixed".
+func driverOf(results []*load.Result) string {
+	d := ""
+	for i, r := range results {
+		if i > 0 && r.Driver != d {
+			return "mixed"
+		}
+		d = r.Driver
+	}
+	return d
 }

@@ -162,6 +162,11 @@ func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, err
 		cpu += s.Client.CPUMcores * w
 		out.Client.MaxRSSMB = max(out.Client.MaxRSSMB, s.Client.MaxRSSMB)
 		out.Client.IncludesTarget = out.Client.IncludesTarget || s.Client.IncludesTarget
+		if i == 0 {
+			out.Client.Driver = s.Client.Driver
+		} else if out.Client.Driver != s.Client.Driver {
+			out.Client.Driver = "mixed"
+		}
 		out.Client.Source = s.Client.Source
 		out.RequestedRate = s.RequestedRate
 	}

@@ -174,4 +174,8 @@ type Client struct {
 	// IncludesTarget is true when the target ran inside the generator's
 	// process (workload app builtin), so its CPU is counted here too.
 	IncludesTarget bool `json:"includesTarget,omitempty"`
+	// Driver is how the generator drove its connections: "eventloop"
+	// (event loops, one thread each) or "goroutines" (one per
+	// connection); "mixed" in a merge of both.
+	Driver string `json:"driver,omitempty"`
 }

@@ -171,6 +171,11 @@ func (r *runner) measure(ctx context.Context, i int, url string, inProcess bool)
 	if err != nil {
 		return nil, nil, err
 	}
+	if inProcess && plan.Driver == "" {
+		// The target shares the Go scheduler: an event loop would hold a
+		// scheduler slot it needs while waiting.
+		plan.Driver = load.DriverGoroutines
+	}
 	res, err := load.Run(ctx, plan)
 	if err != nil {
 		return nil, nil, err

@@ -1,0 +1,85 @@
+package http1
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/evloop"
+)
+
+var _ load.LoopDialer = (*Client)(nil)
+
+// Loop implements load.LoopDialer for plain-text keep-alive HTTP/1.1: TLS
+// and a connection per request stay with the goroutine per connection.
+func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
+	switch {
+	case c.tls != nil:
+		return nil, fmt.Errorf("%w: TLS (https) runs a goroutine per connection", load.ErrNoLoop)
+	case c.newConn:
+		return nil, fmt.Errorf("%w: a connection per request runs a goroutine per connection", load.ErrNoLoop)
+	}
+	addr, err := resolve(ctx, c.addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", load.ErrNoLoop, err)
+	}
+	codecs := make([]evloop.Codec, hi-lo)
+	for i := range codecs {
+		k := &codec{c: c}
+		if c.mix != nil {
+			k.picks = newPicks(c.seed, uint64(lo+i))
+		}
+		codecs[i] = k
+	}
+	return evloop.New(ctx, evloop.Config{Addr: addr, Codecs: codecs, ReadBuffer: c.bufSize})
+}
+
+// resolve looks hostport up once, for the whole run.
+func resolve(ctx context.Context, hostport string) (netip.AddrPort, error) {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	p, err := net.DefaultResolver.LookupPort(ctx, "tcp", port)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	for _, ip := range ips { // IPv4 first, as the dialer does
+		if ip.Is4() || ip.Is4In6() {
+			return netip.AddrPortFrom(ip.Unmap(), uint16(p)), nil
+		}
+	}
+	if len(ips) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("lookup %s: no address", host)
+	}
+	return netip.AddrPortFrom(ips[0], uint16(p)), nil
+}
+
+// codec is one event-loop connection's HTTP/1.1: the client's request (or
+// the connection's pick of the mix) and the response parser.
+type codec struct {
+	c     *Client
+	p     parser
+	picks picks
+}
+
+func (k *codec) Request() (head, body []byte) {
+	c := k.c
+	req, isHead := c.req, c.head
+	if c.mix != nil {
+		s := c.mix.pick(&k.picks)
+		req, body, isHead = s.req, s.body, s.head
+	}
+	k.p.reset(isHead)
+	return req, body
+}
+
+func (k *codec) Feed(b []byte) (int, bool, error) { return k.p.feed(b) }
+func (k *codec) EOF(pending int) (bool, error)    { return k.p.eof(pending) }
+func (k *codec) Response() (load.Response, bool)  { return k.p.resp, k.p.keep }

@@ -1,0 +1,169 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// LoopDialer is a Dialer that can also drive its connections from event
+// loops: each loop is one OS thread serving many non-blocking connections
+// from one poll set, with no goroutine per connection and no scheduler
+// hand-off per request (see package load/evloop).
+type LoopDialer interface {
+	Dialer
+	// Loop makes the event loop of connections lo to hi-1 of the run
+	// (their numbers matter to what depends on a connection's identity,
+	// such as its request-mix stream). It returns an error wrapping
+	// ErrNoLoop when the client's configuration can't be driven by a loop
+	// (TLS, say), and the engine then runs a goroutine per connection.
+	Loop(ctx context.Context, lo, hi int) (Loop, error)
+}
+
+// ErrNoLoop says a LoopDialer can't drive this configuration from a loop.
+var ErrNoLoop = errors.New("no event loop for this configuration")
+
+// Loop is one event loop over some of a run's connections.
+type Loop interface {
+	// Connect opens the loop's connections ahead of the run, giving up at
+	// deadline; failures are left for the first request to report.
+	Connect(deadline time.Time)
+	// Run drives the connections through f until f has no more sends
+	// for any of them and none is in flight, or the loop's ctx is done
+	// (requests in flight are then abandoned). It blocks, holding its
+	// OS thread.
+	Run(f *Feed)
+	// Close releases the connections and the loop's poll set.
+	Close() error
+}
+
+// Feed is the engine's side of one event loop: it hands out the sends of
+// the loop's connections (numbered from 0 within the loop) and records
+// what came back. Used by the loop's thread only.
+type Feed struct {
+	start   time.Time
+	end     time.Duration
+	timeout time.Duration
+	sched   *schedule // nil: closed loop
+	workers []*worker
+	late    []bool // the claim of connection i's request in flight was late
+}
+
+// Start is the instant the offsets of Next and Done count from.
+func (f *Feed) Start() time.Time { return f.start }
+
+// Timeout is how long a request may take before it is given up.
+func (f *Feed) Timeout() time.Duration { return f.timeout }
+
+// Next claims connection i's next send, now being the time (an offset from
+// Start) it is free. at is when the send is intended: at or before now,
+// send it at once; later, send it then. ok is false when the run has no
+// more sends for this connection.
+func (f *Feed) Next(i int, now time.Duration) (at time.Duration, ok bool) {
+	if f.sched == nil {
+		switch {
+		case now >= f.end:
+			return 0, false
+		case now < 0:
+			return 0, true
+		}
+		return now, true
+	}
+	c, ok := f.sched.claim(now)
+	f.workers[i].dropped += int64(c.dropped)
+	f.late[i] = c.late
+	return c.at, ok
+}
+
+// Done records connection i's request intended at at, sent at sent and
+// completed (or given up) at done — offsets from Start — with its response,
+// or err when there is none.
+func (f *Feed) Done(i int, at, sent, done time.Duration, resp Response, err error) {
+	f.workers[i].record(at, sent, done, f.late[i], resp, err)
+}
+
+// loopDriver runs the plan's connections from event loops.
+type loopDriver struct {
+	loops  []Loop
+	bounds []int // loop k serves connections bounds[k] to bounds[k+1]-1
+}
+
+// newLoopDriver makes p.Loops event loops (default: one per usable CPU but
+// one, at most one per connection), splitting the connections evenly.
+//
+// A loop waiting for events holds its scheduler slot (P) until the
+// runtime's monitor takes it back, which can take milliseconds; leaving
+// one slot free keeps the process's other goroutines (the engine's, an
+// in-process target's) from waiting for that.
+func newLoopDriver(ctx context.Context, ld LoopDialer, p *Plan) (*loopDriver, error) {
+	n := p.Loops
+	if n == 0 {
+		n = max(1, runtime.GOMAXPROCS(0)-1)
+	}
+	n = min(n, p.Connections)
+	d := &loopDriver{bounds: make([]int, n+1)}
+	for k := range n {
+		d.bounds[k+1] = (k + 1) * p.Connections / n
+		l, err := ld.Loop(ctx, d.bounds[k], d.bounds[k+1])
+		if err != nil {
+			d.close()
+			return nil, err
+		}
+		d.loops = append(d.loops, l)
+	}
+	return d, nil
+}
+
+func (d *loopDriver) name() string { return DriverEventLoop }
+
+func (d *loopDriver) connect(deadline time.Time) {
+	var wg sync.WaitGroup
+	for _, l := range d.loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Connect(deadline)
+		}()
+	}
+	wg.Wait()
+}
+
+func (d *loopDriver) workers(ctx context.Context, p *Plan, start time.Time, tl *timeline) ([]*worker, error) {
+	ws := make([]*worker, p.Connections)
+	for i := range ws {
+		w, err := newWorker(ctx, nil, p, start, tl, false)
+		if err != nil {
+			return nil, fmt.Errorf("load: worker %d: %w", i, err)
+		}
+		ws[i] = w
+	}
+	return ws, nil
+}
+
+func (d *loopDriver) start(wg *sync.WaitGroup, workers []*worker, sched *schedule) {
+	for k, l := range d.loops {
+		ws := workers[d.bounds[k]:d.bounds[k+1]]
+		w0 := ws[0]
+		f := &Feed{
+			start: w0.start, end: w0.end, timeout: w0.timeout,
+			sched: sched, workers: ws, late: make([]bool, len(ws)),
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.Run(f)
+			for _, w := range ws {
+				w.timeline.flush()
+			}
+		}()
+	}
+}
+
+func (d *loopDriver) close() {
+	for _, l := range d.loops {
+		l.Close()
+	}
+}
