@@ -111,6 +111,9 @@ type Loop struct {
 	// minDeadline is at or before the earliest deadline of the requests
 	// in flight (a lower bound: it is recomputed when it passes).
 	minDeadline time.Duration
+	// lead is how much earlier than a send's time the loop stops waiting,
+	// to poll without waiting (spin) for the rest.
+	lead lead
 }
 
 var _ load.Loop = (*Loop)(nil)
@@ -243,11 +246,22 @@ func (l *Loop) Run(f *load.Feed) {
 			return
 		}
 		var ts *unix.Timespec
+		// slept is the time a wait for a send asked to end at, or -1.
+		slept := time.Duration(-1)
 		if len(l.free) > 0 {
 			l.ts = unix.Timespec{} // freed while dispatching: just poll
 			ts = &l.ts
 		} else if next, ok := l.nextTimer(); ok {
-			l.ts = unix.NsecToTimespec(int64(max(0, next-l.now())))
+			forSend := l.qhead < len(l.queue) && next == l.queue[l.qhead].at
+			if forSend {
+				next -= l.lead.d
+			}
+			// Within the lead of a send, poll without waiting (spin).
+			d := next - l.now()
+			if d > 0 && forSend {
+				slept = next
+			}
+			l.ts = unix.NsecToTimespec(int64(max(0, d)))
 			ts = &l.ts
 		}
 		n, err := wait(l.ep, l.events, ts)
@@ -255,6 +269,9 @@ func (l *Loop) Run(f *load.Feed) {
 		if err != nil {
 			l.abandon(f, &opError{"epoll_pwait2", err}, t)
 			return
+		}
+		if n == 0 && slept >= 0 {
+			l.lead.observe(t - slept)
 		}
 		for _, ev := range l.events[:n] {
 			if ev.Fd == wakeData {
