@@ -1,104 +1,36 @@
 package http1
 
-import (
-	"fmt"
-	"math"
-	"math/rand/v2"
-)
+import "github.com/smp-dev/smp/load/reqmix"
 
-// Body size distributions of a Variant.
+// Body size distributions of a Variant (see package reqmix, which draws
+// them for every protocol).
 const (
-	SizeFixed     = "fixed"     // always Min
-	SizeUniform   = "uniform"   // uniform in [Min, Max]
-	SizeLognormal = "lognormal" // exp(N(ln Median, Sigma²)), clamped to [Min, Max]
+	SizeFixed     = reqmix.SizeFixed     // always Min
+	SizeUniform   = reqmix.SizeUniform   // uniform in [Min, Max]
+	SizeLognormal = reqmix.SizeLognormal // exp(N(ln Median, Sigma²)), clamped to [Min, Max]
 )
 
 // MaxBodySize bounds drawn body sizes (and a lognormal's Max of 0).
-const MaxBodySize = 64 << 20
+const MaxBodySize = reqmix.MaxBodySize
 
-// sizeTableLen is how many sizes are drawn ahead for a variant; each
-// request picks one of them uniformly. 1024 draws follow the distribution
-// closely while keeping the serialized requests few.
-const sizeTableLen = 1024
+// sizeTableLen is how many sizes are drawn ahead for a variant.
+const sizeTableLen = reqmix.TableLen
 
-// PCG second seeds: sizes of variant i use sizeStream+i; connection n picks
-// with pickStream+n. (Poisson arrivals, in package load, use another.)
-const (
-	sizeStream = 0x736d702d73697a65 // "smp-size"
-	pickStream = 0x736d702d7069636b // "smp-pick"
-)
-
-// SizeDist is a distribution of body sizes, in bytes.
-type SizeDist struct {
-	Type     string // one of the Size* constants; "" = no distribution
-	Min, Max int64
-	Median   int64
-	Sigma    float64
-}
+// SizeDist is a distribution of body sizes, in bytes: a reqmix.SizeDist.
+type SizeDist reqmix.SizeDist
 
 // table draws sizeTableLen sizes from d, seeded with (seed, variant).
 func (d SizeDist) table(seed, variant uint64) ([]int64, error) {
-	hi := d.Max
-	if hi == 0 && d.Type == SizeLognormal {
-		hi = MaxBodySize
-	}
-	switch {
-	case d.Min < 0 || d.Min > MaxBodySize:
-		return nil, fmt.Errorf("%s sizes: min %d: expected 0 to %d", d.Type, d.Min, MaxBodySize)
-	case d.Type != SizeFixed && (hi < d.Min || hi > MaxBodySize):
-		return nil, fmt.Errorf("%s sizes: max %d: expected min (%d) to %d", d.Type, d.Max, d.Min, MaxBodySize)
-	}
-	rng := rand.New(rand.NewPCG(seed, sizeStream+variant))
-	out := make([]int64, sizeTableLen)
-	switch d.Type {
-	case SizeFixed:
-		for i := range out {
-			out[i] = d.Min
-		}
-	case SizeUniform:
-		for i := range out {
-			out[i] = d.Min + rng.Int64N(hi-d.Min+1)
-		}
-	case SizeLognormal:
-		if d.Median <= 0 || !(d.Sigma > 0) || math.IsInf(d.Sigma, 0) {
-			return nil, fmt.Errorf("lognormal sizes: median %d, sigma %v: expected both > 0", d.Median, d.Sigma)
-		}
-		mu := math.Log(float64(d.Median))
-		for i := range out {
-			v := math.Round(math.Exp(mu + d.Sigma*rng.NormFloat64()))
-			out[i] = int64(math.Max(float64(d.Min), math.Min(v, float64(hi))))
-		}
-	default:
-		return nil, fmt.Errorf("size distribution %q: expected fixed, uniform or lognormal", d.Type)
-	}
-	return out, nil
+	return reqmix.SizeDist(d).Table(seed, variant)
 }
 
-// picks is one connection's sequence of mix choices: a PCG stream of its
-// own, so connections share nothing and a seed fixes every sequence.
-type picks struct{ pcg rand.PCG }
+// picks is one connection's sequence of mix choices.
+type picks = reqmix.Picks
 
-func newPicks(seed, conn uint64) picks {
-	return picks{pcg: *rand.NewPCG(seed, pickStream+conn)}
-}
+func newPicks(seed, conn uint64) picks { return reqmix.NewPicks(seed, conn) }
 
 // pick returns the next request of p's sequence. It allocates nothing.
 func (m *mix) pick(p *picks) *slot {
-	u := p.pcg.Uint64()
-	// The first variant whose cumulative threshold is above u.
-	lo, hi := 0, len(m.cum)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if u < m.cum[mid] {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	v := &m.variants[lo]
-	if v.table == nil {
-		return &v.slots[0]
-	}
-	i := p.pcg.Uint64() >> (64 - 10) // sizeTableLen = 2¹⁰
-	return &v.slots[v.table[i]]
+	v, k := m.choice.Pick(p)
+	return &m.variants[v].slots[k]
 }
