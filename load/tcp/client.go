@@ -21,12 +21,23 @@ import (
 // MaxPayload bounds the payload of one request.
 const MaxPayload = 64 << 20
 
+// FirstByteMax is the largest payload whose time to first byte is
+// measured: larger ones are written while their echo is read, so the echo
+// begins before the write ends.
+const FirstByteMax = readBuffer
+
+// readBuffer bounds a connection's read buffer; payloads up to it are
+// written whole before their echo is read.
+const readBuffer = 64 << 10
+
 // Config describes the payload every request sends.
 type Config struct {
 	Addr        string // host:port of the echo server
 	PayloadSize int    // bytes per request, 1 to MaxPayload
 	// NewConnection opens a connection for every request and times its
-	// TCP connect (load.HandshakeTimer).
+	// TCP connect (load.HandshakeTimer) and, for payloads of up to
+	// FirstByteMax bytes, the wait for the echo's first byte
+	// (load.FirstByteTimer).
 	NewConnection bool
 }
 
@@ -60,7 +71,7 @@ func (c *Client) Addr() string { return c.addr }
 
 // Conn implements load.Dialer.
 func (c *Client) Conn(ctx context.Context) load.Conn {
-	cn := &conn{c: c, ctx: ctx, buf: make([]byte, min(len(c.payload), 64<<10))}
+	cn := &conn{c: c, ctx: ctx, buf: make([]byte, min(len(c.payload), readBuffer))}
 	if c.newConn {
 		return timedConn{cn}
 	}
@@ -68,7 +79,8 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 }
 
 // timedConn is a conn of a Client with NewConnection: only it reports
-// connects, so that the worker of a keep-alive conn does not even ask.
+// connects and first bytes, so that the worker of a keep-alive conn does
+// not even ask.
 type timedConn struct{ *conn }
 
 // conn is one worker's connection. Not safe for concurrent use, except
@@ -79,15 +91,19 @@ type conn struct {
 	nc   net.Conn
 	stop func() bool // unregisters the abort-on-cancel hook of nc
 	buf  []byte      // the echo is read into it, a piece at a time
-	// With Client.newConn, the connect of the last Do (see LastHandshake).
-	hsConnect time.Duration
-	hsOK      bool
+	// With Client.newConn, the connect of the last Do (see LastHandshake)
+	// and its wait for the echo (see LastFirstByte).
+	hsConnect   time.Duration
+	hsOK        bool
+	firstByte   time.Duration
+	firstByteOK bool
 }
 
 var (
 	_ load.Conn           = (*conn)(nil)
 	_ load.Connector      = (*conn)(nil)
 	_ load.HandshakeTimer = timedConn{}
+	_ load.FirstByteTimer = timedConn{}
 )
 
 // ErrEcho marks an echo that differs from the payload sent.
@@ -106,6 +122,14 @@ func (c *conn) Connect(deadline time.Time) error {
 // last Do (there is no TLS).
 func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
 	return c.hsConnect, 0, c.hsOK
+}
+
+// LastFirstByte implements load.FirstByteTimer: for the last Do, the wait
+// from the end of writing the payload (its write call returned) to the
+// first read of its echo returning bytes. Not measured (ok false) for
+// payloads above FirstByteMax, or when no echo byte arrived.
+func (c timedConn) LastFirstByte() (time.Duration, bool) {
+	return c.firstByte, c.firstByteOK
 }
 
 func (c *conn) dial(deadline time.Time) error {
@@ -137,6 +161,9 @@ func (c *conn) Close() error {
 
 // Do implements load.Conn: it writes the payload and reads its echo.
 func (c *conn) Do(deadline time.Time) (load.Response, error) {
+	if c.c.newConn {
+		c.firstByteOK = false
+	}
 	if c.nc == nil {
 		if err := c.dial(deadline); err != nil {
 			return load.Response{}, err
@@ -161,13 +188,13 @@ func (c *conn) echo(deadline time.Time) (int64, error) {
 		if _, err := c.nc.Write(p); err != nil {
 			return 0, err
 		}
-		return c.readEcho()
+		return c.readEcho(c.c.newConn)
 	}
 	// A payload larger than the socket buffers is written while its echo
 	// is read: an echo server writes back as it reads, and would block.
 	werr := make(chan error, 1)
 	go func() { _, err := c.nc.Write(p); werr <- err }()
-	n, err := c.readEcho()
+	n, err := c.readEcho(false)
 	if err != nil {
 		_ = c.nc.SetDeadline(time.Unix(1, 0)) // unblock the writer
 	}
@@ -177,13 +204,36 @@ func (c *conn) echo(deadline time.Time) (int64, error) {
 	return n, err
 }
 
-// readEcho reads the echo of the payload and checks it.
-func (c *conn) readEcho() (int64, error) {
+// readEcho reads the echo of the payload and checks it. With timeFirst,
+// its first read returns as soon as bytes arrive, and is timed from the
+// call (just after the payload was written).
+func (c *conn) readEcho(timeFirst bool) (int64, error) {
 	p := c.c.payload
-	var got int
+	var (
+		got  int
+		sent time.Time
+	)
+	if timeFirst {
+		sent = time.Now()
+	}
 	for got < len(p) {
 		want := min(len(c.buf), len(p)-got)
-		n, err := io.ReadFull(c.nc, c.buf[:want])
+		var (
+			n   int
+			err error
+		)
+		if timeFirst {
+			timeFirst = false
+			n, err = c.nc.Read(c.buf[:want])
+			if n > 0 {
+				c.firstByte, c.firstByteOK = time.Since(sent), true
+			}
+			if err == nil && n == 0 {
+				err = io.ErrNoProgress
+			}
+		} else {
+			n, err = io.ReadFull(c.nc, c.buf[:want])
+		}
 		if n > 0 && !bytes.Equal(c.buf[:n], p[got:got+n]) {
 			return int64(got), fmt.Errorf("%w: %w at byte %d", load.ErrProtocol, ErrEcho, got)
 		}

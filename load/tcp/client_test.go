@@ -60,6 +60,13 @@ func TestEcho(t *testing.T) {
 			if timed != tt.newConn || res.TLSHandshake != nil {
 				t.Errorf("connect %v, handshake %v for %d requests; want connects timed: %v", res.ConnectTime, res.TLSHandshake, res.Requests, tt.newConn)
 			}
+			// The echo's first byte is timed with a connection per
+			// request, unless the payload is written while read.
+			wantFB := tt.newConn && tt.size <= tcp.FirstByteMax
+			fb := res.FirstByte != nil && res.FirstByte.Count() == res.Requests && res.FirstByte.Min() > 0
+			if fb != wantFB || (!wantFB && res.FirstByte != nil) {
+				t.Errorf("firstByte %v for %d requests; want one each: %v", res.FirstByte, res.Requests, wantFB)
+			}
 		})
 	}
 }
@@ -82,6 +89,52 @@ func badServer(t *testing.T, serve func(net.Conn)) string {
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// TestFirstByte times the echo of a server that holds each piece it
+// reads for 20ms: the wait must hold the delay and leave out the connect.
+func TestFirstByte(t *testing.T) {
+	const delay = 20 * time.Millisecond
+	addr := badServer(t, func(c net.Conn) {
+		b := make([]byte, 4096)
+		for {
+			n, err := c.Read(b)
+			if err != nil {
+				return
+			}
+			time.Sleep(delay)
+			if _, err := c.Write(b[:n]); err != nil {
+				return
+			}
+		}
+	})
+	c := client(t, tcp.Config{Addr: addr, PayloadSize: 100, NewConnection: true})
+	res, err := load.Run(context.Background(), load.Plan{
+		Dialer: c, Connections: 2, Duration: 300 * time.Millisecond,
+		Warmup: 50 * time.Millisecond, Timeout: 2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fb, ct := res.FirstByte, res.ConnectTime
+	if res.Requests == 0 || res.Errors != 0 || fb == nil || fb.Count() != res.Requests || ct == nil || ct.Count() != res.Requests {
+		t.Fatalf("requests %d, errors %v, firstByte %v, connectTime %v; want a first byte and a connect each", res.Requests, res.ErrorKinds, fb, ct)
+	}
+	if fb.Min() < delay || fb.Quantile(50) > delay+15*time.Millisecond {
+		t.Errorf("firstByte min %v p50 %v; want at least the %v delay, and not much more", fb.Min(), fb.Quantile(50), delay)
+	}
+	if ct.Quantile(50) > delay/4 {
+		t.Errorf("connectTime p50 %v; want well below the %v delay", ct.Quantile(50), delay)
+	}
+	// Each latency holds its connect and then its wait: so do the means.
+	if lat := res.Uncorrected.Mean(); lat+lat/100 < ct.Mean()+fb.Mean() {
+		t.Errorf("latency mean %v below connect %v + firstByte %v", lat, ct.Mean(), fb.Mean())
+	}
+	t.Logf("firstByte p50 %v, connect p50 %v, latency p50 %v", fb.Quantile(50), ct.Quantile(50), res.Uncorrected.Quantile(50))
+	// Keep-alive conns do not time: the worker does not even ask.
+	if _, ok := client(t, tcp.Config{Addr: addr, PayloadSize: 1}).Conn(context.Background()).(load.FirstByteTimer); ok {
+		t.Error("a keep-alive conn implements load.FirstByteTimer")
+	}
 }
 
 func TestEchoErrors(t *testing.T) {
