@@ -8,6 +8,11 @@
 // until Streams of them do, then a new connection begins. A plan therefore
 // has connections × streams workers (see Plan in package run); each is one
 // stream slot of its connection and keeps the engine's timing exactly.
+//
+// Request mixes: with Config.Variants, each request picks a variant (and a
+// body size) from its stream slot's own seeded sequence (package reqmix);
+// every variant and size is made into a request template once, before the
+// run.
 package http2
 
 import (
@@ -15,15 +20,14 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/net/http2"
 
 	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/reqmix"
 )
 
 // Config describes the request every stream sends.
@@ -41,8 +45,17 @@ type Config struct {
 	// on it at once); 0 means 1.
 	Streams int
 	// NewConnection opens a connection for every request and times its
-	// set-up (load.HandshakeTimer). Streams must then be 1.
+	// set-up (load.HandshakeTimer) and the wait for its response's
+	// headers (load.FirstByteTimer). Streams must then be 1.
 	NewConnection bool
+	// Variants, when set, make a weighted request mix (see Variant): each
+	// request picks one, and Method and Body must be left empty. Headers
+	// apply to every variant, a variant's own headers winning.
+	Variants []Variant
+	// Seed drives the mix: its body size tables, and each Conn's sequence
+	// of picks (the n-th Conn of a Client, that is the n-th stream slot,
+	// gets stream n).
+	Seed uint64
 }
 
 // Client is a load.Dialer for HTTP/2.
@@ -50,10 +63,12 @@ type Client struct {
 	addr    string
 	tls     *tls.Config // nil: h2c
 	tr      *http2.Transport
-	tmpl    *http.Request // cloned per request
-	body    []byte
+	req     prepared // every request, without a mix
 	streams int
 	newConn bool
+	mix     *mix          // nil: every request is req
+	seed    uint64        // of the mix
+	conns   atomic.Uint64 // Conns made, numbering their pick sequences
 
 	mu    sync.Mutex
 	group *shared // the connection new Conns join
@@ -80,7 +95,7 @@ func New(cfg Config) (*Client, error) {
 	case streams > 1 && cfg.NewConnection:
 		return nil, fmt.Errorf("http2: streams %d with a connection per request: expected 1", streams)
 	}
-	c := &Client{streams: streams, newConn: cfg.NewConnection, body: cfg.Body}
+	c := &Client{streams: streams, newConn: cfg.NewConnection, seed: cfg.Seed}
 	port := u.Port()
 	switch u.Scheme {
 	case "http":
@@ -110,29 +125,22 @@ func New(cfg Config) (*Client, error) {
 	c.addr = net.JoinHostPort(u.Hostname(), port)
 	c.tr = &http2.Transport{AllowHTTP: true, DisableCompression: true}
 
-	method := cfg.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	req, err := http.NewRequest(method, u.String(), nil)
-	if err != nil {
-		return nil, fmt.Errorf("http2: %w", err)
-	}
-	for k, v := range cfg.Headers {
-		if strings.EqualFold(k, "Host") {
-			req.Host = v
-			continue
+	if len(cfg.Variants) > 0 {
+		if cfg.Method != "" || len(cfg.Body) > 0 {
+			return nil, fmt.Errorf("http2: method %q and a %d-byte body with variants: expected them empty (each variant has its own)", cfg.Method, len(cfg.Body))
 		}
-		req.Header.Set(k, v)
+		m, err := newMix(u, cfg.Variants, cfg.Headers, cfg.UserAgent, cfg.Seed)
+		if err != nil {
+			return nil, err
+		}
+		c.mix, c.req = m, m.variants[0][0]
+		return c, nil
 	}
-	if cfg.UserAgent != "" && req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", cfg.UserAgent)
+	req, err := prepare(u, cfg.Method, cfg.Headers, nil, cfg.UserAgent, cfg.Body)
+	if err != nil {
+		return nil, err
 	}
-	if len(cfg.Body) > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
-		req.ContentLength = int64(len(cfg.Body))
-		req.Header.Set("Content-Length", strconv.Itoa(len(cfg.Body)))
-	}
-	c.tmpl = req
+	c.req = req
 	return c, nil
 }
 
@@ -143,10 +151,16 @@ func (c *Client) Addr() string { return c.addr }
 func (c *Client) Streams() int { return c.streams }
 
 // Conn implements load.Dialer: every Streams consecutive Conns share one
-// connection.
+// connection. With NewConnection, each Conn opens its own per request and
+// times it (load.HandshakeTimer, load.FirstByteTimer).
 func (c *Client) Conn(ctx context.Context) load.Conn {
+	s := &stream{c: c, ctx: ctx}
+	if c.mix != nil {
+		s.picks = reqmix.NewPicks(c.seed, c.conns.Add(1)-1)
+	}
 	if c.newConn {
-		return &stream{c: c, ctx: ctx, sh: &shared{c: c, ctx: ctx}}
+		s.sh = &shared{c: c, ctx: ctx}
+		return timedStream{s}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -154,5 +168,6 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 		c.group, c.left = &shared{c: c, ctx: ctx}, c.streams
 	}
 	c.left--
-	return &stream{c: c, ctx: ctx, sh: c.group}
+	s.sh = c.group
+	return s
 }

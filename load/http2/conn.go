@@ -15,6 +15,8 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/h2timing"
+	"github.com/smp-dev/smp/load/reqmix"
 )
 
 // shared is one HTTP/2 connection and the streams (Conns) using it. It is
@@ -77,19 +79,30 @@ func (w *watched) cause(err error) error {
 // stream is one worker's Conn: a stream slot of a shared connection. Not
 // safe for concurrent use; the streams of one connection run concurrently.
 type stream struct {
-	c   *Client
-	ctx context.Context
-	sh  *shared
+	c     *Client
+	ctx   context.Context
+	sh    *shared
+	picks reqmix.Picks // the slot's own sequence of mix variants
 	// With Client.newConn, the set-up of the connection the last Do
-	// opened (see LastHandshake).
+	// opened (see LastHandshake), its first-byte timer, and the wait for
+	// the response it measured (see LastFirstByte).
 	hsConnect, hsTLS time.Duration
 	hsOK             bool
+	timer            *h2timing.Conn
+	firstByte        time.Duration
+	firstByteOK      bool
 }
+
+// timedStream is a stream of a Client with NewConnection: only it reports
+// set-up and first-byte times, so that the worker of a shared connection
+// does not even ask.
+type timedStream struct{ *stream }
 
 var (
 	_ load.Conn           = (*stream)(nil)
 	_ load.Connector      = (*stream)(nil)
-	_ load.HandshakeTimer = (*stream)(nil)
+	_ load.HandshakeTimer = timedStream{}
+	_ load.FirstByteTimer = timedStream{}
 )
 
 // Connect implements load.Connector; with one connection per request it
@@ -102,10 +115,18 @@ func (s *stream) Connect(deadline time.Time) error {
 	return err
 }
 
-// LastHandshake implements load.HandshakeTimer; set-up is timed only with
-// Config.NewConnection.
-func (s *stream) LastHandshake() (connect, tls time.Duration, ok bool) {
+// LastHandshake implements load.HandshakeTimer.
+func (s timedStream) LastHandshake() (connect, tls time.Duration, ok bool) {
 	return s.hsConnect, s.hsTLS, s.hsOK
+}
+
+// LastFirstByte implements load.FirstByteTimer: the wait from the write
+// that ends the request to the first byte of its response's HEADERS, at
+// the frame level beneath golang.org/x/net/http2, whose writer is a
+// goroutine of its own (see package load/h2timing); ok is false when no
+// response arrived.
+func (s timedStream) LastFirstByte() (time.Duration, bool) {
+	return s.firstByte, s.firstByteOK
 }
 
 // Close implements load.Conn: it closes the shared connection (the
@@ -116,7 +137,8 @@ func (s *stream) Close() error { return s.sh.close() }
 func (s *stream) Do(deadline time.Time) (load.Response, error) {
 	var timed *stream
 	if s.c.newConn {
-		s.hsOK, s.hsConnect, s.hsTLS = false, 0, 0
+		s.hsOK, s.hsConnect, s.hsTLS, s.timer = false, 0, 0, nil
+		s.firstByteOK = false
 		timed = s
 	}
 	if s.c.newConn {
@@ -124,6 +146,10 @@ func (s *stream) Do(deadline time.Time) (load.Response, error) {
 	}
 	ctx, cancel := context.WithDeadline(s.ctx, deadline)
 	defer cancel()
+	p := &s.c.req
+	if m := s.c.mix; m != nil {
+		p = m.pick(&s.picks)
+	}
 	var (
 		resp *http.Response
 		nc   *watched
@@ -135,9 +161,9 @@ func (s *stream) Do(deadline time.Time) (load.Response, error) {
 		if err != nil {
 			return load.Response{}, err
 		}
-		req := s.c.tmpl.WithContext(ctx)
-		if len(s.c.body) > 0 {
-			req.Body = io.NopCloser(bytes.NewReader(s.c.body))
+		req := p.tmpl.WithContext(ctx)
+		if len(p.body) > 0 {
+			req.Body = io.NopCloser(bytes.NewReader(p.body))
 		}
 		resp, err = cc.RoundTrip(req)
 		if err == nil {
@@ -152,7 +178,12 @@ func (s *stream) Do(deadline time.Time) (load.Response, error) {
 		}
 	}
 	n, err := io.Copy(io.Discard, resp.Body)
+	// Close waits for the request's writer to finish: after it, the
+	// timer has seen the end of the request if it was written.
 	resp.Body.Close()
+	if timed != nil && s.timer != nil {
+		s.firstByte, s.firstByteOK = s.timer.FirstByte()
+	}
 	if err != nil {
 		return load.Response{}, classify(nc.cause(err))
 	}
@@ -240,7 +271,12 @@ func (sh *shared) dial(deadline time.Time, timed *stream) (*http2.ClientConn, *w
 		nc = tc
 	}
 	w := newWatched(nc)
-	cc, err := sh.c.tr.NewClientConn(w)
+	var conn net.Conn = w
+	if timed != nil {
+		timed.timer = h2timing.New(w)
+		conn = timed.timer
+	}
+	cc, err := sh.c.tr.NewClientConn(conn)
 	if err != nil {
 		nc.Close()
 		return nil, nil, err
