@@ -3,6 +3,9 @@
 // target's Ping (target.PingMethod) with a payload of a chosen size. Each
 // worker has its own connection (a grpc.ClientConn of one HTTP/2
 // connection, dialed by this package so that failures keep their cause).
+// With Config.NewConnection, each call has a ClientConn and connection of
+// its own instead, closed after it, whose set-up and time to first byte
+// are timed (see newconn.go).
 //
 // Responses have status 0 (gRPC OK); a call that fails is an error
 // classified by its cause: a deadline is a timeout, a refused connection
@@ -30,6 +33,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/h2timing"
 	"github.com/smp-dev/smp/target"
 )
 
@@ -51,6 +55,11 @@ type Config struct {
 	PayloadSize int
 	// TLS, when set, speaks TLS (ALPN h2); nil is cleartext (h2c).
 	TLS *tls.Config
+	// NewConnection makes every call on a new ClientConn, and so a new
+	// connection, closed after the call. The Conns then report its TCP
+	// connect and TLS handshake (load.HandshakeTimer) and the call's time
+	// to first byte (load.FirstByteTimer; see package load/h2timing).
+	NewConnection bool
 }
 
 // Client is a load.Dialer for gRPC.
@@ -59,6 +68,7 @@ type Client struct {
 	method  string
 	payload []byte
 	tls     *tls.Config
+	newConn bool
 }
 
 var _ load.Dialer = (*Client)(nil)
@@ -69,7 +79,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || host == "" || port == "" {
 		return nil, fmt.Errorf("grpc: address %q: expected host:port", cfg.Addr)
 	}
-	c := &Client{addr: cfg.Addr, method: cfg.Method}
+	c := &Client{addr: cfg.Addr, method: cfg.Method, newConn: cfg.NewConnection}
 	switch cfg.Method {
 	case "", MethodHealth:
 		c.method = MethodHealth
@@ -104,18 +114,27 @@ func (c *Client) Addr() string { return c.addr }
 // Conn implements load.Dialer.
 func (c *Client) Conn(ctx context.Context) load.Conn {
 	cn := &conn{c: c, ctx: ctx}
+	cn.req, cn.resp = c.messages()
+	if c.newConn {
+		return &timedConn{conn: cn}
+	}
+	cn.link = &link{c: c}
+	cn.cc, cn.err = c.clientConn(cn.link)
+	return cn
+}
+
+// clientConn makes a ClientConn that dials through l. It connects lazily,
+// at its first call or Connect.
+func (c *Client) clientConn(l *link) (*grpc.ClientConn, error) {
 	cc, err := grpc.NewClient("passthrough:///"+c.addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()), // TLS, if any, is the dialer's
-		grpc.WithContextDialer(cn.dial),
+		grpc.WithContextDialer(l.dial),
 		grpc.WithDisableRetry(),
 	)
 	if err != nil {
-		cn.err = fmt.Errorf("grpc: %w", err)
-	} else {
-		cn.cc = cc
+		return nil, fmt.Errorf("grpc: %w", err)
 	}
-	cn.req, cn.resp = c.messages()
-	return cn
+	return cc, nil
 }
 
 // messages are the request and a reusable reply of the method.
@@ -132,21 +151,9 @@ type conn struct {
 	c         *Client
 	ctx       context.Context
 	cc        *grpc.ClientConn
-	err       error // NewClient's, reported by every Do
+	link      *link // cc's dialer
+	err       error // clientConn's, reported by every Do
 	req, resp proto.Message
-
-	// failure is the cause of the last connection failure (a dial, a TLS
-	// handshake, the first read error of a connection) since the last
-	// call that succeeded.
-	mu      sync.Mutex
-	failure error
-}
-
-// setFailure records err as the connection's failure.
-func (c *conn) setFailure(err error) {
-	c.mu.Lock()
-	c.failure = err
-	c.mu.Unlock()
 }
 
 var (
@@ -154,24 +161,68 @@ var (
 	_ load.Connector = (*conn)(nil)
 )
 
+// link is the dialing side of a ClientConn: its dialer, and the cause of
+// its last connection failure (a dial, a TLS handshake, the first read
+// error of a connection) since the last call that succeeded. With timed
+// (a ClientConn per call), it also keeps the set-up of the one connection
+// it dials, and that connection's first-byte timer.
+type link struct {
+	c        *Client
+	timed    bool
+	deadline time.Time // with timed: the call's, which bounds the dial
+
+	mu                 sync.Mutex
+	failure            error
+	dialed             bool           // with timed: the TCP connect succeeded
+	connect, handshake time.Duration  // with timed: TCP connect, TLS handshake
+	h2                 *h2timing.Conn // with timed: the connection, once set up
+}
+
+// setFailure records err as the connection's failure.
+func (l *link) setFailure(err error) {
+	l.mu.Lock()
+	l.failure = err
+	l.mu.Unlock()
+}
+
 // dial is the ClientConn's dialer: TCP, then TLS when configured. It
 // keeps the cause of a failure, which gRPC reports only as text.
-func (c *conn) dial(ctx context.Context, addr string) (net.Conn, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
-	if err == nil && c.c.tls != nil {
-		t := tls.Client(nc, c.c.tls)
-		if err = t.HandshakeContext(ctx); err != nil {
-			nc.Close()
-		} else {
-			nc = t
-		}
-	}
+func (l *link) dial(ctx context.Context, addr string) (net.Conn, error) {
+	nc, connect, err := load.DialTCP(ctx, addr, l.deadline)
 	if err != nil {
-		c.setFailure(err)
+		l.setFailure(err)
 		return nil, err
 	}
-	return &watched{Conn: nc, c: c}, nil
+	if l.timed {
+		l.mu.Lock()
+		l.dialed, l.connect = true, connect
+		l.mu.Unlock()
+	}
+	if l.c.tls != nil {
+		t1 := time.Now()
+		t := tls.Client(nc, l.c.tls)
+		if err := t.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			l.setFailure(err)
+			return nil, err
+		}
+		if l.timed {
+			handshake := time.Since(t1)
+			l.mu.Lock()
+			l.handshake = handshake
+			l.mu.Unlock()
+		}
+		nc = t
+	}
+	w := &watched{Conn: nc, l: l}
+	if !l.timed {
+		return w, nil
+	}
+	h := h2timing.New(w)
+	l.mu.Lock()
+	l.h2 = h
+	l.mu.Unlock()
+	return h, nil
 }
 
 // watched records the first read error of a connection as its cause: a
@@ -179,7 +230,7 @@ func (c *conn) dial(ctx context.Context, addr string) (net.Conn, error) {
 // handshake is done, with an alert the first read returns.
 type watched struct {
 	net.Conn
-	c    *conn
+	l    *link
 	once sync.Once
 }
 
@@ -188,7 +239,7 @@ func (w *watched) Read(p []byte) (int, error) {
 	if err != nil {
 		w.once.Do(func() {
 			if !errors.Is(err, net.ErrClosed) { // closed by the client itself
-				w.c.setFailure(err)
+				w.l.setFailure(err)
 			}
 		})
 	}
@@ -231,16 +282,21 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 	if c.cc == nil {
 		return load.Response{}, c.err
 	}
+	return c.call(c.cc, c.link, deadline)
+}
+
+// call makes the method's call on cc, which dials through l.
+func (c *conn) call(cc *grpc.ClientConn, l *link, deadline time.Time) (load.Response, error) {
 	ctx, cancel := context.WithDeadline(c.ctx, deadline)
 	defer cancel()
 	method := target.PingMethod
 	if c.c.method == MethodHealth {
 		method = healthpb.Health_Check_FullMethodName
 	}
-	if err := c.cc.Invoke(ctx, method, c.req, c.resp, grpc.WaitForReady(false)); err != nil {
-		return load.Response{}, c.cause(err)
+	if err := cc.Invoke(ctx, method, c.req, c.resp, grpc.WaitForReady(false)); err != nil {
+		return load.Response{}, l.cause(err)
 	}
-	c.setFailure(nil)
+	l.setFailure(nil)
 	if h, ok := c.resp.(*healthpb.HealthCheckResponse); ok && h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		return load.Response{}, fmt.Errorf("%w: health check: %s", load.ErrProtocol, h.GetStatus())
 	}
@@ -248,7 +304,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 }
 
 // cause turns a failed call's status into an error Classify understands.
-func (c *conn) cause(err error) error {
+func (l *link) cause(err error) error {
 	st, _ := status.FromError(err)
 	switch st.Code() {
 	case codes.DeadlineExceeded:
@@ -256,9 +312,9 @@ func (c *conn) cause(err error) error {
 	case codes.Canceled:
 		return fmt.Errorf("%w: %v", context.Canceled, err)
 	case codes.Unavailable:
-		c.mu.Lock()
-		cause := c.failure
-		c.mu.Unlock()
+		l.mu.Lock()
+		cause := l.failure
+		l.mu.Unlock()
 		switch msg := st.Message(); {
 		case cause != nil:
 			return fmt.Errorf("%w (%v)", cause, err)
