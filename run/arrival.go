@@ -3,10 +3,11 @@ package run
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http1"
+	"github.com/smp-dev/smp/load/http2"
+	"github.com/smp-dev/smp/load/reqmix"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -59,16 +60,32 @@ func pacer(l *spec.Load) (load.Pacer, error) {
 func variants(rs []spec.MixRequest) []http1.Variant {
 	out := make([]http1.Variant, len(rs))
 	for i, r := range rs {
-		v := http1.Variant{Weight: r.Weight, Method: r.Method, Target: r.Path, Headers: r.Headers, Body: []byte(r.Body)}
-		switch d := r.BodySizeDist; {
-		case d != nil && d.Type != spec.SizeFixed:
-			v.Sizes = http1.SizeDist{Type: d.Type, Min: int64(d.Min), Max: int64(d.Max), Median: int64(d.Median), Sigma: d.Sigma}
-		case r.Body == "" && r.BodySize > 0:
-			v.Body = []byte(strings.Repeat("x", int(r.BodySize)))
-		}
-		out[i] = v
+		body, sizes := mixBody(r)
+		out[i] = http1.Variant{Weight: r.Weight, Method: r.Method, Target: r.Path, Headers: r.Headers, Body: body, Sizes: http1.SizeDist(sizes)}
 	}
 	return out
+}
+
+// h2Variants turns load.requests into the http2 mix, as variants does.
+func h2Variants(rs []spec.MixRequest) []http2.Variant {
+	out := make([]http2.Variant, len(rs))
+	for i, r := range rs {
+		body, sizes := mixBody(r)
+		out[i] = http2.Variant{Weight: r.Weight, Method: r.Method, Target: r.Path, Headers: r.Headers, Body: body, Sizes: sizes}
+	}
+	return out
+}
+
+// mixBody is the body of a mix request: its drawn sizes, or its body (of
+// bodySize bytes when it has no body text).
+func mixBody(r spec.MixRequest) ([]byte, reqmix.SizeDist) {
+	switch d := r.BodySizeDist; {
+	case d != nil && d.Type != spec.SizeFixed:
+		return nil, reqmix.SizeDist{Type: d.Type, Min: int64(d.Min), Max: int64(d.Max), Median: int64(d.Median), Sigma: d.Sigma}
+	case r.Body == "" && r.BodySize > 0:
+		return reqmix.Filler(int64(r.BodySize)), reqmix.SizeDist{}
+	}
+	return []byte(r.Body), reqmix.SizeDist{}
 }
 
 // describeArrival is the schedule for progress lines: "1000 req/s", "poisson

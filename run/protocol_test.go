@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -109,31 +110,54 @@ func TestRunProtocols(t *testing.T) {
 		t.Fatal(err)
 	}
 	mtls := &spec.TLS{CACert: fx.CA, Cert: fx.ClientCert, Key: fx.ClientKey}
+	// New connections are timed against a target that holds each request
+	// this long (the TLS target started here and the echo hold none).
+	const serviceTime = 5 * time.Millisecond
+	newConn := func(tt *spec.Test) {
+		tt.Load.NewConnection = true
+		tt.Workload.ServiceTime = spec.Duration(serviceTime)
+	}
 	tests := []struct {
-		name      string
-		edit      func(*spec.Test)
-		handshake bool // connectTime and tlsHandshake expected
+		name    string
+		edit    func(*spec.Test)
+		connect bool          // connectTime and firstByte expected
+		tls     bool          // tlsHandshake expected
+		least   time.Duration // the least firstByte
 	}{
 		// h2c with streams against the built-in target.
-		{"h2c", func(tt *spec.Test) { tt.Load.Protocol, tt.Load.Streams, tt.Load.Connections = spec.ProtocolH2C, 4, 2 }, false},
+		{"h2c", func(tt *spec.Test) { tt.Load.Protocol, tt.Load.Streams, tt.Load.Connections = spec.ProtocolH2C, 4, 2 }, false, false, 0},
 		// http2 over mTLS.
 		{"http2", func(tt *spec.Test) {
 			tt.Workload = spec.Workload{URL: srv.URL()}
 			tt.Load.Protocol, tt.Load.TLS = spec.ProtocolHTTP2, mtls
-		}, false},
+		}, false, false, 0},
 		// TCP echo against the built-in target's echo server, 1KiB each.
 		{"tcp", func(tt *spec.Test) {
 			tt.Load.Protocol, tt.Load.TCP = spec.ProtocolTCP, &spec.TCP{PayloadSize: spec.KiB}
-		}, false},
+		}, false, false, 0},
 		// gRPC pings against the built-in target's gRPC server.
 		{"grpc", func(tt *spec.Test) {
 			tt.Load.Protocol, tt.Load.GRPC = spec.ProtocolGRPC, &spec.GRPC{Method: spec.GRPCPing, PayloadSize: 100}
-		}, false},
+		}, false, false, 0},
 		// http1 over mTLS, a connection per request.
 		{"http1 new connection", func(tt *spec.Test) {
 			tt.Workload = spec.Workload{URL: srv.URL()}
 			tt.Load.TLS, tt.Load.NewConnection = mtls, true
-		}, true},
+		}, true, true, 0},
+		// http2 over mTLS, a connection per request.
+		{"http2 new connection", func(tt *spec.Test) {
+			tt.Workload = spec.Workload{URL: srv.URL()}
+			tt.Load.Protocol, tt.Load.TLS, tt.Load.NewConnection = spec.ProtocolHTTP2, mtls, true
+		}, true, true, 0},
+		// h2c, a connection per request, against the built-in target.
+		{"h2c new connection", func(tt *spec.Test) { newConn(tt); tt.Load.Protocol = spec.ProtocolH2C }, true, false, serviceTime},
+		// TCP echo, a connection per request.
+		{"tcp new connection", func(tt *spec.Test) { newConn(tt); tt.Load.Protocol = spec.ProtocolTCP }, true, false, 0},
+		// gRPC pings, a channel and connection per call.
+		{"grpc new connection", func(tt *spec.Test) {
+			newConn(tt)
+			tt.Load.Protocol, tt.Load.GRPC = spec.ProtocolGRPC, &spec.GRPC{Method: spec.GRPCPing}
+		}, true, false, serviceTime},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,21 +177,66 @@ func TestRunProtocols(t *testing.T) {
 			if s.Requests != 40 || s.Errors != 0 || s.StatusCodes[status] != 40 {
 				t.Fatalf("requests %d, errors %v, statuses %v; want 40 × %s", s.Requests, s.ErrorKinds, s.StatusCodes, status)
 			}
-			if got := s.ConnectTime != nil && s.TLSHandshake != nil; got != tc.handshake {
-				t.Fatalf("connectTime %v, tlsHandshake %v; want present: %v", s.ConnectTime, s.TLSHandshake, tc.handshake)
+			if (s.ConnectTime != nil) != tc.connect || (s.TLSHandshake != nil) != tc.tls {
+				t.Fatalf("connectTime %v, tlsHandshake %v; want present: %v, %v", s.ConnectTime, s.TLSHandshake, tc.connect, tc.tls)
 			}
-			if tc.handshake && (s.ConnectTime.Count != 40 || s.TLSHandshake.Count != 40 || s.ConnectTime.Min <= 0 || s.TLSHandshake.Min <= 0) {
-				t.Errorf("connectTime %+v\ntlsHandshake %+v\nwant 40 each, > 0", s.ConnectTime, s.TLSHandshake)
+			if tc.connect && (s.ConnectTime.Count != 40 || s.ConnectTime.Min <= 0) {
+				t.Errorf("connectTime %+v; want 40, > 0", s.ConnectTime)
 			}
-			// Time to first byte comes with a connection per request (http1),
-			// and leaves out the set-up that the latency includes.
-			if got := s.FirstByte != nil; got != tc.handshake {
-				t.Fatalf("firstByte %v; want present: %v", s.FirstByte, tc.handshake)
+			if tc.tls && (s.TLSHandshake.Count != 40 || s.TLSHandshake.Min <= 0) {
+				t.Errorf("tlsHandshake %+v; want 40, > 0", s.TLSHandshake)
 			}
-			if tc.handshake && (s.FirstByte.Count != 40 || s.FirstByte.Min <= 0 ||
-				s.FirstByte.Percentiles["p50"] >= s.UncorrectedLatency.Percentiles["p50"]) {
-				t.Errorf("firstByte %+v; want 40, > 0, below the latency p50 %v", s.FirstByte, s.UncorrectedLatency.Percentiles["p50"])
+			// Time to first byte comes with a connection per request, and
+			// leaves out the set-up that the latency includes.
+			if got := s.FirstByte != nil; got != tc.connect {
+				t.Fatalf("firstByte %v; want present: %v", s.FirstByte, tc.connect)
+			}
+			if !tc.connect {
+				return
+			}
+			least := float64(tc.least) / float64(time.Millisecond)
+			if s.FirstByte.Count != 40 || s.FirstByte.Min <= least ||
+				s.FirstByte.Percentiles["p50"] >= s.UncorrectedLatency.Percentiles["p50"] {
+				t.Errorf("firstByte %+v; want 40, above %vms, below the latency p50 %v", s.FirstByte, least, s.UncorrectedLatency.Percentiles["p50"])
+			}
+			if tc.least > 0 && s.ConnectTime.Percentiles["p50"] >= least/2 {
+				t.Errorf("connectTime p50 %vms; want well below the %v service time", s.ConnectTime.Percentiles["p50"], tc.least)
 			}
 		})
+	}
+}
+
+// TestRunH2CMix runs a 3:1 request mix over h2c against the built-in
+// target, whose size override tells the two requests apart by the bytes
+// received.
+func TestRunH2CMix(t *testing.T) {
+	tt := test(t, func(tt *spec.Test) {
+		tt.Load.Protocol, tt.Load.Streams, tt.Load.Rate = spec.ProtocolH2C, 2, 0 // closed loop: many requests
+		tt.Load.Duration = spec.Duration(500 * time.Millisecond)
+		tt.Load.Requests = []spec.MixRequest{
+			{Weight: 3, Request: spec.Request{Method: "GET", Path: "/small?size=100"}},
+			{Weight: 1, Request: spec.Request{Method: "POST", Path: "/large?size=1000"},
+				BodySizeDist: &spec.SizeDist{Type: spec.SizeUniform, Min: 10, Max: spec.KiB}},
+		}
+		tt.Load.Request = spec.Request{}
+	})
+	rep, err := Run(context.Background(), tt, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Scenarios[0].Summary
+	n := s.Requests
+	if n < 200 || s.Errors != 0 || s.StatusCodes["200"] != n {
+		t.Fatalf("requests %d, errors %v, statuses %v; want at least 200, all 200", n, s.ErrorKinds, s.StatusCodes)
+	}
+	large := (s.BytesReceived - 100*n) / 900
+	if (s.BytesReceived-100*n)%900 != 0 || large <= 0 || large >= n {
+		t.Fatalf("%d bytes for %d requests: not a mix of 100- and 1000-byte responses", s.BytesReceived, n)
+	}
+	if sd := math.Sqrt(float64(n) * 0.25 * 0.75); math.Abs(float64(large)-float64(n)/4) > 4*sd {
+		t.Errorf("%d of %d requests large, want %.0f ± %.0f", large, n, float64(n)/4, 4*sd)
+	}
+	if rep.Test.Load.Arrival.Seed == 0 {
+		t.Error("the mix's seed is not recorded in the report")
 	}
 }

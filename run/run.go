@@ -159,7 +159,7 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 	var client load.Dialer
 	switch t.Load.Protocol {
 	case spec.ProtocolGRPC:
-		cfg := grpc.Config{Addr: u.Host}
+		cfg := grpc.Config{Addr: u.Host, NewConnection: t.Load.NewConnection}
 		if g := t.Load.GRPC; g != nil {
 			cfg.Method, cfg.PayloadSize = g.Method, int(g.PayloadSize)
 		}
@@ -185,13 +185,12 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 		}
 		client = c
 	case spec.ProtocolH2C, spec.ProtocolHTTP2:
+		cfg := http2.Config{URL: u, Method: req.Method, Headers: req.Headers, Body: body, UserAgent: "smp"}
 		if len(t.Load.Requests) > 0 {
-			return load.Plan{}, fmt.Errorf("%w: load.requests: a request mix is not supported with protocol %s yet", spec.ErrInvalid, t.Load.Protocol)
+			cfg = http2.Config{URL: u, UserAgent: "smp", Variants: h2Variants(t.Load.Requests), Seed: t.Load.Arrival.Seed}
 		}
-		c, err := http2.New(http2.Config{
-			URL: u, Method: req.Method, Headers: req.Headers, Body: body, UserAgent: "smp",
-			TLS: tlsConf, Streams: t.Load.Streams, NewConnection: t.Load.NewConnection,
-		})
+		cfg.TLS, cfg.Streams, cfg.NewConnection = tlsConf, t.Load.Streams, t.Load.NewConnection
+		c, err := http2.New(cfg)
 		if err != nil {
 			return load.Plan{}, err
 		}

@@ -170,6 +170,18 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("load = %+v, tcp = %+v", l, l.TCP)
 			}
 		}},
+		// gRPC with a connection per call.
+		{"valid-grpc-new-connection.yaml", func(t *testing.T, got *Test) {
+			if l := got.Load; l.Protocol != ProtocolGRPC || !l.NewConnection || l.GRPC != nil {
+				t.Errorf("load = %+v", l)
+			}
+		}},
+		// A request mix over h2c with streams.
+		{"valid-h2c-requests.yaml", func(t *testing.T, got *Test) {
+			if l := got.Load; l.Protocol != ProtocolH2C || l.Streams != 4 || len(l.Requests) != 2 || l.Requests[1].BodySizeDist == nil || l.Arrival.Seed != 7 {
+				t.Errorf("load = %+v", l)
+			}
+		}},
 		// h2c with concurrent streams.
 		{"valid-h2c-streams.yaml", func(t *testing.T, got *Test) {
 			if l := got.Load; l.Protocol != ProtocolH2C || l.Streams != 8 || l.NewConnection || l.TLS != nil {
@@ -283,7 +295,7 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-streams-http1.yaml", "streams with http1 (the default protocol)"},
 		{"invalid-tcp.yaml", "protocol tcp with an http URL, a payload over 64MiB"},
 		{"invalid-tcp-url.yaml", "a tcp URL with http1, load.tcp with http1"},
-		{"invalid-grpc.yaml", "an unknown gRPC method, an http URL with grpc, newConnection with grpc"},
+		{"invalid-grpc.yaml", "an unknown gRPC method, an http URL with grpc, a request mix with grpc"},
 	}
 	files, _ := filepath.Glob("testdata/invalid-*.yaml")
 	for _, f := range files {

@@ -85,7 +85,9 @@ type Load struct {
 	// and http2 only); 0 means 1.
 	Streams int `json:"streams,omitempty"`
 	// NewConnection opens a connection for every request and times its
-	// set-up: the report gets connectTime and tlsHandshake.
+	// set-up and the request's time to first byte: the report gets
+	// connectTime, tlsHandshake and firstByte. With grpc, each call gets
+	// a ClientConn of its own.
 	NewConnection bool `json:"newConnection,omitempty"`
 	// TLS are the client's TLS settings (https URLs only).
 	TLS *TLS `json:"tls,omitempty"`

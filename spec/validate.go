@@ -274,9 +274,6 @@ func (c *checker) connection(l *Load) {
 	case l.Streams > 1 && l.NewConnection:
 		c.add("load.streams", strconv.Itoa(l.Streams), "1 with newConnection (a connection per request carries one stream)")
 	}
-	if h2 && l.Requests != nil {
-		c.add("load.requests", "a request mix", fmt.Sprintf("load.request with protocol %s (a request mix is not supported with HTTP/2 yet)", l.Protocol))
-	}
 	if l.TLS == nil {
 		return
 	}
@@ -332,13 +329,8 @@ func (c *checker) protocolURL(t *Test) {
 
 // grpc checks load.grpc, and what protocol grpc does not support.
 func (c *checker) grpc(l *Load) {
-	if l.Protocol == ProtocolGRPC {
-		if l.NewConnection {
-			c.add("load.newConnection", "true", "false with protocol grpc (not supported: each connection carries many calls)")
-		}
-		if l.Requests != nil {
-			c.add("load.requests", "a request mix", "nothing with protocol grpc (requests are the calls of load.grpc)")
-		}
+	if l.Protocol == ProtocolGRPC && l.Requests != nil {
+		c.add("load.requests", "a request mix", "nothing with protocol grpc (requests are the calls of load.grpc)")
 	}
 	g := l.GRPC
 	if g == nil {

@@ -129,9 +129,12 @@ is 16 requests in flight on 2 connections.
 
 TLS: --cacert verifies the server with your CA, --insecure skips
 verification, --cert and --key present a client certificate (mTLS).
---new-connection opens a connection for every request, and reports the
-TCP connect (connectTime) and TLS handshake (tlsHandshake) of each beside
-the latency, which then includes them: run it with and without a client
+--new-connection opens a connection for every request (with grpc, a
+channel and connection for every call), and reports the TCP connect
+(connectTime) and TLS handshake (tlsHandshake) of each beside the latency,
+which then includes them, and each request's time to first byte
+(firstByte: from the end of writing the request to the first byte of its
+response; for tcp, payloads up to 64KiB): run it with and without a client
 certificate to see what mTLS costs per connection. --tls-session-reuse
 resumes TLS sessions across connections (off: a full handshake each time).
 
@@ -151,7 +154,8 @@ interrupted (the partial result is still printed).`,
   smp load https://127.0.0.1:8443/ --insecure --new-connection --rate 200   # handshake cost
   smp load tcp://127.0.0.1:9000 --protocol tcp --payload-size 1KiB --rate 5000
   smp load grpc://127.0.0.1:9090 --protocol grpc --rate 1000                # health checks
-  smp load grpc://127.0.0.1:9090 --protocol grpc --grpc-method ping --payload-size 512`,
+  smp load grpc://127.0.0.1:9090 --protocol grpc --grpc-method ping --payload-size 512
+  smp load grpcs://127.0.0.1:9443 --protocol grpc --insecure --new-connection --rate 100`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error { return o.run(c, s, a[0]) },
 	}
@@ -175,7 +179,7 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.payloadSize, "payload-size", "", "tcp: bytes each request writes and reads back (e.g. 64, 1KiB; default 64); grpc ping: payload bytes (default 0)")
 	f.StringVar(&o.grpcMethod, "grpc-method", "", "grpc: health (grpc.health.v1.Health/Check, the default) or ping (smp target's Ping, with --payload-size)")
 	f.IntVar(&o.streams, "streams", 1, "h2c/http2: requests in flight at once on each connection")
-	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request and report its connect and TLS handshake times")
+	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request (grpc: a channel per call) and report its connect, TLS handshake and first-byte times")
 	f.StringVar(&o.cacert, "cacert", "", "PEM file of the CA certificates that verify the server (default: the system's)")
 	f.StringVar(&o.cert, "cert", "", "PEM file of a client certificate to present (mTLS); with --key")
 	f.StringVar(&o.key, "key", "", "PEM file of the client certificate's key; with --cert")

@@ -98,6 +98,14 @@ func TestLoadGRPC(t *testing.T) {
 	if g.Pings() < 50 {
 		t.Errorf("target answered %d pings, want at least 50", g.Pings())
 	}
+	// A channel and connection per call: set-up and first byte timed.
+	code, s, errOut := loadJSON(t, "grpc://"+g.Addr(), "--protocol", "grpc", "--new-connection")
+	if code != 0 || s.Requests != 50 || s.Errors != 0 {
+		t.Fatalf("--new-connection: exit %d, requests %d, errors %v: %s", code, s.Requests, s.ErrorKinds, errOut)
+	}
+	if s.ConnectTime == nil || s.ConnectTime.Count != 50 || s.TLSHandshake != nil || s.FirstByte == nil || s.FirstByte.Count != 50 {
+		t.Errorf("connectTime %+v, tlsHandshake %+v, firstByte %+v; want 50 connects and first bytes, no handshakes", s.ConnectTime, s.TLSHandshake, s.FirstByte)
+	}
 }
 
 func TestTargetSelfSigned(t *testing.T) {
