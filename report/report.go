@@ -98,7 +98,8 @@ type Iteration struct {
 	TLSHandshake *Latency `json:"tlsHandshake,omitempty"`
 	// FirstByte is the time to first byte of each request with one
 	// connection per request: from the end of writing the request to the
-	// first byte of the response (http1).
+	// first byte of the response (every protocol; see docs/report.md for
+	// where each takes it).
 	FirstByte *Latency        `json:"firstByte,omitempty"`
 	Timeline  []TimelinePoint `json:"timeline"`
 	Client    Client          `json:"client"`
