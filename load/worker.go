@@ -18,6 +18,7 @@ type worker struct {
 	timeout  time.Duration
 	wait     *precise.Sleeper
 	timeline *timelineWriter
+	closed   bool // closed loop: no schedule
 
 	lat, unc, lag *hist.Histogram
 	// hs is conn when it times its handshakes; connect and tls are made
@@ -41,7 +42,7 @@ func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *tim
 		hs:  hs,
 		fb:  fb,
 		ctx: ctx, conn: conn, start: start,
-		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout,
+		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout, closed: p.Pacer == nil,
 		timeline: tl.writer(),
 		lat:      hist.New(), unc: hist.New(), lag: hist.New(),
 		statuses: map[int]int64{}, kinds: map[string]int64{},
@@ -103,6 +104,9 @@ func (w *worker) send(at time.Duration, late bool) bool {
 // record counts one request intended at offset at, sent at sent and done
 // at done (offsets from the run start), with its response or error.
 func (w *worker) record(at, sent, done time.Duration, late bool, resp Response, err error) {
+	if w.closed {
+		at = sent // in closed loop a request is intended when it is sent
+	}
 	if at < w.warmup {
 		return
 	}
