@@ -217,6 +217,7 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 		Warmup:      t.Load.Warmup.D(),
 		Timeout:     t.Load.Timeout.D(),
 		MaxBacklog:  t.Load.MaxBacklog,
+		Driver:      t.Load.Driver,
 	}
 	if p.Pacer, err = pacer(&t.Load); err != nil {
 		return load.Plan{}, err

@@ -75,6 +75,7 @@ func (w *walker) load(l *Load) reader {
 			{"requests", w.requests(&l.Requests)},
 			{"streams", w.integer(&l.Streams, expStreams)},
 			{"newConnection", w.boolean(&l.NewConnection)},
+			{"driver", w.word(&l.Driver, expDriver)},
 			{"tls", func(n *yaml.Node, path string) {
 				l.TLS = &TLS{}
 				w.mapping(n, path, expMapping, []field{

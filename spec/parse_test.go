@@ -182,6 +182,12 @@ func TestParseValid(t *testing.T) {
 				t.Errorf("load = %+v", l)
 			}
 		}},
+		// A driver asked for.
+		{"valid-driver.yaml", func(t *testing.T, got *Test) {
+			if l := got.Load; l.Driver != DriverGoroutines || l.Connections != 4 {
+				t.Errorf("load = %+v", l)
+			}
+		}},
 		// h2c with concurrent streams.
 		{"valid-h2c-streams.yaml", func(t *testing.T, got *Test) {
 			if l := got.Load; l.Protocol != ProtocolH2C || l.Streams != 8 || l.NewConnection || l.TLS != nil {
@@ -291,6 +297,8 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-slo.yaml", "SLO assertions: a bare number, an unknown metric, an unknown role field"},
 		{"invalid-tls.yaml", "load.tls with an http URL, a cert without its key"},
 		{"invalid-streams.yaml", "streams with newConnection; a number for a boolean"},
+		{"invalid-driver.yaml", "an unknown driver"},
+		{"invalid-driver-h2c.yaml", "the event loop with h2c"},
 		{"invalid-http2-cleartext.yaml", "http2 with an http URL, streams over 1000"},
 		{"invalid-streams-http1.yaml", "streams with http1 (the default protocol)"},
 		{"invalid-tcp.yaml", "protocol tcp with an http URL, a payload over 64MiB"},

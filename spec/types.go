@@ -89,6 +89,10 @@ type Load struct {
 	// connectTime, tlsHandshake and firstByte. With grpc, each call gets
 	// a ClientConn of its own.
 	NewConnection bool `json:"newConnection,omitempty"`
+	// Driver is how the generator drives connections: DriverEventLoop,
+	// DriverGoroutines, or "" for the event loop where there is one
+	// (plain-text HTTP/1.1 keep-alive) and goroutines elsewhere.
+	Driver string `json:"driver,omitempty"`
 	// TLS are the client's TLS settings (https URLs only).
 	TLS *TLS `json:"tls,omitempty"`
 	// TCP are the settings of protocol tcp.
@@ -169,16 +173,18 @@ type Step struct {
 const (
 	GeneratorBuiltin = "builtin"
 	ProtocolHTTP1    = "http1"
-	ProtocolH2C      = "h2c"      // HTTP/2 over cleartext, with prior knowledge
-	ProtocolHTTP2    = "http2"    // HTTP/2 over TLS (ALPN h2)
-	ProtocolTCP      = "tcp"      // TCP echo: a payload written, its echo read
-	ProtocolGRPC     = "grpc"     // unary gRPC calls
-	ArrivalConstant  = "constant" // evenly spaced at load.rate
-	ArrivalPoisson   = "poisson"  // exponential gaps of mean 1/load.rate
-	ArrivalRamp      = "ramp"     // linear from From to To over the run
-	ArrivalStep      = "step"     // piecewise constant: Steps
-	ArrivalSine      = "sine"     // load.rate ± Amplitude over Period
-	ArrivalBurst     = "burst"    // load.rate for On, nothing for Off, repeating
+	ProtocolH2C      = "h2c"        // HTTP/2 over cleartext, with prior knowledge
+	ProtocolHTTP2    = "http2"      // HTTP/2 over TLS (ALPN h2)
+	ProtocolTCP      = "tcp"        // TCP echo: a payload written, its echo read
+	ProtocolGRPC     = "grpc"       // unary gRPC calls
+	DriverEventLoop  = "eventloop"  // event loops, one thread each
+	DriverGoroutines = "goroutines" // a goroutine per connection
+	ArrivalConstant  = "constant"   // evenly spaced at load.rate
+	ArrivalPoisson   = "poisson"    // exponential gaps of mean 1/load.rate
+	ArrivalRamp      = "ramp"       // linear from From to To over the run
+	ArrivalStep      = "step"       // piecewise constant: Steps
+	ArrivalSine      = "sine"       // load.rate ± Amplitude over Period
+	ArrivalBurst     = "burst"      // load.rate for On, nothing for Off, repeating
 )
 
 // MixRequest is one request of a weighted mix (load.requests).

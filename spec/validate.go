@@ -63,6 +63,7 @@ const (
 	expBucket      = "a duration > 0"
 	expSLO         = `an objective such as "p99 < 10ms"`
 	expProtocol    = "one of http1, h2c, http2, tcp, grpc"
+	expDriver      = "eventloop, goroutines, or nothing (the event loop where there is one)"
 	expGRPCMethod  = "health or ping"
 	maxGRPCPayload = 4*MiB - 64
 	expStreams     = "an integer from 1 to 1000 (0 or left out = 1)"
@@ -117,6 +118,7 @@ func (t *Test) Validate() error {
 	c.workload(&t.Workload)
 	c.load(&t.Load)
 	c.checkTLSURL(t)
+	c.checkDriver(t)
 	c.protocolURL(t)
 	c.meshes(t.Meshes, t.Workload.App)
 	if t.Iterations < 1 || t.Iterations > maxIterations {
@@ -363,6 +365,28 @@ func (c *checker) checkTLSURL(t *Test) {
 	}
 	if t.Load.Protocol == ProtocolHTTP2 {
 		c.add("load.protocol", quote(t.Load.Protocol), "an https workload.url with http2 (HTTP/2 over TLS); h2c for cleartext")
+	}
+}
+
+// checkDriver checks load.driver, and that the event loop is asked for
+// only where there is one.
+func (c *checker) checkDriver(t *Test) {
+	l := &t.Load
+	if l.Driver == "" {
+		return
+	}
+	c.oneOf("load.driver", l.Driver, []string{DriverEventLoop, DriverGoroutines}, nil, expDriver, "driver")
+	if l.Driver != DriverEventLoop {
+		return
+	}
+	const why = "(the event loop drives plain-text HTTP/1.1 keep-alive connections)"
+	switch {
+	case l.Protocol != ProtocolHTTP1:
+		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with protocol %s %s", DriverGoroutines, l.Protocol, why))
+	case l.NewConnection:
+		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with newConnection %s", DriverGoroutines, why))
+	case strings.HasPrefix(t.Workload.URL, "https:"):
+		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with an https workload.url %s", DriverGoroutines, why))
 	}
 }
 

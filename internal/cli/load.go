@@ -42,6 +42,7 @@ type loadOptions struct {
 	sessionReuse  bool
 	payloadSize   string
 	grpcMethod    string
+	driver        string
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
@@ -72,6 +73,7 @@ func loadFlags() map[string]string {
 		"load.protocol":          "--protocol",
 		"load.streams":           "--streams",
 		"load.newConnection":     "--new-connection",
+		"load.driver":            "--driver",
 		"load.tls":               "--cacert/--cert/--key/--insecure",
 		"load.tls.caCert":        "--cacert",
 		"load.tls.cert":          "--cert",
@@ -138,6 +140,11 @@ response; for tcp, payloads up to 64KiB): run it with and without a client
 certificate to see what mTLS costs per connection. --tls-session-reuse
 resumes TLS sessions across connections (off: a full handshake each time).
 
+Plain-text HTTP/1.1 runs on an event loop (one thread driving every
+connection, sends timed to the microsecond); TLS, HTTP/2, tcp, grpc and
+--new-connection run a goroutine per connection. --driver goroutines forces
+the latter, for comparison; the report says which ran (client.driver).
+
 -o json prints the full smp.report/v1 document (one scenario, named after
 the URL). Exit codes: 0 ok, 1 every request failed, 2 bad input, 130
 interrupted (the partial result is still printed).`,
@@ -179,6 +186,7 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.payloadSize, "payload-size", "", "tcp: bytes each request writes and reads back (e.g. 64, 1KiB; default 64); grpc ping: payload bytes (default 0)")
 	f.StringVar(&o.grpcMethod, "grpc-method", "", "grpc: health (grpc.health.v1.Health/Check, the default) or ping (smp target's Ping, with --payload-size)")
 	f.IntVar(&o.streams, "streams", 1, "h2c/http2: requests in flight at once on each connection")
+	f.StringVar(&o.driver, "driver", "", "eventloop or goroutines (default: the event loop for plain-text HTTP/1.1, goroutines elsewhere)")
 	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request (grpc: a channel per call) and report its connect, TLS handshake and first-byte times")
 	f.StringVar(&o.cacert, "cacert", "", "PEM file of the CA certificates that verify the server (default: the system's)")
 	f.StringVar(&o.cert, "cert", "", "PEM file of a client certificate to present (mTLS); with --key")
@@ -268,7 +276,7 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 // connection sets the protocol, streams and TLS settings of l. TLS files
 // must exist (the spec leaves that to the run; here the flag is named).
 func (o *loadOptions) connection(l *spec.Load) error {
-	l.Protocol, l.NewConnection = o.protocol, o.newConnection
+	l.Protocol, l.NewConnection, l.Driver = o.protocol, o.newConnection, o.driver
 	if o.streams != 1 {
 		l.Streams = o.streams
 	}
