@@ -91,7 +91,8 @@ type Load struct {
 	NewConnection bool `json:"newConnection,omitempty"`
 	// Driver is how the generator drives connections: DriverEventLoop,
 	// DriverGoroutines, or "" for the event loop where there is one
-	// (plain-text HTTP/1.1 keep-alive) and goroutines elsewhere.
+	// (plain-text HTTP/1.1 and TCP echo, kept alive) and goroutines
+	// elsewhere.
 	Driver string `json:"driver,omitempty"`
 	// TLS are the client's TLS settings (https URLs only).
 	TLS *TLS `json:"tls,omitempty"`

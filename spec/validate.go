@@ -379,9 +379,9 @@ func (c *checker) checkDriver(t *Test) {
 	if l.Driver != DriverEventLoop {
 		return
 	}
-	const why = "(the event loop drives plain-text HTTP/1.1 keep-alive connections)"
+	const why = "(the event loop drives plain-text HTTP/1.1 and TCP echo keep-alive connections)"
 	switch {
-	case l.Protocol != ProtocolHTTP1:
+	case l.Protocol != ProtocolHTTP1 && l.Protocol != ProtocolTCP:
 		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with protocol %s %s", DriverGoroutines, l.Protocol, why))
 	case l.NewConnection:
 		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with newConnection %s", DriverGoroutines, why))

@@ -140,8 +140,8 @@ response; for tcp, payloads up to 64KiB): run it with and without a client
 certificate to see what mTLS costs per connection. --tls-session-reuse
 resumes TLS sessions across connections (off: a full handshake each time).
 
-Plain-text HTTP/1.1 runs on an event loop (one thread driving every
-connection, sends timed to the microsecond); TLS, HTTP/2, tcp, grpc and
+Plain-text HTTP/1.1 and tcp run on an event loop (one thread driving
+every connection, sends timed to the microsecond); TLS, HTTP/2, grpc and
 --new-connection run a goroutine per connection. --driver goroutines forces
 the latter, for comparison; the report says which ran (client.driver).
 
@@ -186,7 +186,7 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.payloadSize, "payload-size", "", "tcp: bytes each request writes and reads back (e.g. 64, 1KiB; default 64); grpc ping: payload bytes (default 0)")
 	f.StringVar(&o.grpcMethod, "grpc-method", "", "grpc: health (grpc.health.v1.Health/Check, the default) or ping (smp target's Ping, with --payload-size)")
 	f.IntVar(&o.streams, "streams", 1, "h2c/http2: requests in flight at once on each connection")
-	f.StringVar(&o.driver, "driver", "", "eventloop or goroutines (default: the event loop for plain-text HTTP/1.1, goroutines elsewhere)")
+	f.StringVar(&o.driver, "driver", "", "eventloop or goroutines (default: the event loop for plain-text HTTP/1.1 and tcp, goroutines elsewhere)")
 	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request (grpc: a channel per call) and report its connect, TLS handshake and first-byte times")
 	f.StringVar(&o.cacert, "cacert", "", "PEM file of the CA certificates that verify the server (default: the system's)")
 	f.StringVar(&o.cert, "cert", "", "PEM file of a client certificate to present (mTLS); with --key")

@@ -3,8 +3,6 @@ package http1
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/netip"
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/evloop"
@@ -21,7 +19,7 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 	case c.newConn:
 		return nil, fmt.Errorf("%w: a connection per request runs a goroutine per connection", load.ErrNoLoop)
 	}
-	addr, err := resolve(ctx, c.addr)
+	addr, err := evloop.Resolve(ctx, c.addr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", load.ErrNoLoop, err)
 	}
@@ -34,31 +32,6 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 		codecs[i] = k
 	}
 	return evloop.New(ctx, evloop.Config{Addr: addr, Codecs: codecs, ReadBuffer: c.bufSize})
-}
-
-// resolve looks hostport up once, for the whole run.
-func resolve(ctx context.Context, hostport string) (netip.AddrPort, error) {
-	host, port, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	p, err := net.DefaultResolver.LookupPort(ctx, "tcp", port)
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return netip.AddrPort{}, err
-	}
-	for _, ip := range ips { // IPv4 first, as the dialer does
-		if ip.Is4() || ip.Is4In6() {
-			return netip.AddrPortFrom(ip.Unmap(), uint16(p)), nil
-		}
-	}
-	if len(ips) == 0 {
-		return netip.AddrPort{}, fmt.Errorf("lookup %s: no address", host)
-	}
-	return netip.AddrPortFrom(ips[0], uint16(p)), nil
 }
 
 // codec is one event-loop connection's HTTP/1.1: the client's request (or

@@ -44,30 +44,38 @@ func TestEcho(t *testing.T) {
 		{"new connection large", 100 << 10, true}, // the same, large
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := client(t, tcp.Config{Addr: e.Addr(), PayloadSize: tt.size, NewConnection: tt.newConn})
-			res, err := load.Run(context.Background(), load.Plan{
-				Dialer: c, Connections: 2, Duration: 250 * time.Millisecond,
-				Warmup: 50 * time.Millisecond, Timeout: 2 * time.Second,
+		for _, drv := range []string{load.DriverEventLoop, load.DriverGoroutines} {
+			if tt.newConn && drv == load.DriverEventLoop {
+				continue // the event loop keeps connections alive
+			}
+			t.Run(tt.name+"/"+drv, func(t *testing.T) {
+				c := client(t, tcp.Config{Addr: e.Addr(), PayloadSize: tt.size, NewConnection: tt.newConn})
+				res, err := load.Run(context.Background(), load.Plan{
+					Dialer: c, Connections: 2, Duration: 250 * time.Millisecond,
+					Warmup: 50 * time.Millisecond, Timeout: 2 * time.Second, Driver: drv,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Driver != drv {
+					t.Fatalf("driver %s ran, want %s", res.Driver, drv)
+				}
+				if res.Requests == 0 || res.Errors != 0 || res.StatusCodes[0] != res.Requests || res.BytesReceived != int64(tt.size)*res.Requests {
+					t.Fatalf("requests %d, errors %v, statuses %v, bytes %d", res.Requests, res.ErrorKinds, res.StatusCodes, res.BytesReceived)
+				}
+				timed := res.ConnectTime != nil && res.ConnectTime.Count() == res.Requests && res.ConnectTime.Min() > 0
+				if timed != tt.newConn || res.TLSHandshake != nil {
+					t.Errorf("connect %v, handshake %v for %d requests; want connects timed: %v", res.ConnectTime, res.TLSHandshake, res.Requests, tt.newConn)
+				}
+				// The echo's first byte is timed with a connection per
+				// request, unless the payload is written while read.
+				wantFB := tt.newConn && tt.size <= tcp.FirstByteMax
+				fb := res.FirstByte != nil && res.FirstByte.Count() == res.Requests && res.FirstByte.Min() > 0
+				if fb != wantFB || (!wantFB && res.FirstByte != nil) {
+					t.Errorf("firstByte %v for %d requests; want one each: %v", res.FirstByte, res.Requests, wantFB)
+				}
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Requests == 0 || res.Errors != 0 || res.StatusCodes[0] != res.Requests || res.BytesReceived != int64(tt.size)*res.Requests {
-				t.Fatalf("requests %d, errors %v, statuses %v, bytes %d", res.Requests, res.ErrorKinds, res.StatusCodes, res.BytesReceived)
-			}
-			timed := res.ConnectTime != nil && res.ConnectTime.Count() == res.Requests && res.ConnectTime.Min() > 0
-			if timed != tt.newConn || res.TLSHandshake != nil {
-				t.Errorf("connect %v, handshake %v for %d requests; want connects timed: %v", res.ConnectTime, res.TLSHandshake, res.Requests, tt.newConn)
-			}
-			// The echo's first byte is timed with a connection per
-			// request, unless the payload is written while read.
-			wantFB := tt.newConn && tt.size <= tcp.FirstByteMax
-			fb := res.FirstByte != nil && res.FirstByte.Count() == res.Requests && res.FirstByte.Min() > 0
-			if fb != wantFB || (!wantFB && res.FirstByte != nil) {
-				t.Errorf("firstByte %v for %d requests; want one each: %v", res.FirstByte, res.Requests, wantFB)
-			}
-		})
+		}
 	}
 }
 
@@ -170,6 +178,17 @@ func TestEchoErrors(t *testing.T) {
 		cn.Close()
 		if got := load.Classify(err); got != tt.kind {
 			t.Errorf("%s: %v classified %q, want %q", tt.name, err, got, tt.kind)
+		}
+		// The same through the event loop: every request fails so.
+		res, err := load.Run(context.Background(), load.Plan{
+			Dialer: c, Connections: 1, Duration: 300 * time.Millisecond,
+			Timeout: 100 * time.Millisecond, Driver: load.DriverEventLoop,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Requests == 0 || res.ErrorKinds[tt.kind] != res.Requests {
+			t.Errorf("%s, event loop: %d requests, errors %v; want every one %q", tt.name, res.Requests, res.ErrorKinds, tt.kind)
 		}
 	}
 }
