@@ -69,6 +69,7 @@ func main() {
 func (o options) generators() []generator {
 	return []generator{
 		smpGen{bin: o.smp},
+		smpGen{bin: o.smp, driver: "goroutines"},
 		wrkGen{bin: o.wrk},
 		fortioGen{bin: o.fortio},
 		heyGen{bin: o.hey},
@@ -106,7 +107,7 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "run %d closed %-6s %s\n", i+1, g.name(), r)
+			fmt.Fprintf(os.Stderr, "run %d closed %-14s %s\n", i+1, g.name(), r)
 			closed[g.name()] = append(closed[g.name()], r)
 		}
 		for _, g := range gens {
@@ -117,7 +118,7 @@ func run(ctx context.Context, o options) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(os.Stderr, "run %d open   %-6s %s\n", i+1, g.name(), r)
+			fmt.Fprintf(os.Stderr, "run %d open   %-14s %s\n", i+1, g.name(), r)
 			open[g.name()] = append(open[g.name()], r)
 		}
 	}

@@ -8,19 +8,30 @@ import (
 )
 
 // smpGen is smp's own generator, `smp load`, reporting JSON on stdout.
-type smpGen struct{ bin string }
+// driver, when set, forces how it drives connections (--driver): the
+// benchmark runs the default (the event loop) as "smp", the base of every
+// ratio, and the goroutine per connection beside it.
+type smpGen struct{ bin, driver string }
 
 var _ generator = smpGen{}
 
-func (smpGen) name() string { return "smp" }
+func (g smpGen) name() string {
+	if g.driver != "" {
+		return "smp-" + g.driver
+	}
+	return "smp"
+}
 
 func (smpGen) openLoop() (bool, string) { return true, "" }
 
-// run: smp load URL -c C [--rate R] -d D --warmup 0s -o json
+// run: smp load URL -c C [--rate R] [--driver D] -d D --warmup 0s -o json
 func (g smpGen) run(ctx context.Context, b *bench, url string, rate int) (result, error) {
 	argv := []string{g.bin, "load", url, "-c", strconv.Itoa(b.conns)}
 	if rate > 0 {
 		argv = append(argv, "--rate", strconv.Itoa(rate))
+	}
+	if g.driver != "" {
+		argv = append(argv, "--driver", g.driver)
 	}
 	argv = append(argv, "-d", b.duration.String(), "--warmup", "0s", "-o", "json")
 	out, cpu, err := b.measure(ctx, argv...)

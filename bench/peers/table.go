@@ -95,10 +95,11 @@ func printTables(w io.Writer, o options, gens []generator, closed, open map[stri
 		rs := open[g.name()]
 		v, ok := median(rs, always, cpr)
 		r, sched, lag := "-", "n/a", "n/a"
-		if g.name() == "smp" {
+		if g.name() == "smp" || strings.HasPrefix(g.name(), "smp-") {
 			sched = cell(rs, always, func(r result) float64 { return r.schedP99 }, "%.3f")
 			lag = cell(rs, always, func(r result) float64 { return r.lagP99 }, "%.3f")
-		} else {
+		}
+		if g.name() != "smp" {
 			r = ratio(base, baseOK, v, ok)
 		}
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", g.name(), cell(rs, always, rps, "%.0f"),

@@ -54,6 +54,9 @@ type Config struct {
 	ReadBuffer int
 }
 
+// errQueueFull would mean a connection claimed a second send.
+var errQueueFull = errors.New("evloop: send queue full")
+
 // ErrTimeout is a request given up after the run's timeout.
 var ErrTimeout = fmt.Errorf("no response within the timeout: %w", os.ErrDeadlineExceeded)
 
@@ -83,12 +86,6 @@ type conn struct {
 	retired            bool // the feed has no more sends for it
 }
 
-// queued is a claimed send waiting for its time.
-type queued struct {
-	c  *conn
-	at time.Duration
-}
-
 // Loop is one event loop; it implements load.Loop.
 type Loop struct {
 	addr   netip.AddrPort
@@ -104,9 +101,8 @@ type Loop struct {
 	timeout time.Duration
 	free    []*conn // no request in flight, no claimed send
 	spare   []*conn
-	queue   []queued // claimed sends, in order of intended time
-	qhead   int
-	busy    int // requests in flight
+	queue   sendQueue // claimed sends, in order of intended time
+	busy    int       // requests in flight
 	retired int
 	// minDeadline is at or before the earliest deadline of the requests
 	// in flight (a lower bound: it is recomputed when it passes).
@@ -138,7 +134,7 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 		addr: cfg.Addr, ep: ep, wake: -1,
 		quit: make(chan struct{}), exited: make(chan struct{}),
 		events: make([]unix.EpollEvent, min(len(cfg.Codecs)+1, 256)),
-		queue:  make([]queued, 0, len(cfg.Codecs)),
+		queue:  newSendQueue(len(cfg.Codecs)),
 	}
 	if _, err := wait(ep, l.events, &l.ts); err != nil {
 		unix.Close(ep)
@@ -252,7 +248,7 @@ func (l *Loop) Run(f *load.Feed) {
 			l.ts = unix.Timespec{} // freed while dispatching: just poll
 			ts = &l.ts
 		} else if next, ok := l.nextTimer(); ok {
-			forSend := l.qhead < len(l.queue) && next == l.queue[l.qhead].at
+			forSend := l.queue.len() > 0 && next == l.queue.peek().at
 			if forSend {
 				next -= l.lead.d
 			}
@@ -294,8 +290,8 @@ func (l *Loop) now() time.Duration { return time.Since(l.start) }
 // send, or the earliest deadline of a request in flight.
 func (l *Loop) nextTimer() (time.Duration, bool) {
 	next, ok := time.Duration(0), false
-	if l.qhead < len(l.queue) {
-		next, ok = l.queue[l.qhead].at, true
+	if l.queue.len() > 0 {
+		next, ok = l.queue.peek().at, true
 	}
 	if l.busy > 0 && (!ok || l.minDeadline < next) {
 		next, ok = l.minDeadline, true
@@ -317,7 +313,12 @@ func (l *Loop) dispatch(f *load.Feed) {
 			continue
 		}
 		if at > t {
-			l.queue = append(l.queue, queued{c, at})
+			if !l.queue.push(c, at) {
+				// Cannot happen (a free connection is in no queue); if it
+				// did, the request shows as failed rather than lost.
+				l.busy++
+				l.fail(f, c, errQueueFull, t)
+			}
 			continue
 		}
 		t = l.send(f, c, at)
@@ -329,18 +330,15 @@ func (l *Loop) dispatch(f *load.Feed) {
 // sendDue sends the queued sends intended at or before t (refreshed as it
 // goes), and returns the last time it read.
 func (l *Loop) sendDue(f *load.Feed, t time.Duration) time.Duration {
-	for l.qhead < len(l.queue) {
-		q := l.queue[l.qhead]
+	for l.queue.len() > 0 {
+		q := l.queue.peek()
 		if q.at > t {
 			if t = l.now(); q.at > t {
 				break
 			}
 		}
-		l.qhead++
+		l.queue.pop()
 		t = l.send(f, q.c, q.at)
-	}
-	if l.qhead == len(l.queue) {
-		l.queue, l.qhead = l.queue[:0], 0
 	}
 	return t
 }
