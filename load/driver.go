@@ -21,7 +21,7 @@ const (
 type driver interface {
 	// connect opens what can be opened ahead of the run.
 	connect(deadline time.Time)
-	// workers makes one worker per connection, each with its timeline
+	// workers makes the workers (what records), each with its timeline
 	// writer, before any of them runs.
 	workers(ctx context.Context, p *Plan, start time.Time, tl *timeline) ([]*worker, error)
 	// start runs the workers; each running part is counted in wg. sched is
@@ -80,7 +80,7 @@ func (d goroutineDriver) connect(deadline time.Time) {
 func (d goroutineDriver) workers(ctx context.Context, p *Plan, start time.Time, tl *timeline) ([]*worker, error) {
 	ws := make([]*worker, len(d.conns))
 	for i, c := range d.conns {
-		w, err := newWorker(ctx, c, p, start, tl, p.Pacer != nil)
+		w, err := newWorker(ctx, c, p, start, tl.writer(), p.Pacer != nil)
 		if err != nil {
 			for _, made := range ws[:i] {
 				made.wait.Close()

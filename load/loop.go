@@ -42,14 +42,17 @@ type Loop interface {
 
 // Feed is the engine's side of one event loop: it hands out the sends of
 // the loop's connections (numbered from 0 within the loop) and records
-// what came back. Used by the loop's thread only.
+// what came back, into one recorder for the whole loop. Used by the loop's
+// thread only.
 type Feed struct {
-	start   time.Time
-	end     time.Duration
-	timeout time.Duration
-	sched   *schedule // nil: closed loop
-	workers []*worker
-	late    []bool // the claim of connection i's request in flight was late
+	start    time.Time
+	end      time.Duration
+	timeout  time.Duration
+	interval time.Duration
+	sched    *schedule // nil: closed loop
+	w        *worker
+	span     *spanWriter
+	late     []bool // the claim of connection i's request in flight was late
 }
 
 // Start is the instant the offsets of Next and Done count from.
@@ -57,6 +60,9 @@ func (f *Feed) Start() time.Time { return f.start }
 
 // Timeout is how long a request may take before it is given up.
 func (f *Feed) Timeout() time.Duration { return f.timeout }
+
+// Interval is how often the loop should call Advance.
+func (f *Feed) Interval() time.Duration { return f.interval }
 
 // Next claims connection i's next send, now being the time (an offset from
 // Start) it is free. at is when the send is intended: at or before now,
@@ -73,7 +79,7 @@ func (f *Feed) Next(i int, now time.Duration) (at time.Duration, ok bool) {
 		return now, true
 	}
 	c, ok := f.sched.claim(now)
-	f.workers[i].dropped += int64(c.dropped)
+	f.w.dropped += int64(c.dropped)
 	f.late[i] = c.late
 	return c.at, ok
 }
@@ -82,13 +88,33 @@ func (f *Feed) Next(i int, now time.Duration) (at time.Duration, ok bool) {
 // completed (or given up) at done — offsets from Start — with its response,
 // or err when there is none.
 func (f *Feed) Done(i int, at, sent, done time.Duration, resp Response, err error) {
-	f.workers[i].record(at, sent, done, f.late[i], resp, err)
+	f.w.record(at, sent, done, f.late[i], resp, err)
+}
+
+// Advance lets the timeline summarize the intervals the loop is done with.
+// pending is the earliest intended time of the sends the loop has claimed
+// but not recorded (in flight, or waiting for their time); any is false
+// when there are none. Sends not yet claimed are intended no earlier than
+// the schedule's next one (in closed loop, than now).
+func (f *Feed) Advance(pending time.Duration, any bool, now time.Duration) {
+	low := now
+	if f.sched != nil {
+		low = f.sched.nextAt()
+	}
+	if any && pending < low {
+		low = pending
+	}
+	if low >= f.w.warmup {
+		f.span.advance(low - f.w.warmup)
+	}
 }
 
 // loopDriver runs the plan's connections from event loops.
 type loopDriver struct {
-	loops  []Loop
-	bounds []int // loop k serves connections bounds[k] to bounds[k+1]-1
+	loops    []Loop
+	bounds   []int // loop k serves connections bounds[k] to bounds[k+1]-1
+	spans    []*spanWriter
+	interval time.Duration
 }
 
 // newLoopDriver makes p.Loops event loops (default: one per usable CPU but
@@ -131,33 +157,37 @@ func (d *loopDriver) connect(deadline time.Time) {
 	wg.Wait()
 }
 
+// workers makes one worker per loop: a loop records every request of its
+// connections on its own thread, so one set of histograms serves them all
+// (per-connection histograms cost a cache miss per request with hundreds
+// of connections).
 func (d *loopDriver) workers(ctx context.Context, p *Plan, start time.Time, tl *timeline) ([]*worker, error) {
-	ws := make([]*worker, p.Connections)
-	for i := range ws {
-		w, err := newWorker(ctx, nil, p, start, tl, false)
+	ws := make([]*worker, len(d.loops))
+	d.spans = make([]*spanWriter, len(d.loops))
+	for k := range ws {
+		d.spans[k] = tl.spanWriter()
+		w, err := newWorker(ctx, nil, p, start, d.spans[k], false)
 		if err != nil {
-			return nil, fmt.Errorf("load: worker %d: %w", i, err)
+			return nil, fmt.Errorf("load: loop %d: %w", k, err)
 		}
-		ws[i] = w
+		ws[k] = w
 	}
+	d.interval = tl.interval
 	return ws, nil
 }
 
 func (d *loopDriver) start(wg *sync.WaitGroup, workers []*worker, sched *schedule) {
 	for k, l := range d.loops {
-		ws := workers[d.bounds[k]:d.bounds[k+1]]
-		w0 := ws[0]
+		w := workers[k]
 		f := &Feed{
-			start: w0.start, end: w0.end, timeout: w0.timeout,
-			sched: sched, workers: ws, late: make([]bool, len(ws)),
+			start: w.start, end: w.end, timeout: w.timeout, interval: d.interval,
+			sched: sched, w: w, span: d.spans[k], late: make([]bool, d.bounds[k+1]-d.bounds[k]),
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			l.Run(f)
-			for _, w := range ws {
-				w.timeline.flush()
-			}
+			w.timeline.flush()
 		}()
 	}
 }

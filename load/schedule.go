@@ -85,3 +85,13 @@ func (s *schedule) claim(elapsed time.Duration) (sl claimed, ok bool) {
 		}
 	}
 }
+
+// nextAt is when the next unclaimed slot is intended (the end of the run
+// when there is none): no later claim is intended earlier.
+func (s *schedule) nextAt() time.Duration {
+	at, more := s.pacer.At(s.next.Load())
+	if !more || at > s.end {
+		return s.end
+	}
+	return at
+}

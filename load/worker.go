@@ -17,7 +17,7 @@ type worker struct {
 	end      time.Duration
 	timeout  time.Duration
 	wait     *precise.Sleeper
-	timeline *timelineWriter
+	timeline timelineAdder
 	closed   bool // closed loop: no schedule
 
 	lat, unc, lag *hist.Histogram
@@ -35,7 +35,7 @@ type worker struct {
 
 // newWorker makes the worker of conn (nil when an event loop drives the
 // connection); sleeps: it waits for open-loop send times itself.
-func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *timeline, sleeps bool) (*worker, error) {
+func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl timelineAdder, sleeps bool) (*worker, error) {
 	hs, _ := conn.(HandshakeTimer)
 	fb, _ := conn.(FirstByteTimer)
 	w := &worker{
@@ -43,7 +43,7 @@ func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl *tim
 		fb:  fb,
 		ctx: ctx, conn: conn, start: start,
 		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout, closed: p.Pacer == nil,
-		timeline: tl.writer(),
+		timeline: tl,
 		lat:      hist.New(), unc: hist.New(), lag: hist.New(),
 		statuses: map[int]int64{}, kinds: map[string]int64{},
 	}

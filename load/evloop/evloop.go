@@ -236,6 +236,9 @@ func (l *Loop) Run(f *load.Feed) {
 	for i := len(l.conns) - 1; i >= 0; i-- { // connection 0 first
 		l.free = append(l.free, l.conns[i])
 	}
+	// The timeline can summarize an interval once the loop has recorded
+	// every request intended in it; it is told about once an interval.
+	nextAdvance := f.Interval()
 	for {
 		l.dispatch(f)
 		if l.retired == len(l.conns) {
@@ -281,7 +284,26 @@ func (l *Loop) Run(f *load.Feed) {
 		if l.busy > 0 && t >= l.minDeadline {
 			l.expire(f, t)
 		}
+		if t >= nextAdvance {
+			at, any := l.pending()
+			f.Advance(at, any, t)
+			nextAdvance = t + f.Interval()
+		}
 	}
+}
+
+// pending is the earliest intended time of the sends claimed and not yet
+// recorded: in flight, or queued for their time.
+func (l *Loop) pending() (at time.Duration, any bool) {
+	if l.queue.len() > 0 {
+		at, any = l.queue.peek().at, true
+	}
+	for _, c := range l.conns {
+		if c.ph != idle && (!any || c.at < at) {
+			at, any = c.at, true
+		}
+	}
+	return at, any
 }
 
 func (l *Loop) now() time.Duration { return time.Since(l.start) }
