@@ -8,7 +8,9 @@ import (
 	"github.com/smp-dev/smp/internal/precise"
 )
 
-// worker drives one connection and owns everything it records.
+// worker records requests and owns everything it records: those of one
+// connection, which it also drives (goroutine driver), or those of every
+// connection of one event loop (which drives them).
 type worker struct {
 	ctx      context.Context
 	conn     Conn
