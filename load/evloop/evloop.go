@@ -5,7 +5,9 @@
 // goroutine wake-up, no channel, no runtime timer), reads never come back
 // empty (the set is level-triggered, so a socket is read only when it has
 // bytes), and waits for the next send time have nanosecond resolution
-// (epoll_pwait2(2), with the thread's timer slack at 1 ns).
+// (epoll_pwait2(2), with the thread's timer slack at 1 ns). A response is
+// timed when the kernel received it (SO_TIMESTAMPNS), not when the loop got
+// around to reading it.
 //
 // A protocol plugs in through Codec: what to write for a request, and how
 // to parse the response from the bytes read. The schedule and the
@@ -110,6 +112,10 @@ type Loop struct {
 	// lead is how much earlier than a send's time the loop stops waiting,
 	// to poll without waiting (spin) for the rest.
 	lead lead
+	// wall is the wall-clock reading (Unix nanoseconds) of the last poll's
+	// return; rx reads responses with their receive timestamps.
+	wall int64
+	rx   receiver
 }
 
 var _ load.Loop = (*Loop)(nil)
@@ -264,7 +270,9 @@ func (l *Loop) Run(f *load.Feed) {
 			ts = &l.ts
 		}
 		n, err := wait(l.ep, l.events, ts)
-		t := l.now()
+		now := time.Now()
+		t := now.Sub(l.start)
+		l.wall = now.UnixNano()
 		if err != nil {
 			l.abandon(f, &opError{"epoll_pwait2", err}, t)
 			return
@@ -500,7 +508,7 @@ func (l *Loop) read(f *load.Feed, c *conn, t time.Duration) {
 		c.w = copy(c.buf, c.buf[c.r:c.w])
 		c.r = 0
 	}
-	n, err := rawRead(c.fd, c.buf[c.w:])
+	n, rx, err := l.rx.recv(c.fd, c.buf[c.w:])
 	switch {
 	case err == nil && n == 0:
 		done, perr := c.codec.EOF(c.w - c.r)
@@ -531,8 +539,25 @@ func (l *Loop) read(f *load.Feed, c *conn, t time.Duration) {
 		resp, keep := c.codec.Response()
 		// A response that came before the whole request was written
 		// leaves the connection unusable.
-		l.complete(f, c, t, resp, keep && c.ph == reading)
+		l.complete(f, c, l.arrived(c, rx, t), resp, keep && c.ph == reading)
 	}
+}
+
+// arrived is when c's response was complete: when the kernel received
+// its last bytes (rx, Unix nanoseconds), counted back from t, the time the
+// poll returned (whose wall-clock reading is l.wall; only the difference
+// of two close wall-clock readings is used, so clock adjustments do not
+// matter). Without a timestamp, or with one that makes no sense (before
+// the request was sent, after the poll returned), it is t.
+func (l *Loop) arrived(c *conn, rx int64, t time.Duration) time.Duration {
+	if rx == 0 {
+		return t
+	}
+	age := time.Duration(l.wall - rx)
+	if age < 0 || age >= t-c.sent {
+		return t
+	}
+	return t - age
 }
 
 // complete records c's response, done at t.

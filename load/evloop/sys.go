@@ -53,7 +53,7 @@ func wait(ep int, events []unix.EpollEvent, ts *unix.Timespec) (int, error) {
 }
 
 // socket opens a non-blocking TCP socket for addr, without Nagle's delay
-// (requests are written whole).
+// (requests are written whole), with receive timestamps.
 func socket(addr netip.AddrPort) (int, unix.Sockaddr, error) {
 	family := unix.AF_INET
 	var sa unix.Sockaddr
@@ -71,6 +71,9 @@ func socket(addr netip.AddrPort) (int, unix.Sockaddr, error) {
 		unix.Close(fd)
 		return -1, nil, fmt.Errorf("setsockopt TCP_NODELAY: %w", err)
 	}
+	// Receive timestamps: without them, responses are timed when the loop
+	// gets to them.
+	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 	return fd, sa, nil
 }
 
@@ -100,4 +103,49 @@ func (e *opError) Unwrap() error { return e.err }
 // isAgain reports whether err is the "would block" of a non-blocking call.
 func isAgain(err error) bool {
 	return errors.Is(err, unix.EAGAIN)
+}
+
+// receiver reads with recvmsg(2) for the kernel's receive timestamp of
+// what it reads (SO_TIMESTAMPNS, set on every socket): when the last
+// packet read reached the socket, before any wake-up of the loop's thread.
+// One per loop; it keeps the message header so that reads do not allocate.
+type receiver struct {
+	iov unix.Iovec
+	msg unix.Msghdr
+	oob [64]byte
+}
+
+// recv reads into b; rxNs is the receive time (Unix nanoseconds, the
+// realtime clock), 0 when the kernel gave none.
+func (r *receiver) recv(fd int, b []byte) (n int, rxNs int64, err error) {
+	r.iov.Base = unsafe.SliceData(b)
+	r.iov.SetLen(len(b))
+	r.msg.Iov = &r.iov
+	r.msg.SetIovlen(1)
+	r.msg.Control = &r.oob[0]
+	r.msg.SetControllen(len(r.oob))
+	r.msg.Flags = 0
+	m, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&r.msg)), 0)
+	if e != 0 {
+		return 0, 0, e
+	}
+	return int(m), rxTime(r.oob[:min(uint64(len(r.oob)), r.msg.Controllen)]), nil
+}
+
+// rxTime finds the SCM_TIMESTAMPNS message among control messages.
+func rxTime(ctl []byte) int64 {
+	hdr := unix.CmsgLen(0)
+	for len(ctl) >= hdr {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&ctl[0]))
+		l := int(h.Len)
+		if l < hdr || l > len(ctl) {
+			return 0
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS && l >= unix.CmsgLen(int(unsafe.Sizeof(unix.Timespec{}))) {
+			ts := (*unix.Timespec)(unsafe.Pointer(&ctl[hdr]))
+			return ts.Nano()
+		}
+		ctl = ctl[min(len(ctl), unix.CmsgSpace(l-hdr)):]
+	}
+	return 0
 }
