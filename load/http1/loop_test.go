@@ -16,6 +16,7 @@ import (
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http1"
+	"github.com/smp-dev/smp/target"
 )
 
 // countingServer serves h over HTTP/1.1 and counts the connections it
@@ -232,5 +233,25 @@ func TestLoopMixMatchesGoroutines(t *testing.T) {
 	n := min(len(a), len(b))
 	if n < 30 || a[:n] != b[:n] {
 		t.Errorf("picks differ:\neventloop  %s\ngoroutines %s", a, b)
+	}
+}
+
+// Between sends 20 ms apart the loop does not wake for responses (they
+// wait for the next send's wake-up); each is still timed when the kernel
+// received it, so a 1 ms server shows about 1 ms, not up to 20.
+func TestLoopTimesResponsesOnArrival(t *testing.T) {
+	srv := startTarget(t, target.Options{Delay: time.Millisecond})
+	p, _ := load.NewConstant(50, 2*time.Second)
+	res := runPlan(t, context.Background(), load.Plan{
+		Dialer: newClient(t, http1.Config{}, srv.URL()), Connections: 4, Driver: load.DriverEventLoop,
+		Pacer: p, Duration: 2 * time.Second, Warmup: 200 * time.Millisecond,
+	})
+	if res.Errors != 0 || res.Requests < 80 {
+		t.Fatalf("%d requests, errors %v", res.Requests, res.ErrorKinds)
+	}
+	p50, p90 := res.Uncorrected.Quantile(50), res.Uncorrected.Quantile(90)
+	t.Logf("uncorrected p50 %v p90 %v", p50, p90)
+	if p50 < time.Millisecond || p50 > 4*time.Millisecond || p90 > 10*time.Millisecond {
+		t.Errorf("uncorrected p50 %v p90 %v for a 1 ms server; want p50 1-4 ms, p90 under 10 ms (not the 20 ms between sends)", p50, p90)
 	}
 }
