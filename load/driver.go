@@ -45,7 +45,7 @@ func newDriver(ctx context.Context, p *Plan) (driver, error) {
 				return nil, fmt.Errorf("%w: driver %s: %v", ErrPlan, DriverEventLoop, err)
 			}
 		} else if p.Driver == DriverEventLoop {
-			return nil, fmt.Errorf("%w: driver %s: this protocol client has no event loop; expected driver %s or auto",
+			return nil, fmt.Errorf("%w: driver %s: this protocol client has no event loop; expected driver %s or empty (automatic)",
 				ErrPlan, DriverEventLoop, DriverGoroutines)
 		}
 	}
