@@ -117,17 +117,19 @@ type loopDriver struct {
 	interval time.Duration
 }
 
-// newLoopDriver makes p.Loops event loops (default: one per usable CPU but
-// one, at most one per connection), splitting the connections evenly.
-//
-// A loop waiting for events holds its scheduler slot (P) until the
-// runtime's monitor takes it back, which can take milliseconds; leaving
-// one slot free keeps the process's other goroutines (the engine's, an
-// in-process target's) from waiting for that.
+// newLoopDriver makes p.Loops event loops, splitting the connections
+// evenly. The default is one loop per 16 connections, and at most one per
+// usable CPU but one: a loop drives tens of thousands of requests a second
+// on one core, and every loop that waits spins through the last
+// microseconds before its sends, so fewer loops cost less CPU; and a loop
+// waiting for events holds its scheduler slot (P) until the runtime's
+// monitor takes it back, which can take milliseconds, so a slot is left
+// for the process's other goroutines (the engine's, an in-process
+// target's).
 func newLoopDriver(ctx context.Context, ld LoopDialer, p *Plan) (*loopDriver, error) {
 	n := p.Loops
 	if n == 0 {
-		n = max(1, runtime.GOMAXPROCS(0)-1)
+		n = min(max(1, runtime.GOMAXPROCS(0)-1), (p.Connections+15)/16)
 	}
 	n = min(n, p.Connections)
 	d := &loopDriver{bounds: make([]int, n+1)}

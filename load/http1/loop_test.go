@@ -179,7 +179,7 @@ func TestLoopNoLeaks(t *testing.T) {
 			t.Errorf("%s: cancelled run not partial", u)
 		}
 	}
-	if after := openFDs(t); after > before {
+	if after := settledFDs(t, before); after > before {
 		t.Errorf("%d file descriptors open after the runs, %d before", after, before)
 	}
 }
@@ -254,4 +254,46 @@ func TestLoopTimesResponsesOnArrival(t *testing.T) {
 	if p50 < time.Millisecond || p50 > 4*time.Millisecond || p90 > 10*time.Millisecond {
 		t.Errorf("uncorrected p50 %v p90 %v for a 1 ms server; want p50 1-4 ms, p90 under 10 ms (not the 20 ms between sends)", p50, p90)
 	}
+}
+
+// Several loops share one schedule and split the connections: every
+// scheduled send is made once, each connection is used, nothing leaks.
+func TestLoopSeveralLoops(t *testing.T) {
+	raw, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}), 0)
+	before := openFDs(t)
+	p, _ := load.NewConstant(1000, time.Second)
+	res := runPlan(t, context.Background(), load.Plan{
+		Dialer: newClient(t, http1.Config{}, raw), Connections: 7, Loops: 3, Driver: load.DriverEventLoop,
+		Pacer: p, Duration: time.Second,
+	})
+	if res.Errors != 0 || res.Requests+res.Dropped != 1000 || res.Requests < 900 {
+		t.Errorf("%d requests, %d dropped, errors %v; want 1000 scheduled, nearly all sent", res.Requests, res.Dropped, res.ErrorKinds)
+	}
+	if c := conns.Load(); c != 7 {
+		t.Errorf("%d connections opened, want 7", c)
+	}
+	var sum int64
+	for _, iv := range res.Timeline {
+		sum += iv.Requests
+	}
+	if sum != res.Requests {
+		t.Errorf("timeline counts %d requests, result %d", sum, res.Requests)
+	}
+	if after := settledFDs(t, before); after > before {
+		t.Errorf("%d file descriptors open after the run, %d before", after, before)
+	}
+}
+
+// settledFDs waits up to 2 s for the descriptor count to fall to want
+// (the in-process server closes its side of each connection a moment after
+// the client does) and returns it.
+func settledFDs(t *testing.T, want int) int {
+	t.Helper()
+	n := openFDs(t)
+	for deadline := time.Now().Add(2 * time.Second); n > want && time.Now().Before(deadline); n = openFDs(t) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n
 }
