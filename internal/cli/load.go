@@ -140,9 +140,10 @@ response; for tcp, payloads up to 64KiB): run it with and without a client
 certificate to see what mTLS costs per connection. --tls-session-reuse
 resumes TLS sessions across connections (off: a full handshake each time).
 
-Plain-text HTTP/1.1 and tcp run on an event loop (one thread driving
-every connection, sends timed to the microsecond); TLS, HTTP/2, grpc and
---new-connection run a goroutine per connection. --driver goroutines forces
+Plain-text HTTP/1.1 and tcp run on event loops (a thread drives many
+connections, sends timed to the microsecond, responses timed when the
+kernel received them); TLS, HTTP/2, grpc and --new-connection run a
+goroutine per connection. --driver goroutines forces
 the latter, for comparison; the report says which ran (client.driver).
 
 -o json prints the full smp.report/v1 document (one scenario, named after
