@@ -37,7 +37,6 @@ type conn struct {
 	// the request in flight (offsets from the run start)
 	at, sent, deadline time.Duration
 	wantOut            bool // EPOLLOUT is in the poll set for fd
-	retired            bool // the feed has no more sends for it
 }
 
 // dial opens c's socket and starts connecting; the poll set reports the

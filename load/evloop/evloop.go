@@ -48,7 +48,8 @@ type Codec interface {
 
 // Config is one loop.
 type Config struct {
-	Addr netip.AddrPort
+	// Addr is the host:port every connection goes to, looked up once.
+	Addr string
 	// Codecs has one Codec per connection of the loop.
 	Codecs []Codec
 	// ReadBuffer is each connection's read buffer; a response's header
@@ -111,12 +112,16 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 	if cfg.ReadBuffer < 64 {
 		return nil, fmt.Errorf("evloop: read buffer %d bytes: expected at least 64", cfg.ReadBuffer)
 	}
+	addr, err := resolve(ctx, cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", load.ErrNoLoop, err)
+	}
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("%w: epoll_create1: %v", load.ErrNoLoop, err)
 	}
 	l := &Loop{
-		addr: cfg.Addr, ep: ep, wake: -1, timerEp: -1,
+		addr: addr, ep: ep, wake: -1, timerEp: -1,
 		quit: make(chan struct{}), exited: make(chan struct{}),
 		events: make([]unix.EpollEvent, min(len(cfg.Codecs)+1, 256)),
 		queue:  newSendQueue(len(cfg.Codecs)),
@@ -345,7 +350,6 @@ func (l *Loop) dispatch(f *load.Feed) {
 	for _, c := range cur {
 		at, ok := f.Next(c.i, t)
 		if !ok {
-			c.retired = true
 			l.retired++
 			continue
 		}

@@ -7,9 +7,9 @@ import (
 	"net/netip"
 )
 
-// Resolve looks hostport up once, for a whole run: its first IPv4
+// resolve looks hostport up once, for a whole run: its first IPv4
 // address, as the dialer would pick, else its first address.
-func Resolve(ctx context.Context, hostport string) (netip.AddrPort, error) {
+func resolve(ctx context.Context, hostport string) (netip.AddrPort, error) {
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
 		return netip.AddrPort{}, err

@@ -19,10 +19,6 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 	case c.newConn:
 		return nil, fmt.Errorf("%w: a connection per request runs a goroutine per connection", load.ErrNoLoop)
 	}
-	addr, err := evloop.Resolve(ctx, c.addr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", load.ErrNoLoop, err)
-	}
 	codecs := make([]evloop.Codec, hi-lo)
 	for i := range codecs {
 		k := &codec{c: c}
@@ -31,7 +27,7 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 		}
 		codecs[i] = k
 	}
-	return evloop.New(ctx, evloop.Config{Addr: addr, Codecs: codecs, ReadBuffer: c.bufSize})
+	return evloop.New(ctx, evloop.Config{Addr: c.addr, Codecs: codecs, ReadBuffer: c.bufSize})
 }
 
 // codec is one event-loop connection's HTTP/1.1: the client's request (or

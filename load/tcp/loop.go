@@ -18,15 +18,11 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 	if c.newConn {
 		return nil, fmt.Errorf("%w: a connection per request runs a goroutine per connection", load.ErrNoLoop)
 	}
-	addr, err := evloop.Resolve(ctx, c.addr)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", load.ErrNoLoop, err)
-	}
 	codecs := make([]evloop.Codec, hi-lo)
 	for i := range codecs {
 		codecs[i] = &codec{payload: c.payload}
 	}
-	return evloop.New(ctx, evloop.Config{Addr: addr, Codecs: codecs, ReadBuffer: max(64, min(len(c.payload), readBuffer))})
+	return evloop.New(ctx, evloop.Config{Addr: c.addr, Codecs: codecs, ReadBuffer: max(64, min(len(c.payload), readBuffer))})
 }
 
 // codec is one event-loop connection's echo: the payload out, the same
