@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/load/grpc"
 	"github.com/smp-dev/smp/load/http1"
 	"github.com/smp-dev/smp/load/http2"
@@ -95,14 +96,8 @@ func TestPlanProtocol(t *testing.T) {
 // (h2c) or a TLS one started here (http2, and http1 over TLS with a
 // connection per request).
 func TestRunProtocols(t *testing.T) {
-	fx, err := certs.WriteFixture(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := certstest.New(t)
+	fx, cfg := m.Fixture, m.Server
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := target.Start(ctx, target.Options{Size: 64, TLS: cfg})

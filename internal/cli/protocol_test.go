@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/target"
 )
@@ -25,15 +26,9 @@ func loadJSON(t *testing.T, args ...string) (int, *report.Summary, string) {
 }
 
 func TestLoadMTLS(t *testing.T) {
-	fx, err := certs.WriteFixture(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startTarget(t, target.Options{Size: 10, TLS: cfg})
+	m := certstest.New(t)
+	fx := m.Fixture
+	srv := startTarget(t, target.Options{Size: 10, TLS: m.Server})
 	mtls := []string{"--cacert", fx.CA, "--cert", fx.ClientCert, "--key", fx.ClientKey}
 
 	// A connection per request, over mTLS: the handshakes are timed.

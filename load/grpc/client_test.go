@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/grpc"
 	"github.com/smp-dev/smp/target"
@@ -40,24 +40,10 @@ func run(t *testing.T, cfg grpc.Config) *load.Result {
 }
 
 func TestGRPC(t *testing.T) {
-	fx, err := certs.WriteFixture(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := certstest.New(t)
 	plain := startGRPC(t, target.GRPCOptions{})
-	tc, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mtls := startGRPC(t, target.GRPCOptions{TLS: tc})
-	withCert, err := load.TLSOptions{CACert: fx.CA, Cert: fx.ClientCert, Key: fx.ClientKey}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	noCert, err := load.TLSOptions{CACert: fx.CA}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mtls := startGRPC(t, target.GRPCOptions{TLS: m.Server})
+	withCert, noCert := m.WithCert, m.NoCert
 	tests := []struct {
 		name  string
 		cfg   grpc.Config

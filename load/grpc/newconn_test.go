@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/hist"
-	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/grpc"
 	"github.com/smp-dev/smp/target"
@@ -40,24 +40,10 @@ func settle(t *testing.T, goroutines, files int) {
 
 func TestNewConnection(t *testing.T) {
 	const delay = 20 * time.Millisecond
-	fx, err := certs.WriteFixture(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := certstest.New(t)
 	plain := startGRPC(t, target.GRPCOptions{Delay: delay})
-	mtls := startGRPC(t, target.GRPCOptions{Delay: delay, TLS: tc})
-	withCert, err := load.TLSOptions{CACert: fx.CA, Cert: fx.ClientCert, Key: fx.ClientKey}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
-	noCert, err := load.TLSOptions{CACert: fx.CA}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mtls := startGRPC(t, target.GRPCOptions{Delay: delay, TLS: m.Server})
+	withCert, noCert := m.WithCert, m.NoCert
 	tests := []struct {
 		name  string
 		cfg   grpc.Config

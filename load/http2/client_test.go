@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http2"
 	"github.com/smp-dev/smp/target"
@@ -95,15 +95,9 @@ func TestH2CStreams(t *testing.T) {
 }
 
 func TestHTTP2TLS(t *testing.T) {
-	fx, err := certs.WriteFixture(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := startTarget(t, target.Options{Size: 50, TLS: cfg})
+	m := certstest.New(t)
+	fx := m.Fixture
+	srv := startTarget(t, target.Options{Size: 50, TLS: m.Server})
 	withCert := load.TLSOptions{CACert: fx.CA, Cert: fx.ClientCert, Key: fx.ClientKey}
 	tests := []struct {
 		name    string

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smp-dev/smp/internal/certs"
+	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http2"
 	"github.com/smp-dev/smp/target"
@@ -44,20 +44,10 @@ func checkFirstByte(t *testing.T, res *load.Result) {
 }
 
 func TestFirstByte(t *testing.T) {
-	fx, err := certs.WriteFixture(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc, _, err := target.TLSConfig(target.TLSFiles{Cert: fx.ServerCert, Key: fx.ServerKey, ClientCA: fx.CA})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := certstest.New(t)
 	h2c := startTarget(t, target.Options{Size: 100, Delay: delay})
-	tlsSrv := startTarget(t, target.Options{Size: 100, Delay: delay, TLS: tc})
-	mtls, err := load.TLSOptions{CACert: fx.CA, Cert: fx.ClientCert, Key: fx.ClientKey}.Config()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tlsSrv := startTarget(t, target.Options{Size: 100, Delay: delay, TLS: m.Server})
+	mtls := m.WithCert
 	tests := []struct {
 		name string
 		url  string
