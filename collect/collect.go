@@ -13,7 +13,12 @@ import (
 type Target struct {
 	Name string
 	Role string
-	PID  int
+	// PID identifies a process; Namespace, Pod and Container a container
+	// in a cluster. A collector uses the identity it understands.
+	PID       int
+	Namespace string
+	Pod       string
+	Container string
 	// Tree includes the process's descendants (nginx workers, say).
 	Tree bool
 }

@@ -1,8 +1,12 @@
 // Package platform is the seam between smp's pipeline and where a scenario
-// runs: a Provider deploys the sample app (with or without a mesh) and tears
-// it down; the Deployment says where to send load and which components
-// (processes, later pods) to watch. platform/local runs everything as
-// processes on this machine; a Kubernetes provider fits the same interface.
+// runs. A Provider checks before anything starts that every scenario can run
+// (Preflight), deploys one scenario's workload (with or without a mesh) and
+// tears it down. The Deployment says where to send load, which components
+// (processes or pods) to watch and how, and — when the platform places the
+// load generator itself (in-cluster Job pods, say) — how to drive the load
+// there. Implementations: platform/local (processes on this machine),
+// platform/builtin (the in-process echo target), platform/static (a URL
+// someone else runs); the pipeline (package run) only talks to Provider.
 package platform
 
 import (
@@ -10,17 +14,46 @@ import (
 	"errors"
 	"time"
 
+	"github.com/smp-dev/smp/collect"
+	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/spec"
 )
 
 // Provider deploys scenarios.
 type Provider interface {
+	// Name is the platform's name as the report records it.
+	Name() string
+	// Preflight checks, before anything is deployed, that every scenario
+	// of t can run here. It fails with the exact reason (a missing proxy
+	// program, a missing permission, a mesh that is not installed); a
+	// scenario that cannot run but should not fail the test is listed in
+	// Preflight.Skip.
+	Preflight(ctx context.Context, t *spec.Test) (*Preflight, error)
 	// Deploy starts the scenario's workload and waits until it answers.
 	// On error, whatever was started is already cleaned up.
 	Deploy(ctx context.Context, s *Scenario) (*Deployment, error)
 	// Teardown stops everything Deploy started. It is safe to call more
 	// than once.
 	Teardown(ctx context.Context, d *Deployment) error
+}
+
+// Preflight is what a provider found before the run.
+type Preflight struct {
+	// Skip holds, by scenario (mesh) name, why that scenario cannot run
+	// here and is skipped (wrapping ErrSkipped).
+	Skip map[string]error
+	// Meshes holds, by scenario name, what was found of its mesh.
+	Meshes map[string]MeshInfo
+	// Notes are things the reader of the report should know.
+	Notes []string
+}
+
+// MeshInfo is what a provider detected of a scenario's mesh.
+type MeshInfo struct {
+	// ControlPlane names what was found (e.g. "deployment istio-system/istiod").
+	ControlPlane string
+	// Version is the mesh's version as the control plane reports it.
+	Version string
 }
 
 // Scenario is one mesh of a test, about to be deployed for one iteration.
@@ -39,15 +72,34 @@ const (
 	RoleProxy = "proxy"
 )
 
+// Ref is a component's identity on its platform: a process, or a container
+// in a pod.
+type Ref struct {
+	PID       int
+	Namespace string
+	Pod       string
+	Container string
+}
+
 // Component is one thing a deployment runs.
 type Component struct {
-	Name    string
-	Role    string // RoleApp or RoleProxy
-	PID     int
+	Name string
+	Role string // RoleApp or RoleProxy
+	Ref  Ref
+	// Started is when the component was created; Ready is when it first
+	// served (the first request through it succeeded, or its pod became
+	// ready). Zero when unknown.
 	Started time.Time
-	// Ready is when the first request through the component succeeded.
-	Ready time.Time
-	Log   string // path of its log file
+	Ready   time.Time
+	Log     string // path of its log file, if kept
+}
+
+// Loader drives a scenario's load where the platform places the load
+// generator (in-cluster pods, say) and returns the merged result.
+type Loader interface {
+	// Load runs plan-equivalent load of t against target. The result is
+	// one iteration's, merged losslessly over every client.
+	Load(ctx context.Context, t *spec.Test, target string) (*load.Result, error)
 }
 
 // Deployment is a deployed scenario.
@@ -57,15 +109,31 @@ type Deployment struct {
 	Target     string
 	Components []Component
 	// Failed is closed when a component exits before Teardown; Err then
-	// says which and why (with the tail of its log).
+	// says which and why (with the tail of its log). Nil Failed: the
+	// platform does not watch for that.
 	Failed <-chan struct{}
 	Err    func() error
+	// Collector watches the components' resources; nil when there is
+	// nothing to watch.
+	Collector collect.Collector
+	// Loader, when set, drives the load on the platform; nil means the
+	// caller drives it from its own process.
+	Loader Loader
+	// InProcess says the target runs inside this process: it shares the
+	// Go scheduler with the load generator and its CPU is in the client's.
+	InProcess bool
 	// Notes are things the reader should know about this deployment.
 	Notes []string
-	// ProcessGroup is the process group of every local process, 0 if none.
-	ProcessGroup int
 	// State is the provider's own, opaque to everyone else.
 	State any
+}
+
+// Error returns why the deployment failed mid-run, or nil.
+func (d *Deployment) Error() error {
+	if d.Err == nil {
+		return nil
+	}
+	return d.Err()
 }
 
 // ErrSkipped marks a scenario that cannot run on this machine (its proxy

@@ -66,6 +66,11 @@ type Mesh struct {
 	Type        string `json:"type"`
 	MTLS        bool   `json:"mtls,omitempty"`
 	Concurrency int    `json:"concurrency,omitempty"`
+	// Version and ControlPlane are what the platform detected of the
+	// mesh before the run (e.g. istiod's version); empty when the
+	// platform runs the mesh itself (local sidecars) or found nothing.
+	Version      string `json:"version,omitempty"`
+	ControlPlane string `json:"controlPlane,omitempty"`
 }
 
 // Counts are the request tallies shared by iterations and summaries.

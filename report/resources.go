@@ -13,6 +13,10 @@ type Component struct {
 	Name string `json:"name"`
 	Role string `json:"role"` // proxy | app | client
 	PID  int    `json:"pid,omitempty"`
+	// Namespace, Pod and Container identify a component in a cluster.
+	Namespace string `json:"namespace,omitempty"`
+	Pod       string `json:"pod,omitempty"`
+	Container string `json:"container,omitempty"`
 	// CPU in thousandths of a core: the average over the window and the
 	// largest one-interval sample.
 	CPUMcores    float64 `json:"cpuMcores"`

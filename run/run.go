@@ -43,8 +43,9 @@ type Options struct {
 	// Progress, when set, receives one line per iteration as it starts and
 	// ends.
 	Progress io.Writer
-	// Provider deploys app: sample workloads; nil means the local
-	// platform running Exe.
+	// Provider is the platform every scenario runs on; nil picks it from
+	// the spec: the local platform running Exe for workload.app: sample,
+	// the in-process target for builtin, the URL as it is otherwise.
 	Provider platform.Provider
 	// Exe is the smp binary the local platform starts its processes with;
 	// empty means this process's executable.
@@ -80,7 +81,7 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		return nil, fmt.Errorf("%w: slo: %w", spec.ErrInvalid, err)
 	}
 	assertions = append(assertions, o.SLO...)
-	r, err := newRunner(t, o)
+	r, err := newRunner(ctx, t, o)
 	if err != nil {
 		return nil, err
 	}

@@ -11,10 +11,11 @@ import (
 	"github.com/smp-dev/smp/collect"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/platform"
+	"github.com/smp-dev/smp/platform/builtin"
 	"github.com/smp-dev/smp/platform/local"
+	"github.com/smp-dev/smp/platform/static"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/spec"
-	"github.com/smp-dev/smp/target"
 )
 
 // teardownTimeout bounds how long a deployment may take to go away.
@@ -26,11 +27,12 @@ type runner struct {
 	o        Options
 	ro       report.Options
 	provider platform.Provider
+	pf       *platform.Preflight
 	logDir   string
 	unpin    func()
 }
 
-func newRunner(t *spec.Test, o Options) (*runner, error) {
+func newRunner(ctx context.Context, t *spec.Test, o Options) (*runner, error) {
 	r := &runner{t: t, o: o, ro: reportOptions(t), provider: o.Provider, logDir: o.LogDir, unpin: func() {}}
 	var meshCPUs []int
 	if p := t.Environment.Placement; p != nil {
@@ -45,27 +47,20 @@ func newRunner(t *spec.Test, o Options) (*runner, error) {
 			return nil, fmt.Errorf("environment.placement.client %q: %w", p.Client, err)
 		}
 	}
-	if t.Workload.App != spec.AppSample {
-		return r, nil
-	}
 	if r.provider == nil {
-		exe := o.Exe
-		if exe == "" {
-			var err error
-			if exe, err = os.Executable(); err != nil {
-				r.close()
-				return nil, fmt.Errorf("find the smp binary: %w", err)
-			}
-		}
-		r.provider = &local.Provider{Exe: exe, CPUs: meshCPUs}
-	}
-	// Fail before anything runs when a scenario's proxy is missing.
-	for _, m := range t.Meshes {
-		if err := local.Check(m.Type); err != nil && !errors.Is(err, platform.ErrSkipped) {
+		var err error
+		if r.provider, err = providerFor(t, o, meshCPUs); err != nil {
 			r.close()
-			return nil, fmt.Errorf("scenario %s: %w", m.Name, err)
+			return nil, err
 		}
 	}
+	// Fail before anything runs when a scenario cannot run here.
+	pf, err := r.provider.Preflight(ctx, t)
+	if err != nil {
+		r.close()
+		return nil, fmt.Errorf("%s platform: preflight: %w", r.provider.Name(), err)
+	}
+	r.pf = pf
 	if r.logDir == "" {
 		dir, err := os.MkdirTemp("", "smp-logs-")
 		if err != nil {
@@ -77,6 +72,25 @@ func newRunner(t *spec.Test, o Options) (*runner, error) {
 	return r, nil
 }
 
+// providerFor picks the platform of t's workload.
+func providerFor(t *spec.Test, o Options, meshCPUs []int) (platform.Provider, error) {
+	switch t.Workload.App {
+	case spec.AppSample:
+		exe := o.Exe
+		if exe == "" {
+			var err error
+			if exe, err = os.Executable(); err != nil {
+				return nil, fmt.Errorf("find the smp binary: %w", err)
+			}
+		}
+		return &local.Provider{Exe: exe, CPUs: meshCPUs, SampleInterval: t.Metrics.SampleInterval.D()}, nil
+	case spec.AppBuiltin:
+		return builtin.Provider{}, nil
+	default:
+		return static.Provider{}, nil
+	}
+}
+
 func (r *runner) close() { r.unpin() }
 
 // scenario runs every iteration of one mesh. It returns the scenario with
@@ -84,12 +98,19 @@ func (r *runner) close() { r.unpin() }
 // then stops) or the scenario was skipped.
 func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, error) {
 	t := r.t
+	if err := r.pf.Skip[m.Name]; err != nil {
+		return nil, err
+	}
 	sc := &report.Scenario{
 		Name: m.Name,
 		Mesh: report.Mesh{Type: m.Type, MTLS: m.MTLS, Concurrency: m.Concurrency},
 	}
+	if mi, ok := r.pf.Meshes[m.Name]; ok {
+		sc.Mesh.Version, sc.Mesh.ControlPlane = mi.Version, mi.ControlPlane
+	}
 	var results []*load.Result
 	var failure error
+	inProcess := false
 	for i := range t.Iterations {
 		if ctx.Err() != nil {
 			break
@@ -100,6 +121,7 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 			return nil, err
 		}
 		if it != nil {
+			inProcess = inProcess || it.Client.IncludesTarget
 			sc.Iterations = append(sc.Iterations, *it)
 			results = append(results, res)
 			progress(r.o.Progress, "%s: iteration %d/%d: %d requests, %.1f/s, p50 %.3f ms, p99 %.3f ms, %d errors",
@@ -114,7 +136,7 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 		}
 	}
 	if len(results) > 0 {
-		sum, err := report.Summarize(results, r.ro, t.Workload.App == spec.AppBuiltin)
+		sum, err := report.Summarize(results, r.ro, inProcess)
 		if err != nil {
 			return nil, err
 		}
@@ -124,72 +146,11 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 	return sc, failure
 }
 
-// iteration deploys the workload, drives the load, and tears the workload
-// down. It returns the iteration (nil when nothing was measured) and an
-// error when the iteration failed.
-func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (*report.Iteration, *load.Result, error) {
-	switch r.t.Workload.App {
-	case spec.AppSample:
-		return r.deployed(ctx, m, i)
-	case spec.AppBuiltin:
-		if r.t.Load.Protocol == spec.ProtocolGRPC {
-			g, err := target.StartGRPC(context.WithoutCancel(ctx), target.GRPCOptions{
-				Addr: "127.0.0.1:0", Delay: r.t.Workload.ServiceTime.D(),
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			defer g.Close()
-			return r.measure(ctx, i, "grpc://"+g.Addr(), true)
-		}
-		if r.t.Load.Protocol == spec.ProtocolTCP {
-			e, err := target.StartEcho(context.WithoutCancel(ctx), "127.0.0.1:0")
-			if err != nil {
-				return nil, nil, err
-			}
-			defer e.Close()
-			return r.measure(ctx, i, "tcp://"+e.Addr(), true)
-		}
-		tctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-		srv, err := target.Start(tctx, target.Options{
-			Addr: "127.0.0.1:0", Delay: r.t.Workload.ServiceTime.D(), Size: int64(r.t.Workload.ResponseSize),
-		})
-		if err != nil {
-			stop()
-			return nil, nil, err
-		}
-		defer func() { stop(); _ = srv.Wait() }()
-		return r.measure(ctx, i, "http://"+srv.Addr()+"/", true)
-	default:
-		return r.measure(ctx, i, r.t.Workload.URL, false)
-	}
-}
-
-// measure drives the load at url and makes the iteration of it.
-func (r *runner) measure(ctx context.Context, i int, url string, inProcess bool) (*report.Iteration, *load.Result, error) {
-	plan, err := Plan(r.t, url)
-	if err != nil {
-		return nil, nil, err
-	}
-	if inProcess && plan.Driver == "" {
-		// The target shares the Go scheduler: an event loop would hold a
-		// scheduler slot it needs while waiting.
-		plan.Driver = load.DriverGoroutines
-	}
-	res, err := load.Run(ctx, plan)
-	if err != nil {
-		return nil, nil, err
-	}
-	it, err := report.NewIteration(i, res, r.ro, inProcess)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &it, res, nil
-}
-
-// deployed runs one iteration on the platform: deploy, watch the
-// components' resources, drive the load, tear down.
-func (r *runner) deployed(ctx context.Context, m spec.Mesh, i int) (_ *report.Iteration, _ *load.Result, err error) {
+// iteration runs one iteration on the platform: deploy, watch the
+// components' resources, drive the load, tear down. It returns the
+// iteration (nil when nothing was measured) and an error when the
+// iteration failed.
+func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.Iteration, _ *load.Result, err error) {
 	dir := filepath.Join(r.logDir, m.Name, fmt.Sprintf("iteration-%d", i+1))
 	d, err := r.provider.Deploy(ctx, &platform.Scenario{Test: r.t, Mesh: m, LogDir: dir, Iteration: i})
 	if err != nil {
@@ -203,37 +164,71 @@ func (r *runner) deployed(ctx context.Context, m spec.Mesh, i int) (_ *report.It
 		}
 	}()
 
-	targets := []collect.Target{{Name: "load-generator", Role: report.RoleClient, PID: os.Getpid()}}
-	for _, c := range d.Components {
-		targets = append(targets, collect.Target{Name: c.Name, Role: c.Role, PID: c.PID, Tree: true})
-	}
-	col := &collect.Procfs{Interval: r.t.Metrics.SampleInterval.D()}
-	if err := col.Start(ctx, targets); err != nil {
-		return nil, nil, err
+	if d.Collector != nil {
+		var targets []collect.Target
+		if d.Loader == nil {
+			targets = append(targets, collect.Target{Name: "load-generator", Role: report.RoleClient, PID: os.Getpid()})
+		}
+		for _, c := range d.Components {
+			targets = append(targets, collect.Target{
+				Name: c.Name, Role: c.Role, PID: c.Ref.PID, Tree: true,
+				Namespace: c.Ref.Namespace, Pod: c.Ref.Pod, Container: c.Ref.Container,
+			})
+		}
+		if err := d.Collector.Start(ctx, targets); err != nil {
+			return nil, nil, fmt.Errorf("resources: %w", err)
+		}
 	}
 
 	// A component that exits mid-run stops the load at once.
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		select {
-		case <-d.Failed:
-			cancel()
-		case <-lctx.Done():
-		}
-	}()
-	it, res, err := r.measure(lctx, i, d.Target, false)
-	series := col.Stop()
+	if d.Failed != nil {
+		go func() {
+			select {
+			case <-d.Failed:
+				cancel()
+			case <-lctx.Done():
+			}
+		}()
+	}
+	res, err := r.load(lctx, d)
+	var series []collect.Series
+	if d.Collector != nil {
+		series = d.Collector.Stop()
+	}
 	if err != nil {
 		return nil, nil, err
 	}
+	it, ierr := report.NewIteration(i, res, r.ro, d.InProcess)
+	if ierr != nil {
+		return nil, nil, ierr
+	}
 	it.Components = components(d, series, res)
 	it.Resources, it.Startup = report.Aggregate(it.Components, it.AchievedRate)
-	if crash := d.Err(); crash != nil {
+	if crash := d.Error(); crash != nil {
 		it.Error = crash.Error()
-		return it, res, crash
+		return &it, res, crash
 	}
-	return it, res, nil
+	return &it, res, nil
+}
+
+// load drives the deployment's load: on the platform when it places the
+// load generator, otherwise from this process.
+func (r *runner) load(ctx context.Context, d *platform.Deployment) (*load.Result, error) {
+	if d.Loader != nil {
+		return d.Loader.Load(ctx, r.t, d.Target)
+	}
+	plan, err := Plan(r.t, d.Target)
+	if err != nil {
+		return nil, err
+	}
+	if d.InProcess && plan.Driver == "" {
+		// The target shares the Go scheduler: an event loop would hold a
+		// scheduler slot it needs while waiting.
+		plan.Driver = load.DriverGoroutines
+	}
+	return load.Run(ctx, plan)
 }
 
 // components cuts each series to the measurement window.
@@ -246,7 +241,7 @@ func components(d *platform.Deployment, series []collect.Series, res *load.Resul
 	for _, s := range series {
 		u := collect.Window(s, res.Start, res.End)
 		c := report.Component{
-			Name: s.Name, Role: s.Role, PID: s.PID,
+			Name: s.Name, Role: s.Role, PID: s.PID, Namespace: s.Namespace, Pod: s.Pod, Container: s.Container,
 			CPUMcores: round1(u.CPUMcores), CPUMcoresMax: round1(u.CPUMcoresMax),
 			MemMB: round1(u.MemMB), MemMBMax: round1(u.MemMBMax),
 			Samples: u.Samples, Source: s.Source,

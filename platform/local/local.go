@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/smp-dev/smp/collect"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/platform/local/sidecar"
 	"github.com/smp-dev/smp/spec"
@@ -33,6 +34,31 @@ type Provider struct {
 	CPUs []int
 	// Grace is how long processes get to exit on SIGTERM; default 5 s.
 	Grace time.Duration
+	// SampleInterval is how often the components' CPU and memory are
+	// read; 0 means the collector's default.
+	SampleInterval time.Duration
+}
+
+// Name implements platform.Provider.
+func (p *Provider) Name() string { return "local" }
+
+// Preflight implements platform.Provider: every scenario's proxy program
+// must be installed (an Envoy scenario is skipped when Envoy is not).
+func (p *Provider) Preflight(_ context.Context, t *spec.Test) (*platform.Preflight, error) {
+	pf := &platform.Preflight{Skip: map[string]error{}}
+	if t.Workload.App != spec.AppSample {
+		return nil, fmt.Errorf("local platform: workload.app %q: expected %q", t.Workload.App, spec.AppSample)
+	}
+	for _, m := range t.Meshes {
+		err := Check(m.Type)
+		switch {
+		case errors.Is(err, platform.ErrSkipped):
+			pf.Skip[m.Name] = err
+		case err != nil:
+			return nil, fmt.Errorf("scenario %s: %w", m.Name, err)
+		}
+	}
+	return pf, nil
 }
 
 var _ platform.Provider = (*Provider)(nil)
@@ -68,7 +94,10 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (d *platfor
 	if err != nil {
 		return nil, err
 	}
-	d = &platform.Deployment{Target: "http://" + l.entry + "/", Failed: g.failed, Err: g.err}
+	d = &platform.Deployment{
+		Target: "http://" + l.entry + "/", Failed: g.failed, Err: g.err,
+		Collector: &collect.Procfs{Interval: p.SampleInterval},
+	}
 	d.Components, err = p.startApps(ctx, g, s, l)
 	if err != nil {
 		return nil, err
@@ -81,7 +110,6 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (d *platfor
 		d.Components = append(d.Components, proxies...)
 	}
 	d.State = &deployment{g: g}
-	d.ProcessGroup = g.pgid
 	return d, nil
 }
 
@@ -344,7 +372,7 @@ func clientTLS(id *sidecar.TLS, peer string) (*tls.Config, error) {
 }
 
 func component(pr *proc, ready time.Time) platform.Component {
-	return platform.Component{Name: pr.name, Role: pr.role, PID: pr.cmd.Process.Pid, Started: pr.started, Ready: ready, Log: pr.log}
+	return platform.Component{Name: pr.name, Role: pr.role, Ref: platform.Ref{PID: pr.cmd.Process.Pid}, Started: pr.started, Ready: ready, Log: pr.log}
 }
 
 // Check reports whether a mesh type can run here: nil, an error wrapping

@@ -82,11 +82,15 @@ func requireProgram(t *testing.T, name string) {
 // nothing left behind after teardown.
 func TestBaselineChainAndCleanup(t *testing.T) {
 	p, d := deploy(t, sampleTest(3, "chain"), spec.Mesh{Name: "baseline", Type: spec.MeshNone})
-	if len(d.Components) != 3 || d.ProcessGroup == 0 {
-		t.Fatalf("components %+v, process group %d", d.Components, d.ProcessGroup)
+	if len(d.Components) != 3 {
+		t.Fatalf("components %+v", d.Components)
+	}
+	pgid, err := syscall.Getpgid(d.Components[0].Ref.PID)
+	if err != nil || pgid <= 1 {
+		t.Fatalf("process group of %+v: %d, %v", d.Components[0], pgid, err)
 	}
 	for _, c := range d.Components {
-		if c.Role != platform.RoleApp || !alive(c.PID) || !c.Ready.After(c.Started) {
+		if c.Role != platform.RoleApp || !alive(c.Ref.PID) || !c.Ready.After(c.Started) {
 			t.Errorf("component %+v", c)
 		}
 	}
@@ -97,12 +101,12 @@ func TestBaselineChainAndCleanup(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range d.Components {
-		if alive(c.PID) {
-			t.Errorf("%s (pid %d) survived teardown", c.Name, c.PID)
+		if alive(c.Ref.PID) {
+			t.Errorf("%s (pid %d) survived teardown", c.Name, c.Ref.PID)
 		}
 	}
-	if syscall.Kill(-d.ProcessGroup, 0) != syscall.ESRCH {
-		t.Errorf("process group %d still has members", d.ProcessGroup)
+	if syscall.Kill(-pgid, 0) != syscall.ESRCH {
+		t.Errorf("process group %d still has members", pgid)
 	}
 	if err := p.Teardown(context.Background(), d); err != nil {
 		t.Errorf("second teardown: %v", err)
@@ -188,7 +192,7 @@ func TestCrashedSidecarIsReported(t *testing.T) {
 			victim = c
 		}
 	}
-	if err := syscall.Kill(victim.PID, syscall.SIGKILL); err != nil {
+	if err := syscall.Kill(victim.Ref.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	select {
