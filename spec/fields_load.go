@@ -1,6 +1,10 @@
 package spec
 
-import "go.yaml.in/yaml/v3"
+import (
+	"go.yaml.in/yaml/v3"
+
+	"github.com/smp-dev/smp/load/protocol"
+)
 
 // Schema patterns of request fields (Validate checks them in code).
 const (
@@ -61,9 +65,9 @@ func (w *walker) load(l *Load) object {
 				desc: "Open a connection for every request (and close it after the response), timing its TCP connect, its TLS handshake and the request's time to first byte: the report gets connectTime, tlsHandshake and firstByte, and latency includes the set-up. Every protocol; with grpc, each call gets a channel of its own. Default false (connections kept alive).",
 				typ:  "boolean",
 			}},
-			{"driver", w.word(&l.Driver, expDriver), shape{
+			{"driver", w.word(&l.Driver, expDriver()), shape{
 				desc: "How the generator drives its connections: eventloop (event loops, one thread each serving many non-blocking connections: plain-text HTTP/1.1 and TCP echo, connections kept alive) or goroutines (a goroutine per connection, every protocol). Default: the event loop where there is one, goroutines elsewhere and with the built-in target. The report says which ran (client.driver).",
-				enum: []string{DriverEventLoop, DriverGoroutines},
+				enum: protocol.Drivers(),
 			}},
 			w.sub("tls", "The client's TLS settings, with an https workload.url (protocol http1 or http2) or a grpcs one (protocol grpc). Files are PEM and must exist when the run starts.",
 				func() object {
