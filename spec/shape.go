@@ -143,13 +143,13 @@ func (s shape) schema() ordered {
 		add("additionalProperties", s.values.schema())
 	}
 	if s.obj != nil {
-		o = append(o, s.objectSchema(s.obj())...)
+		o = append(o, objectSchema(s.obj())...)
 	}
 	return o
 }
 
 // objectSchema returns the keywords of a mapping of known fields.
-func (s shape) objectSchema(ob object) ordered {
+func objectSchema(ob object) ordered {
 	o := ordered{{"type", "object"}, {"additionalProperties", false}}
 	if ob.required != nil {
 		o = append(o, kv{"required", ob.required})
