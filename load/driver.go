@@ -5,16 +5,19 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/smp-dev/smp/load/protocol"
 )
 
-// Drivers, as they appear in reports (load.driver).
+// Drivers, as they appear in reports (load.driver); the names are package
+// protocol's.
 const (
 	// DriverGoroutines runs one goroutine per connection (or HTTP/2
 	// stream), blocking in the protocol client's Do.
-	DriverGoroutines = "goroutines"
+	DriverGoroutines = protocol.DriverGoroutines
 	// DriverEventLoop runs all connections from event loops, each one OS
 	// thread (see LoopDialer).
-	DriverEventLoop = "eventloop"
+	DriverEventLoop = protocol.DriverEventLoop
 )
 
 // driver runs a plan's workers: it owns the connections.

@@ -10,7 +10,13 @@
 // and extra documents are problems, defaults fill only the fields that were
 // absent, and Validate's rules run last. Every problem found is reported in
 // one pass, with its line and column, as a Problems error that wraps
-// ErrInvalid. Schema returns a JSON Schema of the same format for editors.
+// ErrInvalid. Schema returns a JSON Schema of the same format for editors,
+// generated from the same field tables the parser reads by (fields.go);
+// spec/schema.json is its copy, rewritten by go generate ./spec.
+//
+// Which protocols exist and what each supports (event loops, streams, a
+// connection per request, TLS) is package load/protocol's table; Validate
+// asks it rather than naming protocols.
 //
 // Specs built in code (from command-line flags, say) start from Default and
 // are checked with Validate; ParseDuration and ParseByteSize read the same

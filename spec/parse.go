@@ -42,7 +42,7 @@ func Parse(data []byte, filename string) (*Test, error) {
 		return nil, w.problems
 	}
 	var t Test
-	w.test(root, &t)
+	w.root(root, &t)
 	if !w.bad[""] {
 		t.applyDefaults(w.given)
 		w.builtinOnly(&t)

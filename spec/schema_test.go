@@ -127,7 +127,57 @@ func TestSchemaInvalid(t *testing.T) {
 	}
 }
 
-// TestSchemaIsACopy checks that callers cannot change the embedded schema.
+// TestSchemaGenerated checks that the committed spec/schema.json is the
+// schema the field tables describe, byte for byte.
+func TestSchemaGenerated(t *testing.T) {
+	committed, err := os.ReadFile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Schema(); !bytes.Equal(committed, got) {
+		line := 1 + bytes.Count(committed[:commonPrefix(committed, got)], []byte("\n"))
+		t.Errorf("spec/schema.json differs from the schema the field tables describe (first at line %d): run go generate ./spec", line)
+	}
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b []byte) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// TestSchemaFromTables checks that the schema follows the field tables:
+// every field the walker reads has a property, and only those.
+func TestSchemaFromTables(t *testing.T) {
+	var doc struct {
+		Properties map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(Schema(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	w := newWalker("")
+	var tt Test
+	top := w.test(&tt)
+	if len(doc.Properties) != len(top.fields) {
+		t.Errorf("schema has %d top-level properties, the table %d fields", len(doc.Properties), len(top.fields))
+	}
+	load := w.load(&tt.Load)
+	for _, f := range load.fields {
+		if _, ok := doc.Properties["load"].Properties[f.name]; !ok {
+			t.Errorf("load.%s is in the table but not in the schema", f.name)
+		}
+	}
+	if len(doc.Properties["load"].Properties) != len(load.fields) {
+		t.Errorf("schema has %d load properties, the table %d fields", len(doc.Properties["load"].Properties), len(load.fields))
+	}
+}
+
+// TestSchemaIsACopy checks that callers cannot change the schema.
 func TestSchemaIsACopy(t *testing.T) {
 	a := Schema()
 	a[0] = 'x'

@@ -2,6 +2,8 @@ package spec
 
 import (
 	"time"
+
+	"github.com/smp-dev/smp/load/protocol"
 )
 
 // APIVersion and Kind identify a test spec document.
@@ -171,21 +173,23 @@ type Step struct {
 }
 
 // Load generators, protocols and arrival types accepted by this version.
+// Protocols and drivers are those of package load/protocol, whose table
+// says what each protocol supports.
 const (
 	GeneratorBuiltin = "builtin"
-	ProtocolHTTP1    = "http1"
-	ProtocolH2C      = "h2c"        // HTTP/2 over cleartext, with prior knowledge
-	ProtocolHTTP2    = "http2"      // HTTP/2 over TLS (ALPN h2)
-	ProtocolTCP      = "tcp"        // TCP echo: a payload written, its echo read
-	ProtocolGRPC     = "grpc"       // unary gRPC calls
-	DriverEventLoop  = "eventloop"  // event loops, one thread each
-	DriverGoroutines = "goroutines" // a goroutine per connection
-	ArrivalConstant  = "constant"   // evenly spaced at load.rate
-	ArrivalPoisson   = "poisson"    // exponential gaps of mean 1/load.rate
-	ArrivalRamp      = "ramp"       // linear from From to To over the run
-	ArrivalStep      = "step"       // piecewise constant: Steps
-	ArrivalSine      = "sine"       // load.rate ± Amplitude over Period
-	ArrivalBurst     = "burst"      // load.rate for On, nothing for Off, repeating
+	ProtocolHTTP1    = protocol.HTTP1
+	ProtocolH2C      = protocol.H2C              // HTTP/2 over cleartext, with prior knowledge
+	ProtocolHTTP2    = protocol.HTTP2            // HTTP/2 over TLS (ALPN h2)
+	ProtocolTCP      = protocol.TCP              // TCP echo: a payload written, its echo read
+	ProtocolGRPC     = protocol.GRPC             // unary gRPC calls
+	DriverEventLoop  = protocol.DriverEventLoop  // event loops, one thread each
+	DriverGoroutines = protocol.DriverGoroutines // a goroutine per connection
+	ArrivalConstant  = "constant"                // evenly spaced at load.rate
+	ArrivalPoisson   = "poisson"                 // exponential gaps of mean 1/load.rate
+	ArrivalRamp      = "ramp"                    // linear from From to To over the run
+	ArrivalStep      = "step"                    // piecewise constant: Steps
+	ArrivalSine      = "sine"                    // load.rate ± Amplitude over Period
+	ArrivalBurst     = "burst"                   // load.rate for On, nothing for Off, repeating
 )
 
 // MixRequest is one request of a weighted mix (load.requests).

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/smp-dev/smp/load/protocol"
 	"github.com/smp-dev/smp/slo/assertion"
 )
 
@@ -62,8 +63,6 @@ const (
 	expPercentile  = "a number between 0 and 100 (exclusive), such as 99.9"
 	expBucket      = "a duration > 0"
 	expSLO         = `an objective such as "p99 < 10ms"`
-	expProtocol    = "one of http1, h2c, http2, tcp, grpc"
-	expDriver      = "eventloop, goroutines, or nothing (the event loop where there is one)"
 	expGRPCMethod  = "health or ping"
 	maxGRPCPayload = 4*MiB - 64
 	expStreams     = "an integer from 1 to 1000 (0 or left out = 1)"
@@ -78,11 +77,15 @@ func laterProtocols() []string  { return nil }
 
 // urlSchemes are those of workload.url; all but http and https go with
 // one protocol.
-func urlSchemes() []string { return []string{"http", "https", "tcp", "grpc", "grpcs"} }
+func urlSchemes() []string { return protocol.Schemes() }
 
 // protocols are the load protocols this version drives.
-func protocols() []string {
-	return []string{ProtocolHTTP1, ProtocolH2C, ProtocolHTTP2, ProtocolTCP, ProtocolGRPC}
+func protocols() []string { return protocol.Names() }
+
+// expProtocol and expDriver say what load.protocol and load.driver may be.
+func expProtocol() string { return "one of " + strings.Join(protocols(), ", ") }
+func expDriver() string {
+	return strings.Join(protocol.Drivers(), ", ") + ", or nothing (the event loop where there is one)"
 }
 func laterMeshTypes() []string {
 	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm"}
@@ -230,7 +233,7 @@ func (c *checker) workload(w *Workload) {
 
 func (c *checker) load(l *Load) {
 	c.choice("load.generator", l.Generator, GeneratorBuiltin, laterGenerators(), "generator")
-	c.oneOf("load.protocol", l.Protocol, protocols(), laterProtocols(), expProtocol, "protocol")
+	c.oneOf("load.protocol", l.Protocol, protocols(), laterProtocols(), expProtocol(), "protocol")
 	if l.Connections < 1 || l.Connections > maxConnections {
 		c.add("load.connections", strconv.Itoa(l.Connections), expConnections)
 	}
@@ -265,16 +268,22 @@ func (c *checker) load(l *Load) {
 	c.connection(l)
 }
 
-// connection checks load.streams, load.newConnection and load.tls.
+// connection checks load.streams, load.newConnection and load.tls against
+// what the protocol supports (an unknown protocol is load.protocol's
+// problem, and supports nothing here).
 func (c *checker) connection(l *Load) {
-	h2 := l.Protocol == ProtocolH2C || l.Protocol == ProtocolHTTP2
+	p, known := protocol.Lookup(l.Protocol)
 	switch {
 	case l.Streams < 0 || l.Streams > maxStreams:
 		c.add("load.streams", strconv.Itoa(l.Streams), expStreams)
-	case l.Streams > 1 && !h2:
-		c.add("load.streams", strconv.Itoa(l.Streams), fmt.Sprintf("1 with protocol %s (concurrent streams need h2c or http2)", l.Protocol))
+	case l.Streams > 1 && !p.Streams:
+		c.add("load.streams", strconv.Itoa(l.Streams), fmt.Sprintf("1 with protocol %s (concurrent streams need %s)",
+			l.Protocol, strings.Join(protocol.Names(protocol.HasStreams), " or ")))
 	case l.Streams > 1 && l.NewConnection:
 		c.add("load.streams", strconv.Itoa(l.Streams), "1 with newConnection (a connection per request carries one stream)")
+	}
+	if l.NewConnection && known && !p.NewConnection {
+		c.add("load.newConnection", "true", fmt.Sprintf("false with protocol %s (its client keeps its connections open)", l.Protocol))
 	}
 	if l.TLS == nil {
 		return
@@ -287,8 +296,12 @@ func (c *checker) connection(l *Load) {
 		}
 		c.add(field, quoteOrNothing(value), "a PEM file, given together with load.tls.cert and load.tls.key (mTLS needs both)")
 	}
-	if l.Protocol == ProtocolH2C {
-		c.add("load.tls", "a mapping", "nothing with protocol h2c (cleartext); use http2 with an https URL")
+	if known && p.TLS == protocol.TLSNever {
+		exp := fmt.Sprintf("nothing with protocol %s (cleartext)", p.Name)
+		if p.Twin != "" {
+			exp += fmt.Sprintf("; use %s with an https URL", p.Twin)
+		}
+		c.add("load.tls", "a mapping", exp)
 	}
 }
 
@@ -353,7 +366,8 @@ func (c *checker) grpc(l *Load) {
 
 // checkTLSURL checks that load.tls goes with an https workload URL.
 func (c *checker) checkTLSURL(t *Test) {
-	if t.Load.TLS == nil && t.Load.Protocol != ProtocolHTTP2 {
+	p, _ := protocol.Lookup(t.Load.Protocol)
+	if t.Load.TLS == nil && p.TLS != protocol.TLSRequired {
 		return
 	}
 	u, err := url.Parse(t.Workload.URL)
@@ -363,8 +377,12 @@ func (c *checker) checkTLSURL(t *Test) {
 	if t.Load.TLS != nil {
 		c.add("load.tls", "a mapping", "an https (or grpcs) workload.url with it (the built-in target and http:// URLs are cleartext)")
 	}
-	if t.Load.Protocol == ProtocolHTTP2 {
-		c.add("load.protocol", quote(t.Load.Protocol), "an https workload.url with http2 (HTTP/2 over TLS); h2c for cleartext")
+	if p.TLS == protocol.TLSRequired {
+		exp := fmt.Sprintf("an https workload.url with %s (%s)", p.Name, p.Title)
+		if p.Twin != "" {
+			exp += fmt.Sprintf("; %s for cleartext", p.Twin)
+		}
+		c.add("load.protocol", quote(t.Load.Protocol), exp)
 	}
 }
 
@@ -375,13 +393,16 @@ func (c *checker) checkDriver(t *Test) {
 	if l.Driver == "" {
 		return
 	}
-	c.oneOf("load.driver", l.Driver, []string{DriverEventLoop, DriverGoroutines}, nil, expDriver, "driver")
+	c.oneOf("load.driver", l.Driver, protocol.Drivers(), nil, expDriver(), "driver")
 	if l.Driver != DriverEventLoop {
 		return
 	}
-	const why = "(the event loop drives plain-text HTTP/1.1 and TCP echo keep-alive connections)"
+	// Event loops drive cleartext connections kept alive, of the protocols
+	// that have them.
+	why := "(the event loop drives plain-text " + strings.Join(protocol.Titles(protocol.HasEventLoop), " and ") + " keep-alive connections)"
+	p, _ := protocol.Lookup(l.Protocol)
 	switch {
-	case l.Protocol != ProtocolHTTP1 && l.Protocol != ProtocolTCP:
+	case !p.EventLoop:
 		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with protocol %s %s", DriverGoroutines, l.Protocol, why))
 	case l.NewConnection:
 		c.add("load.driver", quote(l.Driver), fmt.Sprintf("%s or nothing with newConnection %s", DriverGoroutines, why))

@@ -106,6 +106,28 @@ func TestValidate(t *testing.T) {
 			}},
 		{"arrival", func(t *Test) { t.Load.Arrival.Type = "pareto" },
 			[]string{`load.arrival.type: got "pareto", expected one of constant, poisson, ramp, step, sine, burst`}},
+		// Protocols without TLS refuse load.tls, naming their TLS twin
+		// where they have one (load/protocol's table).
+		{"tcp with tls", func(t *Test) { t.Load.Protocol, t.Load.TLS = ProtocolTCP, &TLS{} },
+			[]string{
+				"load.tls: got a mapping, expected nothing with protocol tcp (cleartext)",
+				"load.tls: got a mapping, expected an https (or grpcs) workload.url with it (the built-in target and http:// URLs are cleartext)",
+			}},
+		{"h2c with tls", func(t *Test) { t.Load.Protocol, t.Load.TLS = ProtocolH2C, &TLS{} },
+			[]string{
+				"load.tls: got a mapping, expected nothing with protocol h2c (cleartext); use http2 with an https URL",
+				"load.tls: got a mapping, expected an https (or grpcs) workload.url with it (the built-in target and http:// URLs are cleartext)",
+			}},
+		// Only protocols with an event loop take driver eventloop; the
+		// reason names them.
+		{"eventloop with grpc", func(t *Test) {
+			t.Workload = Workload{URL: "grpc://127.0.0.1:9090"}
+			t.Load.Protocol, t.Load.Driver = ProtocolGRPC, DriverEventLoop
+		}, []string{`load.driver: got "eventloop", expected goroutines or nothing with protocol grpc (the event loop drives plain-text HTTP/1.1 and TCP echo keep-alive connections)`}},
+		{"eventloop with tcp", func(t *Test) {
+			t.Workload = Workload{URL: "tcp://127.0.0.1:9000"}
+			t.Load.Protocol, t.Load.Driver = ProtocolTCP, DriverEventLoop
+		}, nil},
 		// Durations.
 		{"warmup equals duration", func(t *Test) { t.Load.Warmup = t.Load.Duration },
 			[]string{"load.warmup: got 10s, expected less than load.duration (10s)"}},

@@ -50,10 +50,26 @@ func (w *walker) visit(n *yaml.Node) bool {
 // reader reads the value node of the field at path into its destination.
 type reader func(n *yaml.Node, path string)
 
-// field is a known key of a mapping.
+// field is a known key of a mapping: how the walker reads its value, and
+// the value's shape in the schema.
 type field struct {
 	name string
 	read reader
+	s    shape
+}
+
+// sub is a field whose value is a mapping of known fields: mk returns its
+// table (and may allocate the destination), when the mapping is met.
+func (w *walker) sub(name, desc string, mk func() object) field {
+	return field{name, w.object(mk), shape{desc: desc, obj: mk}}
+}
+
+// object reads a mapping of the fields mk returns.
+func (w *walker) object(mk func() object) reader {
+	return func(n *yaml.Node, path string) {
+		o := mk()
+		w.mapping(n, path, o.expected, o.fields)
+	}
 }
 
 // entry is one key/value pair of a mapping.

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/smp-dev/smp/load/protocol"
 )
 
 // options are the command's flags.
@@ -69,7 +71,7 @@ func main() {
 func (o options) generators() []generator {
 	return []generator{
 		smpGen{bin: o.smp},
-		smpGen{bin: o.smp, driver: "goroutines"},
+		smpGen{bin: o.smp, driver: protocol.DriverGoroutines},
 		wrkGen{bin: o.wrk},
 		fortioGen{bin: o.fortio},
 		heyGen{bin: o.hey},
