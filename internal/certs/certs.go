@@ -1,6 +1,7 @@
 // Package certs makes the X.509 certificates smp needs when nobody gives it
-// any: the built-in target's self-signed server certificate, and, in tests,
-// a small CA issuing server and client certificates for mTLS. Keys are
+// any: the built-in target's self-signed server certificate, a run's CA
+// issuing one workload identity per sidecar (as a mesh's identity system
+// does), and, in tests, server and client certificates for mTLS. Keys are
 // ECDSA P-256; certificates are valid from an hour ago for a year.
 package certs
 
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -60,23 +62,42 @@ func NewCA(name string) (*CA, error) {
 
 // Server issues a server certificate for hosts (names or IP addresses).
 func (ca *CA) Server(hosts ...string) (Pair, error) {
-	return ca.issue(hosts[0], hosts, x509.ExtKeyUsageServerAuth)
+	return ca.issue(leaf(hosts[0], hosts, x509.ExtKeyUsageServerAuth))
 }
 
 // Client issues a client certificate named name.
 func (ca *CA) Client(name string) (Pair, error) {
-	return ca.issue(name, nil, x509.ExtKeyUsageClientAuth)
+	return ca.issue(leaf(name, nil, x509.ExtKeyUsageClientAuth))
 }
 
-func (ca *CA) issue(name string, hosts []string, usage x509.ExtKeyUsage) (Pair, error) {
+// Workload issues a mesh workload identity: a certificate for both ends
+// of mutual TLS, named Identity(workload, trustDomain) and carrying the
+// SPIFFE ID spiffe://<trustDomain>/workload/<workload>.
+func (ca *CA) Workload(workload, trustDomain string) (Pair, error) {
+	id := Identity(workload, trustDomain)
+	tmpl := leaf(id, []string{id}, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth)
+	tmpl.URIs = []*url.URL{{Scheme: "spiffe", Host: trustDomain, Path: "/workload/" + workload}}
+	return ca.issue(tmpl)
+}
+
+// Identity is the DNS name in a workload's certificate.
+func Identity(workload, trustDomain string) string { return workload + "." + trustDomain }
+
+// leaf is the template of a certificate named name for hosts.
+func leaf(name string, hosts []string, usage ...x509.ExtKeyUsage) *x509.Certificate {
+	tmpl := template(name)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.ExtKeyUsage = usage
+	addHosts(tmpl, hosts)
+	return tmpl
+}
+
+// issue signs tmpl with a new key.
+func (ca *CA) issue(tmpl *x509.Certificate) (Pair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Pair{}, err
 	}
-	tmpl := template(name)
-	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{usage}
-	addHosts(tmpl, hosts)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.key)
 	if err != nil {
 		return Pair{}, err
