@@ -1,6 +1,6 @@
 // Package grpc is smp's gRPC load client: each request is one unary call,
 // by default the standard grpc.health.v1.Health/Check, or the built-in
-// target's Ping (target.PingMethod) with a payload of a chosen size. Each
+// target's Ping (PingMethod) with a payload of a chosen size. Each
 // worker has its own connection (a grpc.ClientConn of one HTTP/2
 // connection, dialed by this package so that failures keep their cause).
 // With Config.NewConnection, each call has a ClientConn and connection of
@@ -34,14 +34,17 @@ import (
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/h2timing"
-	"github.com/smp-dev/smp/target"
 )
 
 // Methods a Config may call.
 const (
 	MethodHealth = "health" // grpc.health.v1.Health/Check, service ""
-	MethodPing   = "ping"   // target.PingMethod with a payload
+	MethodPing   = "ping"   // PingMethod with a payload
 )
+
+// PingMethod is the built-in target's own gRPC method (smp target
+// --grpc), which echoes its payload: its full name on the wire.
+const PingMethod = "/smp.target.v1.Target/Ping"
 
 // MaxPayload bounds the Ping payload (gRPC's default message limit is
 // 4 MiB, the reply included).
@@ -289,7 +292,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 func (c *conn) call(cc *grpc.ClientConn, l *link, deadline time.Time) (load.Response, error) {
 	ctx, cancel := context.WithDeadline(c.ctx, deadline)
 	defer cancel()
-	method := target.PingMethod
+	method := PingMethod
 	if c.c.method == MethodHealth {
 		method = healthpb.Health_Check_FullMethodName
 	}
