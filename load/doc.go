@@ -13,6 +13,8 @@
 // Protocol clients live in sub-packages and implement Dialer: load/http1
 // (HTTP/1.1, the fast path), load/http2 (h2c and HTTP/2 over TLS, with
 // several streams per connection), load/tcp (echo) and load/grpc (unary
-// calls). Clients that time connection set-up (connect, TLS handshake)
-// implement HandshakeTimer; TLSOptions builds their shared TLS settings.
+// calls). Each request's Response says what the client measured of it
+// (connect, TLS handshake, first byte, with one connection per request);
+// TLSOptions builds the clients' shared TLS settings. The plain data of a
+// run (Response, Counts, Result) live in load/record.
 package load

@@ -60,8 +60,8 @@ type Config struct {
 	TLS *tls.Config
 	// NewConnection makes every call on a new ClientConn, and so a new
 	// connection, closed after the call. The Conns then report its TCP
-	// connect and TLS handshake (load.HandshakeTimer) and the call's time
-	// to first byte (load.FirstByteTimer; see package load/h2timing).
+	// connect and TLS handshake and the call's time to first byte (each
+	// Response carries them; see package load/h2timing).
 	NewConnection bool
 }
 
@@ -119,7 +119,7 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 	cn := &conn{c: c, ctx: ctx}
 	cn.req, cn.resp = c.messages()
 	if c.newConn {
-		return &timedConn{conn: cn}
+		return timedConn{cn}
 	}
 	cn.link = &link{c: c}
 	cn.cc, cn.err = c.clientConn(cn.link)
@@ -176,8 +176,7 @@ type link struct {
 
 	mu                 sync.Mutex
 	failure            error
-	dialed             bool           // with timed: the TCP connect succeeded
-	connect, handshake time.Duration  // with timed: TCP connect, TLS handshake
+	connect, handshake time.Duration  // with timed: TCP connect, TLS handshake (0: not done)
 	h2                 *h2timing.Conn // with timed: the connection, once set up
 }
 
@@ -198,7 +197,7 @@ func (l *link) dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	if l.timed {
 		l.mu.Lock()
-		l.dialed, l.connect = true, connect
+		l.connect = connect
 		l.mu.Unlock()
 	}
 	if l.c.tls != nil {
