@@ -10,10 +10,7 @@ import (
 	"github.com/smp-dev/smp/load/evloop"
 )
 
-var (
-	_ load.LoopDialer = (*Client)(nil)
-	_ evloop.Feed     = (*load.Feed)(nil)
-)
+var _ load.LoopDialer = (*Client)(nil)
 
 // Loop implements load.LoopDialer for keep-alive connections; a connection
 // per request stays with the goroutine per connection.
