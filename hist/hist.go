@@ -63,6 +63,19 @@ func (h *Histogram) Merge(o *Histogram) {
 	h.clamped += o.clamped
 }
 
+// MergeOptional merges o into h where either may be nil (not measured):
+// it returns h, made when needed, or nil when both are.
+func MergeOptional(h, o *Histogram) *Histogram {
+	if o == nil {
+		return h
+	}
+	if h == nil {
+		h = New()
+	}
+	h.Merge(o)
+	return h
+}
+
 // Reset empties h.
 func (h *Histogram) Reset() {
 	h.h.Reset()

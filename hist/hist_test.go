@@ -158,3 +158,21 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestMergeOptional(t *testing.T) {
+	if MergeOptional(nil, nil) != nil {
+		t.Error("nil + nil: want nil (not measured)")
+	}
+	a := New()
+	a.Record(time.Millisecond)
+	got := MergeOptional(nil, a)
+	if got == nil || got == a || got.Count() != 1 {
+		t.Fatalf("nil + one value = %v; want a new histogram of 1", got)
+	}
+	if MergeOptional(got, nil) != got || got.Count() != 1 {
+		t.Error("h + nil: want h unchanged")
+	}
+	if MergeOptional(got, a) != got || got.Count() != 2 || got.Max() < time.Millisecond {
+		t.Errorf("h + one value: count %d, want 2", got.Count())
+	}
+}

@@ -33,3 +33,30 @@ func DialTCP(ctx context.Context, addr string, deadline time.Time) (net.Conn, ti
 func AbortOnDone(ctx context.Context, nc net.Conn) func() bool {
 	return context.AfterFunc(ctx, func() { _ = nc.SetDeadline(time.Unix(1, 0)) })
 }
+
+// AbortConn is a protocol client's connection, if it has one, whose reads
+// and writes are unblocked when the ctx it was opened with is done (see
+// AbortOnDone). The zero value has none.
+type AbortConn struct {
+	net.Conn // nil when there is none
+	stop     func() bool
+}
+
+// Open makes nc the connection, aborted when ctx is done.
+func (c *AbortConn) Open(ctx context.Context, nc net.Conn) {
+	c.Conn, c.stop = nc, AbortOnDone(ctx, nc)
+}
+
+// Close closes the connection, if there is one, and unregisters its
+// abort hook.
+func (c *AbortConn) Close() error {
+	if c.Conn == nil {
+		return nil
+	}
+	if c.stop != nil {
+		c.stop()
+	}
+	err := c.Conn.Close()
+	c.Conn, c.stop = nil, nil
+	return err
+}

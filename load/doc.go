@@ -4,15 +4,20 @@
 // the requests it delayed (coordinated omission). The actual-send latency and
 // the engine's own send lag are kept beside it.
 //
-// Shape: a Pacer is a pure function from send number to intended time; an
-// Engine runs one worker per connection; workers claim send slots from one
-// atomic counter, wait for their intended time, send, and record into their
-// own histograms. Nothing is shared on the per-request path except that
-// counter; per-worker results are merged when the run ends.
+// Shape: a Pacer is a pure function from send number to intended time; Run
+// claims send slots from one schedule (an atomic counter) and drives the
+// connections either from event loops (LoopDialer: one OS thread serves
+// many connections) or with one goroutine per connection, waiting for each
+// send's intended time. A worker records into its own counts and
+// histograms: one per event loop, or one per connection's goroutine.
+// Nothing is shared on the per-request path except the schedule; the
+// workers' results are added up when the run ends.
 //
 // Protocol clients live in sub-packages and implement Dialer: load/http1
 // (HTTP/1.1, the fast path), load/http2 (h2c and HTTP/2 over TLS, with
 // several streams per connection), load/tcp (echo) and load/grpc (unary
-// calls). Clients that time connection set-up (connect, TLS handshake)
-// implement HandshakeTimer; TLSOptions builds their shared TLS settings.
+// calls). Each request's Response says what the client measured of it
+// (connect, TLS handshake, first byte, with one connection per request);
+// TLSOptions builds the clients' shared TLS settings. The plain data of a
+// run (Response, Counts, Result) live in load/record.
 package load

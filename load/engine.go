@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smp-dev/smp/hist"
+	"github.com/smp-dev/smp/load/record"
 )
 
 // startDelay gives workers time to be scheduled before the first intended
@@ -55,13 +55,7 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	var wg sync.WaitGroup
 	d.start(&wg, workers, sched)
 
-	res := &Result{
-		StatusCodes: map[int]int64{},
-		ErrorKinds:  map[string]int64{},
-		Latency:     hist.New(),
-		Uncorrected: hist.New(),
-		SendLag:     hist.New(),
-	}
+	res := record.NewResult()
 	if p.Pacer != nil {
 		res.RequestedRate = MeanRate(p.Pacer, p.Warmup, p.Duration)
 	}

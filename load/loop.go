@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/smp-dev/smp/load/record"
 )
 
 // LoopDialer is a Dialer that can also drive its connections from event
@@ -25,6 +27,33 @@ type LoopDialer interface {
 
 // ErrNoLoop says a LoopDialer can't drive this configuration from a loop.
 var ErrNoLoop = errors.New("no event loop for this configuration")
+
+// EventLoop makes a Loop of l, an event loop whose Run takes F: the
+// interface it declares for what it needs of the engine, which *Feed
+// implements (so that the loop's package does not import the engine).
+// err is the error of making l, returned wrapped in ErrNoLoop. A
+// LoopDialer returns, say, EventLoop[evloop.Feed](evloop.New(ctx, cfg)).
+func EventLoop[F any](l loopOf[F], err error) (Loop, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrNoLoop, err)
+	}
+	if _, ok := any((*Feed)(nil)).(F); !ok {
+		return nil, fmt.Errorf("%w: the loop's feed %T is not implemented by the engine's", ErrNoLoop, (*F)(nil))
+	}
+	return fedLoop[F]{l}, nil
+}
+
+// loopOf is a Loop whose Run takes F.
+type loopOf[F any] interface {
+	Connect(deadline time.Time)
+	Run(f F)
+	Close() error
+}
+
+// fedLoop runs a loopOf[F] with the engine's Feed.
+type fedLoop[F any] struct{ loopOf[F] }
+
+func (l fedLoop[F]) Run(f *Feed) { l.loopOf.Run(any(f).(F)) }
 
 // Loop is one event loop over some of a run's connections.
 type Loop interface {
@@ -79,16 +108,14 @@ func (f *Feed) Next(i int, now time.Duration) (at time.Duration, ok bool) {
 		return now, true
 	}
 	c, ok := f.sched.claim(now)
-	f.w.dropped += int64(c.dropped)
+	f.w.res.Dropped += int64(c.dropped)
 	f.late[i] = c.late
 	return c.at, ok
 }
 
-// Done records connection i's request intended at at, sent at sent and
-// completed (or given up) at done — offsets from Start — with its response,
-// or err when there is none.
-func (f *Feed) Done(i int, at, sent, done time.Duration, resp Response, err error) {
-	f.w.record(at, sent, done, f.late[i], resp, err)
+// Done records connection i's request r (its offsets count from Start).
+func (f *Feed) Done(i int, r record.Request) {
+	f.w.record(r, f.late[i])
 }
 
 // Advance lets the timeline summarize the intervals the loop is done with.

@@ -16,8 +16,6 @@ type Pacer interface {
 	// Due returns how many sends are intended at or before elapsed, i.e. the
 	// smallest n with At(n) > elapsed (or the schedule's length).
 	Due(elapsed time.Duration) uint64
-	// Rate is the intended rate (sends per second) at elapsed.
-	Rate(elapsed time.Duration) float64
 }
 
 // Constant sends PerSecond requests per second, evenly spaced, for Duration.
@@ -77,12 +75,4 @@ func (c Constant) Due(elapsed time.Duration) uint64 {
 		n = t
 	}
 	return n
-}
-
-// Rate implements Pacer.
-func (c Constant) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed >= c.Duration {
-		return 0
-	}
-	return c.PerSecond
 }

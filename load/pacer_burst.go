@@ -71,14 +71,3 @@ func (b Burst) Due(elapsed time.Duration) uint64 {
 	}
 	return dueFrom(b, b.total, min(est, b.total), elapsed)
 }
-
-// Rate implements Pacer.
-func (b Burst) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed >= b.Duration {
-		return 0
-	}
-	if elapsed%(b.On+b.Off) < b.On {
-		return b.PerSecond
-	}
-	return 0
-}

@@ -101,9 +101,6 @@ func TestPacersProperties(t *testing.T) {
 			if math.Abs(float64(n)-tc.want) > tol {
 				t.Errorf("schedule has %d sends, want %.1f ± %.1f", n, tc.want, tol)
 			}
-			if p.Rate(-time.Nanosecond) != 0 || p.Rate(tc.dur) != 0 {
-				t.Errorf("Rate outside the run = %v, %v; want 0", p.Rate(-time.Nanosecond), p.Rate(tc.dur))
-			}
 		})
 	}
 }
@@ -190,8 +187,8 @@ func TestStepsAt(t *testing.T) {
 		{3500 * time.Millisecond, 1000}, // after the last step's own duration
 	}
 	for _, tc := range rates {
-		if got := s.Rate(tc.at); got != tc.want {
-			t.Errorf("Rate(%v) = %v, want %v", tc.at, got, tc.want)
+		if got := s.stages[s.stageAt(tc.at)].perSecond; got != tc.want {
+			t.Errorf("rate at %v = %v, want %v", tc.at, got, tc.want)
 		}
 	}
 }
@@ -225,8 +222,8 @@ func TestSineAt(t *testing.T) {
 		{750 * time.Millisecond, 500},  // trough at three quarters
 	}
 	for _, tc := range rates {
-		if got := s.Rate(tc.at); math.Abs(got-tc.want) > 1e-6 {
-			t.Errorf("Rate(%v) = %v, want %v", tc.at, got, tc.want)
+		if got := s.rate(tc.at.Seconds()); math.Abs(got-tc.want) > 1e-6 {
+			t.Errorf("rate at %v = %v, want %v", tc.at, got, tc.want)
 		}
 	}
 }
@@ -249,9 +246,6 @@ func TestBurstAt(t *testing.T) {
 		if ok != tc.ok || (ok && got != tc.want) {
 			t.Errorf("At(%d) = %v, %v; want %v, %v", tc.n, got, ok, tc.want, tc.ok)
 		}
-	}
-	if b.Rate(10*time.Millisecond) != 100 || b.Rate(500*time.Millisecond) != 0 || b.Rate(1010*time.Millisecond) != 100 {
-		t.Errorf("Rate on, off, on = %v %v %v", b.Rate(10*time.Millisecond), b.Rate(500*time.Millisecond), b.Rate(1010*time.Millisecond))
 	}
 }
 
@@ -299,10 +293,9 @@ func TestPacersNoAlloc(t *testing.T) {
 		allocs := testing.AllocsPerRun(100, func() {
 			_, _ = p.At(1234)
 			_ = p.Due(777 * time.Millisecond)
-			_ = p.Rate(time.Second)
 		})
 		if allocs != 0 {
-			t.Errorf("%s: %v allocations per At+Due+Rate", tc.name, allocs)
+			t.Errorf("%s: %v allocations per At+Due", tc.name, allocs)
 		}
 	}
 }

@@ -86,11 +86,3 @@ func (p *Poisson) Due(elapsed time.Duration) uint64 {
 	i, _ := slices.BinarySearch(p.offsets, int64(elapsed)+1)
 	return uint64(i)
 }
-
-// Rate implements Pacer: the mean rate while the schedule runs.
-func (p *Poisson) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed >= p.duration {
-		return 0
-	}
-	return p.perSecond
-}

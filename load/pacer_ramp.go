@@ -74,11 +74,3 @@ func (r Ramp) Due(elapsed time.Duration) uint64 {
 	}
 	return dueFrom(r, r.total, est, elapsed)
 }
-
-// Rate implements Pacer.
-func (r Ramp) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed >= r.Duration {
-		return 0
-	}
-	return r.From + (r.To-r.From)*elapsed.Seconds()/r.Duration.Seconds()
-}

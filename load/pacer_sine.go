@@ -114,11 +114,3 @@ func (s Sine) Due(elapsed time.Duration) uint64 {
 	}
 	return dueFrom(s, s.total, est, elapsed)
 }
-
-// Rate implements Pacer.
-func (s Sine) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed >= s.Duration {
-		return 0
-	}
-	return s.rate(elapsed.Seconds())
-}

@@ -128,11 +128,3 @@ func (s *Steps) stageAt(elapsed time.Duration) int {
 	}
 	return lo
 }
-
-// Rate implements Pacer.
-func (s *Steps) Rate(elapsed time.Duration) float64 {
-	if elapsed < 0 || elapsed >= s.duration {
-		return 0
-	}
-	return s.stages[s.stageAt(elapsed)].perSecond
-}

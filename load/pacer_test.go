@@ -91,13 +91,6 @@ func TestConstantRejects(t *testing.T) {
 	}
 }
 
-func TestConstantRate(t *testing.T) {
-	p, _ := NewConstant(250, time.Second)
-	if p.Rate(0) != 250 || p.Rate(999*time.Millisecond) != 250 || p.Rate(time.Second) != 0 {
-		t.Errorf("Rate: got %v %v %v", p.Rate(0), p.Rate(999*time.Millisecond), p.Rate(time.Second))
-	}
-}
-
 func TestScheduleBacklogDrops(t *testing.T) {
 	p, _ := NewConstant(1000, 10*time.Second)
 	s := newSchedule(p, 10*time.Second, 0, 100)

@@ -25,8 +25,9 @@ type Plan struct {
 	// Driver is DriverEventLoop, DriverGoroutines, or "" for the event
 	// loop when the client has one for its configuration.
 	Driver string
-	// Loops is the number of event loops (threads); 0 means one per usable
-	// CPU. There are never more loops than connections.
+	// Loops is the number of event loops (threads); 0 means one per 16
+	// connections, and at most one per usable CPU but one (see
+	// newLoopDriver). There are never more loops than connections.
 	Loops int
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/smp-dev/smp/hist"
 	"github.com/smp-dev/smp/internal/precise"
+	"github.com/smp-dev/smp/load/record"
 )
 
 // worker records requests and owns everything it records: those of one
@@ -22,32 +23,19 @@ type worker struct {
 	timeline timelineAdder
 	closed   bool // closed loop: no schedule
 
-	lat, unc, lag *hist.Histogram
-	// hs is conn when it times its handshakes; connect and tls are made
-	// when the first one is reported.
-	hs                   HandshakeTimer
-	connect, tls         *hist.Histogram
-	fb                   FirstByteTimer
-	firstByte            *hist.Histogram
-	statuses             map[int]int64
-	kinds                map[string]int64
-	requests, sent, errs int64
-	late, dropped, bytes int64
+	// res is what the worker recorded: counts and histograms (the
+	// optional ones made when a request first measures them).
+	res Result
 }
 
 // newWorker makes the worker of conn (nil when an event loop drives the
 // connection); sleeps: it waits for open-loop send times itself.
 func newWorker(ctx context.Context, conn Conn, p *Plan, start time.Time, tl timelineAdder, sleeps bool) (*worker, error) {
-	hs, _ := conn.(HandshakeTimer)
-	fb, _ := conn.(FirstByteTimer)
 	w := &worker{
-		hs:  hs,
-		fb:  fb,
 		ctx: ctx, conn: conn, start: start,
 		warmup: p.Warmup, end: p.Duration, timeout: p.Timeout, closed: p.Pacer == nil,
 		timeline: tl,
-		lat:      hist.New(), unc: hist.New(), lag: hist.New(),
-		statuses: map[int]int64{}, kinds: map[string]int64{},
+		res:      *record.NewResult(),
 	}
 	if sleeps {
 		var err error
@@ -65,7 +53,7 @@ func (w *worker) openLoop(s *schedule) {
 	for {
 		el := time.Since(w.start)
 		c, ok := s.claim(el)
-		w.dropped += int64(c.dropped)
+		w.res.Dropped += int64(c.dropped)
 		if !ok {
 			return
 		}
@@ -99,110 +87,67 @@ func (w *worker) send(at time.Duration, late bool) bool {
 	if err != nil && w.ctx.Err() != nil {
 		return false
 	}
-	w.record(at, sendT.Sub(w.start), doneT.Sub(w.start), late, resp, err)
+	w.record(record.Request{At: at, Sent: sendT.Sub(w.start), Done: doneT.Sub(w.start), Response: resp, Err: err}, late)
 	return true
 }
 
-// record counts one request intended at offset at, sent at sent and done
-// at done (offsets from the run start), with its response or error.
-func (w *worker) record(at, sent, done time.Duration, late bool, resp Response, err error) {
+// record counts one request (late: its slot was already due when its
+// connection became free).
+func (w *worker) record(r record.Request, late bool) {
+	at := r.At
 	if w.closed {
-		at = sent // in closed loop a request is intended when it is sent
+		at = r.Sent // in closed loop a request is intended when it is sent
 	}
 	if at < w.warmup {
 		return
 	}
-	w.requests++
-	if sent < w.end {
-		w.sent++
+	res := &w.res
+	c := &res.Counts
+	c.Requests++
+	if r.Sent < w.end {
+		c.Sent++
 	}
 	if late {
-		w.late++
+		c.Late++
 	}
-	w.lag.Record(sent - at)
-	if w.hs != nil {
-		w.recordHandshake()
-	}
-	if w.fb != nil {
-		if d, ok := w.fb.LastFirstByte(); ok {
-			if w.firstByte == nil {
-				w.firstByte = hist.New()
-			}
-			w.firstByte.Record(d)
-		}
-	}
+	res.SendLag.Record(r.Sent - at)
+	recordSome(&res.ConnectTime, r.Connect)
+	recordSome(&res.TLSHandshake, r.TLSHandshake)
+	recordSome(&res.FirstByte, r.FirstByte)
 	kind := ""
-	if err != nil {
-		kind = Classify(err)
+	if r.Err != nil {
+		kind = Classify(r.Err)
 	} else {
-		w.statuses[resp.Status]++
-		w.bytes += resp.Bytes
-		kind = ClassifyStatus(resp.Status)
+		c.StatusCodes[r.Status]++
+		c.BytesReceived += r.Bytes
+		kind = ClassifyStatus(r.Status)
 	}
 	recorded := time.Duration(-1)
 	// Latency histograms hold every request that got a response, and
 	// timeouts at the time given up (a lower bound); other transport errors
 	// have no meaningful latency and are only counted.
-	if err == nil || kind == KindTimeout {
-		recorded = done - at
-		w.lat.Record(recorded)
-		w.unc.Record(done - sent)
+	if r.Err == nil || kind == KindTimeout {
+		recorded = r.Done - at
+		res.Latency.Record(recorded)
+		res.Uncorrected.Record(r.Done - r.Sent)
 	}
 	if kind != "" {
-		w.errs++
-		w.kinds[kind]++
+		c.Errors++
+		c.ErrorKinds[kind]++
 	}
 	w.timeline.add(at-w.warmup, kind != "", recorded)
 }
 
-// recordHandshake records the set-up of the connection the last Do opened.
-func (w *worker) recordHandshake() {
-	connect, tls, ok := w.hs.LastHandshake()
-	if !ok {
+// recordSome records d, when measured (not 0), into *h, made on first use.
+func recordSome(h **hist.Histogram, d time.Duration) {
+	if d == 0 {
 		return
 	}
-	if w.connect == nil {
-		w.connect, w.tls = hist.New(), hist.New()
+	if *h == nil {
+		*h = hist.New()
 	}
-	w.connect.Record(connect)
-	if tls > 0 {
-		w.tls.Record(tls)
-	}
+	(*h).Record(d)
 }
 
 // merge adds w's counts and histograms into r.
-func (w *worker) merge(r *Result) {
-	r.Requests += w.requests
-	r.Sent += w.sent
-	r.Errors += w.errs
-	r.Late += w.late
-	r.Dropped += w.dropped
-	r.BytesReceived += w.bytes
-	r.Latency.Merge(w.lat)
-	r.Uncorrected.Merge(w.unc)
-	r.SendLag.Merge(w.lag)
-	if w.connect != nil {
-		if r.ConnectTime == nil {
-			r.ConnectTime = hist.New()
-		}
-		r.ConnectTime.Merge(w.connect)
-	}
-	if w.tls != nil && w.tls.Count() > 0 {
-		if r.TLSHandshake == nil {
-			r.TLSHandshake = hist.New()
-		}
-		r.TLSHandshake.Merge(w.tls)
-	}
-	if w.firstByte != nil {
-		if r.FirstByte == nil {
-			r.FirstByte = hist.New()
-		}
-		r.FirstByte.Merge(w.firstByte)
-	}
-	for k, v := range w.statuses {
-		r.StatusCodes[k] += v
-	}
-	for k, v := range w.kinds {
-		r.ErrorKinds[k] += v
-	}
-}
+func (w *worker) merge(r *Result) { r.Add(&w.res) }

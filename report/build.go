@@ -2,12 +2,13 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"time"
 
 	"github.com/smp-dev/smp/hist"
-	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/record"
 )
 
 // Thresholds behind the report's warnings.
@@ -27,12 +28,12 @@ const ClientSource = "getrusage(RUSAGE_SELF) over the measurement window"
 
 // NewIteration turns one load result into an iteration of the report.
 // includesTarget says the target ran in the generator's process.
-func NewIteration(index int, r *load.Result, o Options, includesTarget bool) (Iteration, error) {
+func NewIteration(index int, r *record.Result, o Options, includesTarget bool) (Iteration, error) {
 	it := Iteration{
 		Index:     index,
 		StartTime: r.Start.UTC(),
 		EndTime:   r.End.UTC(),
-		Counts:    counts(r.RequestedRate, r.AchievedRate(), r),
+		Counts:    counts(r.RequestedRate, r.AchievedRate(), &r.Counts),
 		Partial:   r.Partial,
 		Client: Client{
 			CPUMcores:      round(r.Client.CPUMcores, 1),
@@ -72,18 +73,17 @@ func NewIteration(index int, r *load.Result, o Options, includesTarget bool) (It
 	return it, nil
 }
 
-// counts fills the tallies of r.
-func counts(requested, achieved float64, r *load.Result) Counts {
+// counts fills the counts of a run (or of pooled runs) from its tallies.
+func counts(requested, achieved float64, r *record.Counts[int]) Counts {
 	c := Counts{
 		RequestedRate: round(requested, 3),
 		AchievedRate:  round(achieved, 3),
-		Requests:      r.Requests,
-		Errors:        r.Errors,
-		Late:          r.Late,
-		Dropped:       r.Dropped,
-		StatusCodes:   map[string]int64{},
-		ErrorKinds:    map[string]int64{},
-		BytesReceived: r.BytesReceived,
+		Tally: Tally{
+			Requests: r.Requests, Sent: r.Sent, Errors: r.Errors, Late: r.Late, Dropped: r.Dropped,
+			StatusCodes:   make(map[string]int64, len(r.StatusCodes)),
+			ErrorKinds:    make(map[string]int64, len(r.ErrorKinds)),
+			BytesReceived: r.BytesReceived,
+		},
 	}
 	if r.Requests > 0 {
 		c.ErrorRate = float64(r.Errors) / float64(r.Requests)
@@ -91,39 +91,17 @@ func counts(requested, achieved float64, r *load.Result) Counts {
 	for k, v := range r.StatusCodes {
 		c.StatusCodes[strconv.Itoa(k)] = v
 	}
-	for k, v := range r.ErrorKinds {
-		c.ErrorKinds[k] = v
-	}
+	maps.Copy(c.ErrorKinds, r.ErrorKinds)
 	return c
 }
 
 // Summarize pools the results of a scenario's iterations.
-func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary, error) {
-	pooled := &load.Result{
-		StatusCodes: map[int]int64{}, ErrorKinds: map[string]int64{},
-		Latency: hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
-	}
+func Summarize(results []*record.Result, o Options, includesTarget bool) (Summary, error) {
+	pooled := record.NewResult()
 	var window, cpu time.Duration
 	var requested, rss float64
 	for _, r := range results {
-		pooled.Requests += r.Requests
-		pooled.Sent += r.Sent
-		pooled.Errors += r.Errors
-		pooled.Late += r.Late
-		pooled.Dropped += r.Dropped
-		pooled.BytesReceived += r.BytesReceived
-		for k, v := range r.StatusCodes {
-			pooled.StatusCodes[k] += v
-		}
-		for k, v := range r.ErrorKinds {
-			pooled.ErrorKinds[k] += v
-		}
-		pooled.Latency.Merge(r.Latency)
-		pooled.Uncorrected.Merge(r.Uncorrected)
-		pooled.SendLag.Merge(r.SendLag)
-		pooled.ConnectTime = mergeOptional(pooled.ConnectTime, r.ConnectTime)
-		pooled.FirstByte = mergeOptional(pooled.FirstByte, r.FirstByte)
-		pooled.TLSHandshake = mergeOptional(pooled.TLSHandshake, r.TLSHandshake)
+		pooled.Add(r)
 		window += r.End.Sub(r.Start)
 		cpu += r.Client.CPUTime
 		requested = r.RequestedRate
@@ -136,7 +114,7 @@ func Summarize(results []*load.Result, o Options, includesTarget bool) (Summary,
 	}
 	s := Summary{
 		Iterations: len(results),
-		Counts:     counts(requested, achieved, pooled),
+		Counts:     counts(requested, achieved, &pooled.Counts),
 		Client: Client{
 			CPUMcores: round(mcores, 1), MaxRSSMB: round(rss, 1),
 			Source: ClientSource, IncludesTarget: includesTarget,
@@ -177,18 +155,6 @@ func optionalLatency(h *hist.Histogram, o Options) (*Latency, error) {
 	return &l, nil
 }
 
-// mergeOptional merges b into a, either of which may be nil (not measured).
-func mergeOptional(a, b *hist.Histogram) *hist.Histogram {
-	if b == nil {
-		return a
-	}
-	if a == nil {
-		a = hist.New()
-	}
-	a.Merge(b)
-	return a
-}
-
 // warnings says what a reader must know before trusting an iteration.
 func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []string {
 	var w []string
@@ -224,7 +190,7 @@ func round(v float64, digits int) float64 {
 }
 
 // driverOf is the driver of every result, or "mixed".
-func driverOf(results []*load.Result) string {
+func driverOf(results []*record.Result) string {
 	d := ""
 	for i, r := range results {
 		if i > 0 && r.Driver != d {

@@ -37,11 +37,13 @@ func fixtureResult(fs fixtureScenario, iter int) *load.Result {
 	sent := int64(fs.achieved[iter] * 10)
 	r := &load.Result{
 		Start: start, End: start.Add(10 * time.Second), RequestedRate: 1000,
-		Requests: sent, Sent: sent, Errors: fs.errors,
-		StatusCodes:   map[int]int64{200: sent - fs.errors},
-		ErrorKinds:    map[string]int64{},
-		BytesReceived: sent * 1100,
-		Latency:       hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
+		Counts: load.Counts{
+			Requests: sent, Sent: sent, Errors: fs.errors,
+			StatusCodes:   map[int]int64{200: sent - fs.errors},
+			ErrorKinds:    map[string]int64{},
+			BytesReceived: sent * 1100,
+		},
+		Latency: hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
 		Client: load.ClientUsage{CPUTime: 2 * time.Second, CPUMcores: 200, MaxRSSMB: 30},
 	}
 	if fs.errors > 0 {

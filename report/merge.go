@@ -141,21 +141,11 @@ func scenarioWindow(s *Scenario) float64 {
 // mergeSummaries pools summaries whose windows (seconds) are given: rates
 // and CPU are averaged weighted by window, counts summed, histograms merged.
 func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, error) {
-	out := Summary{Counts: Counts{StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}}}
+	out := Summary{Counts: Counts{Tally: Tally{StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}}}}
 	var totalWindow, sent, cpu float64
 	for i, s := range ss {
 		out.Iterations += s.Iterations
-		out.Requests += s.Requests
-		out.Errors += s.Errors
-		out.Late += s.Late
-		out.Dropped += s.Dropped
-		out.BytesReceived += s.BytesReceived
-		for k, v := range s.StatusCodes {
-			out.StatusCodes[k] += v
-		}
-		for k, v := range s.ErrorKinds {
-			out.ErrorKinds[k] += v
-		}
+		out.Tally.Add(&s.Tally)
 		w := windows[i]
 		totalWindow += w
 		sent += s.AchievedRate * w

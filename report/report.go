@@ -8,6 +8,7 @@ package report
 import (
 	"time"
 
+	"github.com/smp-dev/smp/load/record"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -73,19 +74,19 @@ type Mesh struct {
 	ControlPlane string `json:"controlPlane,omitempty"`
 }
 
-// Counts are the request tallies shared by iterations and summaries.
+// Counts are the request tallies shared by iterations and summaries:
+// the rates, the tallies (requests, errors, late, dropped, statusCodes,
+// errorKinds, bytesReceived), and the error rate derived from them.
 type Counts struct {
-	RequestedRate float64          `json:"requestedRate"` // requests/s; 0 = closed loop
-	AchievedRate  float64          `json:"achievedRate"`  // requests/s sent within the window
-	Requests      int64            `json:"requests"`
-	Errors        int64            `json:"errors"`
-	ErrorRate     float64          `json:"errorRate"` // errors / requests, 0..1
-	Late          int64            `json:"late"`
-	Dropped       int64            `json:"dropped"`
-	StatusCodes   map[string]int64 `json:"statusCodes"`
-	ErrorKinds    map[string]int64 `json:"errorKinds"`
-	BytesReceived int64            `json:"bytesReceived"`
+	RequestedRate float64 `json:"requestedRate"` // requests/s; 0 = closed loop
+	AchievedRate  float64 `json:"achievedRate"`  // requests/s sent within the window
+	Tally
+	ErrorRate float64 `json:"errorRate"` // errors / requests, 0..1
 }
+
+// Tally is the additive part of Counts: the engine's counts of a run,
+// with status codes keyed as in JSON. Tally.Add pools them.
+type Tally = record.Counts[string]
 
 // Iteration is one measured run of a scenario.
 type Iteration struct {

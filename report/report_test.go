@@ -23,11 +23,13 @@ var t0 = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 func synthetic() *load.Result {
 	r := &load.Result{
 		Start: t0, End: t0.Add(10 * time.Second), RequestedRate: 100,
-		Requests: 1000, Sent: 1000, Errors: 10, Late: 0,
-		StatusCodes:   map[int]int64{200: 990, 503: 10},
-		ErrorKinds:    map[string]int64{load.KindHTTP5xx: 10},
-		BytesReceived: 1000 * 1100,
-		Latency:       hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
+		Counts: load.Counts{
+			Requests: 1000, Sent: 1000, Errors: 10, Late: 0,
+			StatusCodes:   map[int]int64{200: 990, 503: 10},
+			ErrorKinds:    map[string]int64{load.KindHTTP5xx: 10},
+			BytesReceived: 1000 * 1100,
+		},
+		Latency: hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
 		Client: load.ClientUsage{CPUTime: time.Second, CPUMcores: 100, MaxRSSMB: 20},
 	}
 	for i := 1; i <= 1000; i++ {

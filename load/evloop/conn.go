@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/record"
 )
 
 // The life of one connection of the loop: connect, write the request,
@@ -82,7 +82,7 @@ func (l *Loop) closeFD(c *conn) {
 }
 
 // write writes what is left of c's request.
-func (l *Loop) write(f *load.Feed, c *conn) {
+func (l *Loop) write(f Feed, c *conn) {
 	for {
 		if len(c.out) == 0 {
 			if c.body == nil {
@@ -115,7 +115,7 @@ func (l *Loop) write(f *load.Feed, c *conn) {
 }
 
 // handle acts on the events of c's socket, seen at t.
-func (l *Loop) handle(f *load.Feed, c *conn, ev uint32, t time.Duration) {
+func (l *Loop) handle(f Feed, c *conn, ev uint32, t time.Duration) {
 	if c.ph == connecting {
 		if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) == 0 {
 			return
@@ -137,7 +137,7 @@ func (l *Loop) handle(f *load.Feed, c *conn, ev uint32, t time.Duration) {
 }
 
 // read reads what c's socket has and parses it.
-func (l *Loop) read(f *load.Feed, c *conn, t time.Duration) {
+func (l *Loop) read(f Feed, c *conn, t time.Duration) {
 	if c.ph == idle {
 		// Bytes or a close with no request in flight: the server closed
 		// an idle keep-alive connection (or broke the protocol). Drop
@@ -149,7 +149,7 @@ func (l *Loop) read(f *load.Feed, c *conn, t time.Duration) {
 	}
 	if c.w == len(c.buf) {
 		if c.r == 0 {
-			l.fail(f, c, fmt.Errorf("%w: response header larger than the %d-byte read buffer", load.ErrProtocol, len(c.buf)), t)
+			l.fail(f, c, fmt.Errorf("%w: response header larger than the %d-byte read buffer", l.errProtocol, len(c.buf)), t)
 			return
 		}
 		c.w = copy(c.buf, c.buf[c.r:c.w])
@@ -209,8 +209,8 @@ func (l *Loop) arrived(c *conn, rx int64, t time.Duration) time.Duration {
 }
 
 // complete records c's response, done at t.
-func (l *Loop) complete(f *load.Feed, c *conn, t time.Duration, resp load.Response, keep bool) {
-	f.Done(c.i, c.at, c.sent, t, resp, nil)
+func (l *Loop) complete(f Feed, c *conn, t time.Duration, resp record.Response, keep bool) {
+	f.Done(c.i, record.Request{At: c.at, Sent: c.sent, Done: t, Response: resp})
 	l.busy--
 	if keep {
 		c.ph = idle
@@ -222,8 +222,8 @@ func (l *Loop) complete(f *load.Feed, c *conn, t time.Duration, resp load.Respon
 
 // fail records c's request as failed with err at t, and drops the
 // connection.
-func (l *Loop) fail(f *load.Feed, c *conn, err error, t time.Duration) {
-	f.Done(c.i, c.at, c.sent, t, load.Response{}, err)
+func (l *Loop) fail(f Feed, c *conn, err error, t time.Duration) {
+	f.Done(c.i, record.Request{At: c.at, Sent: c.sent, Done: t, Err: err})
 	l.busy--
 	l.closeFD(c)
 	l.free = append(l.free, c)
@@ -231,7 +231,7 @@ func (l *Loop) fail(f *load.Feed, c *conn, err error, t time.Duration) {
 
 // expire gives up the requests past their deadline at t, and recomputes
 // the earliest deadline.
-func (l *Loop) expire(f *load.Feed, t time.Duration) {
+func (l *Loop) expire(f Feed, t time.Duration) {
 	first := false
 	for _, c := range l.conns {
 		if c.ph == idle {
@@ -249,7 +249,7 @@ func (l *Loop) expire(f *load.Feed, t time.Duration) {
 
 // abandon fails every request in flight with err, and retires every
 // connection: the loop can't go on.
-func (l *Loop) abandon(f *load.Feed, err error, t time.Duration) {
+func (l *Loop) abandon(f Feed, err error, t time.Duration) {
 	for _, c := range l.conns {
 		if c.ph != idle {
 			l.fail(f, c, err, t)

@@ -11,7 +11,8 @@
 //
 // A protocol plugs in through Codec: what to write for a request, and how
 // to parse the response from the bytes read. The schedule and the
-// recording are the engine's (load.Feed).
+// recording are the engine's, reached through Feed (the load engine's
+// load.Feed implements it); the package does not depend on the engine.
 package evloop
 
 import (
@@ -25,7 +26,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/record"
 )
 
 // Codec is one connection's protocol. It is used by the loop's thread
@@ -43,7 +44,29 @@ type Codec interface {
 	EOF(pending int) (done bool, err error)
 	// Response is the complete response, and whether the connection can
 	// carry another request.
-	Response() (resp load.Response, keep bool)
+	Response() (resp record.Response, keep bool)
+}
+
+// Feed is what a loop needs from the engine: the sends of its connections
+// (numbered from 0 within the loop) and the recording of what came back.
+// It is used by the loop's thread only.
+type Feed interface {
+	// Start is the instant the offsets of Next and Done count from.
+	Start() time.Time
+	// Timeout is how long a request may take before it is given up.
+	Timeout() time.Duration
+	// Interval is how often the loop should call Advance.
+	Interval() time.Duration
+	// Next claims connection i's next send, now being the time it is
+	// free: at is when the send is intended (at or before now: at once);
+	// ok is false when the run has no more sends for this connection.
+	Next(i int, now time.Duration) (at time.Duration, ok bool)
+	// Done records connection i's finished request.
+	Done(i int, r record.Request)
+	// Advance says the loop is done with the sends intended before
+	// pending (the earliest of those it claimed but did not record; any is
+	// false when there are none), now being the loop's time.
+	Advance(pending time.Duration, any bool, now time.Duration)
 }
 
 // Config is one loop.
@@ -55,6 +78,10 @@ type Config struct {
 	// ReadBuffer is each connection's read buffer; a response's header
 	// block must fit in it.
 	ReadBuffer int
+	// ErrProtocol is wrapped by the loop's own protocol errors (a
+	// response header larger than ReadBuffer), so that they are
+	// classified as the codec's are; nil means a plain error.
+	ErrProtocol error
 }
 
 // errQueueFull would mean a connection claimed a second send.
@@ -63,7 +90,8 @@ var errQueueFull = errors.New("evloop: send queue full")
 // ErrTimeout is a request given up after the run's timeout.
 var ErrTimeout = fmt.Errorf("no response within the timeout: %w", os.ErrDeadlineExceeded)
 
-// Loop is one event loop; it implements load.Loop.
+// Loop is one event loop (with Run taking the engine's feed, it is a
+// load.Loop).
 type Loop struct {
 	addr netip.AddrPort
 	ep   int // the epoll set
@@ -96,15 +124,16 @@ type Loop struct {
 	wall int64
 	rx   receiver
 	rxOK bool
+	// errProtocol is Config.ErrProtocol.
+	errProtocol error
 }
-
-var _ load.Loop = (*Loop)(nil)
 
 // wakeData marks the eventfd's events.
 const wakeData = -1
 
-// New makes a loop; ctx being done stops Connect and Run. It returns an
-// error wrapping load.ErrNoLoop when the kernel lacks what the loop needs.
+// New makes a loop; ctx being done stops Connect and Run. An error means
+// the loop can't run here (the kernel lacks what it needs, say), and the
+// caller should drive the connections otherwise.
 func New(ctx context.Context, cfg Config) (*Loop, error) {
 	if len(cfg.Codecs) == 0 {
 		return nil, errors.New("evloop: no connections")
@@ -114,21 +143,26 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 	}
 	addr, err := resolve(ctx, cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", load.ErrNoLoop, err)
+		return nil, fmt.Errorf("evloop: %w", err)
 	}
 	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
-		return nil, fmt.Errorf("%w: epoll_create1: %v", load.ErrNoLoop, err)
+		return nil, fmt.Errorf("evloop: epoll_create1: %w", err)
 	}
 	l := &Loop{
 		addr: addr, ep: ep, wake: -1, timerEp: -1,
 		quit: make(chan struct{}), exited: make(chan struct{}),
 		events: make([]unix.EpollEvent, min(len(cfg.Codecs)+1, 256)),
 		queue:  newSendQueue(len(cfg.Codecs)),
+
+		errProtocol: cfg.ErrProtocol,
+	}
+	if l.errProtocol == nil {
+		l.errProtocol = errors.New("protocol error")
 	}
 	if _, err := wait(ep, l.events, &l.ts); err != nil {
 		unix.Close(ep)
-		return nil, fmt.Errorf("%w: epoll_pwait2 (Linux 5.11 or later): %v", load.ErrNoLoop, err)
+		return nil, fmt.Errorf("evloop: epoll_pwait2 (Linux 5.11 or later): %w", err)
 	}
 	l.wake, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err == nil {
@@ -147,7 +181,7 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 			}
 		}
 		unix.Close(ep)
-		return nil, fmt.Errorf("%w: eventfd: %v", load.ErrNoLoop, err)
+		return nil, fmt.Errorf("evloop: eventfd: %w", err)
 	}
 	for i, c := range cfg.Codecs {
 		l.conns = append(l.conns, &conn{i: i, fd: -1, codec: c, buf: make([]byte, cfg.ReadBuffer)})
@@ -164,7 +198,7 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 	return l, nil
 }
 
-// Close implements load.Loop.
+// Close releases the connections and the poll set.
 func (l *Loop) Close() error {
 	close(l.quit)
 	<-l.exited
@@ -176,8 +210,9 @@ func (l *Loop) Close() error {
 	return unix.Close(l.ep)
 }
 
-// Connect implements load.Loop: it starts every connection's connect at
-// once and waits for them all.
+// Connect opens the connections ahead of the run, giving up at deadline:
+// it starts every connection's connect at once and waits for them all.
+// Failures are left for the first request to report.
 func (l *Loop) Connect(deadline time.Time) {
 	pending := 0
 	for _, c := range l.conns {
@@ -220,8 +255,10 @@ func (l *Loop) Connect(deadline time.Time) {
 	}
 }
 
-// Run implements load.Loop.
-func (l *Loop) Run(f *load.Feed) {
+// Run drives the connections through f until f has no more sends for any
+// of them and none is in flight, or the loop's ctx is done. It blocks,
+// holding its OS thread.
+func (l *Loop) Run(f Feed) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	// Waits end within a nanosecond of the deadline rather than the
@@ -343,7 +380,7 @@ func (l *Loop) nextTimer() (time.Duration, bool) {
 
 // dispatch sends what is due, and claims the next send of every free
 // connection (sending it at once when it is already due).
-func (l *Loop) dispatch(f *load.Feed) {
+func (l *Loop) dispatch(f Feed) {
 	t := l.sendDue(f, l.now())
 	cur := l.free
 	l.free = l.spare[:0]
@@ -370,7 +407,7 @@ func (l *Loop) dispatch(f *load.Feed) {
 
 // sendDue sends the queued sends intended at or before t (refreshed as it
 // goes), and returns the last time it read.
-func (l *Loop) sendDue(f *load.Feed, t time.Duration) time.Duration {
+func (l *Loop) sendDue(f Feed, t time.Duration) time.Duration {
 	for l.queue.len() > 0 {
 		q := l.queue.peek()
 		if q.at > t {
@@ -385,7 +422,7 @@ func (l *Loop) sendDue(f *load.Feed, t time.Duration) time.Duration {
 }
 
 // send starts c's request intended at at, and returns when it was sent.
-func (l *Loop) send(f *load.Feed, c *conn, at time.Duration) time.Duration {
+func (l *Loop) send(f Feed, c *conn, at time.Duration) time.Duration {
 	t := l.now()
 	c.at, c.sent, c.deadline = at, t, t+l.timeout
 	if l.busy == 0 || c.deadline < l.minDeadline {

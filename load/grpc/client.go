@@ -1,6 +1,6 @@
 // Package grpc is smp's gRPC load client: each request is one unary call,
 // by default the standard grpc.health.v1.Health/Check, or the built-in
-// target's Ping (target.PingMethod) with a payload of a chosen size. Each
+// target's Ping (PingMethod) with a payload of a chosen size. Each
 // worker has its own connection (a grpc.ClientConn of one HTTP/2
 // connection, dialed by this package so that failures keep their cause).
 // With Config.NewConnection, each call has a ClientConn and connection of
@@ -34,14 +34,17 @@ import (
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/h2timing"
-	"github.com/smp-dev/smp/target"
 )
 
 // Methods a Config may call.
 const (
 	MethodHealth = "health" // grpc.health.v1.Health/Check, service ""
-	MethodPing   = "ping"   // target.PingMethod with a payload
+	MethodPing   = "ping"   // PingMethod with a payload
 )
+
+// PingMethod is the built-in target's own gRPC method (smp target
+// --grpc), which echoes its payload: its full name on the wire.
+const PingMethod = "/smp.target.v1.Target/Ping"
 
 // MaxPayload bounds the Ping payload (gRPC's default message limit is
 // 4 MiB, the reply included).
@@ -57,8 +60,8 @@ type Config struct {
 	TLS *tls.Config
 	// NewConnection makes every call on a new ClientConn, and so a new
 	// connection, closed after the call. The Conns then report its TCP
-	// connect and TLS handshake (load.HandshakeTimer) and the call's time
-	// to first byte (load.FirstByteTimer; see package load/h2timing).
+	// connect and TLS handshake and the call's time to first byte (each
+	// Response carries them; see package load/h2timing).
 	NewConnection bool
 }
 
@@ -116,7 +119,7 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 	cn := &conn{c: c, ctx: ctx}
 	cn.req, cn.resp = c.messages()
 	if c.newConn {
-		return &timedConn{conn: cn}
+		return timedConn{cn}
 	}
 	cn.link = &link{c: c}
 	cn.cc, cn.err = c.clientConn(cn.link)
@@ -173,8 +176,7 @@ type link struct {
 
 	mu                 sync.Mutex
 	failure            error
-	dialed             bool           // with timed: the TCP connect succeeded
-	connect, handshake time.Duration  // with timed: TCP connect, TLS handshake
+	connect, handshake time.Duration  // with timed: TCP connect, TLS handshake (0: not done)
 	h2                 *h2timing.Conn // with timed: the connection, once set up
 }
 
@@ -195,7 +197,7 @@ func (l *link) dial(ctx context.Context, addr string) (net.Conn, error) {
 	}
 	if l.timed {
 		l.mu.Lock()
-		l.dialed, l.connect = true, connect
+		l.connect = connect
 		l.mu.Unlock()
 	}
 	if l.c.tls != nil {
@@ -289,7 +291,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 func (c *conn) call(cc *grpc.ClientConn, l *link, deadline time.Time) (load.Response, error) {
 	ctx, cancel := context.WithDeadline(c.ctx, deadline)
 	defer cancel()
-	method := target.PingMethod
+	method := PingMethod
 	if c.c.method == MethodHealth {
 		method = healthpb.Health_Check_FullMethodName
 	}

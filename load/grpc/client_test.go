@@ -115,3 +115,11 @@ func TestNewRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestPingMethod checks that the client calls the method the built-in
+// target serves (the client does not import the target for its name).
+func TestPingMethod(t *testing.T) {
+	if grpc.PingMethod != target.PingMethod {
+		t.Errorf("client calls %q, the target serves %q", grpc.PingMethod, target.PingMethod)
+	}
+}

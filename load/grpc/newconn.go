@@ -13,51 +13,31 @@ import (
 // The latency of each request includes all of it, and the client's own
 // work of making the ClientConn (its resolver, balancer and transport)
 // and of shutting it down after the call, which is done before Do returns
-// so that it does not overlap the set-up of the next one; LastHandshake
-// and LastFirstByte report the network's and the server's parts. Nothing
-// stays open between calls.
-type timedConn struct {
-	*conn
-	hsConnect, hsTLS time.Duration
-	hsOK             bool
-	firstByte        time.Duration
-	firstByteOK      bool
-}
+// so that it does not overlap the set-up of the next one; each Response
+// reports the network's and the server's parts. Nothing stays open
+// between calls.
+type timedConn struct{ *conn }
 
 var (
-	_ load.Conn           = (*timedConn)(nil)
-	_ load.Connector      = (*timedConn)(nil)
-	_ load.HandshakeTimer = (*timedConn)(nil)
-	_ load.FirstByteTimer = (*timedConn)(nil)
+	_ load.Conn      = timedConn{}
+	_ load.Connector = timedConn{}
 )
 
 // Connect implements load.Connector: with one connection per request
 // there is nothing to set up ahead (each latency includes its set-up).
-func (c *timedConn) Connect(time.Time) error { return nil }
+func (c timedConn) Connect(time.Time) error { return nil }
 
 // Close implements load.Conn; every Do has shut its own ClientConn down.
-func (c *timedConn) Close() error { return nil }
-
-// LastHandshake implements load.HandshakeTimer: the TCP connect and TLS
-// handshake of the last Do's connection; ok is false when it did not
-// connect.
-func (c *timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
-	return c.hsConnect, c.hsTLS, c.hsOK
-}
-
-// LastFirstByte implements load.FirstByteTimer: for the last Do, the wait
-// from the write that ends the call's request to the first byte of its
-// response, at the HTTP/2 frame level beneath gRPC, which has no hook for
-// it (see package load/h2timing). ok is false when the call got no
-// response.
-func (c *timedConn) LastFirstByte() (time.Duration, bool) {
-	return c.firstByte, c.firstByteOK
-}
+func (c timedConn) Close() error { return nil }
 
 // Do implements load.Conn: one call on a ClientConn of its own, shut down
-// before Do returns.
-func (c *timedConn) Do(deadline time.Time) (load.Response, error) {
-	c.hsOK, c.firstByteOK = false, false
+// before Do returns. Its Response carries the TCP connect and TLS
+// handshake of the call's connection (0 when it did not connect), and the
+// wait from the write that ends the call's request to the first byte of
+// its response, at the HTTP/2 frame level beneath gRPC, which has no hook
+// for it (see package load/h2timing; 0 when the call got no response):
+// also when the call failed.
+func (c timedConn) Do(deadline time.Time) (load.Response, error) {
 	l := &link{c: c.c, timed: true, deadline: deadline}
 	cc, err := c.c.clientConn(l)
 	if err != nil {
@@ -69,11 +49,13 @@ func (c *timedConn) Do(deadline time.Time) (load.Response, error) {
 	// this call's l.
 	_ = cc.Close()
 	l.mu.Lock()
-	c.hsConnect, c.hsTLS, c.hsOK = l.connect, l.handshake, l.dialed
+	resp.Connect, resp.TLSHandshake = l.connect, l.handshake
 	h := l.h2
 	l.mu.Unlock()
 	if h != nil {
-		c.firstByte, c.firstByteOK = h.FirstByte()
+		if fb, ok := h.FirstByte(); ok {
+			resp.FirstByte = fb
+		}
 	}
 	return resp, err
 }

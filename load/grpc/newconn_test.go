@@ -105,19 +105,18 @@ func TestNewConnection(t *testing.T) {
 }
 
 // TestKeepAliveNotTimed checks that a kept-alive connection times
-// nothing: the worker does not even ask.
+// nothing: its responses carry no set-up or first-byte time.
 func TestKeepAliveNotTimed(t *testing.T) {
-	c, err := grpc.New(grpc.Config{Addr: "127.0.0.1:1"})
+	srv := startGRPC(t, target.GRPCOptions{})
+	c, err := grpc.New(grpc.Config{Addr: srv.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cn := c.Conn(context.Background())
 	defer cn.Close()
-	if _, ok := cn.(load.FirstByteTimer); ok {
-		t.Error("a kept-alive conn implements load.FirstByteTimer")
-	}
-	if _, ok := cn.(load.HandshakeTimer); ok {
-		t.Error("a kept-alive conn implements load.HandshakeTimer")
+	if resp, err := cn.Do(time.Now().Add(5 * time.Second)); err != nil || resp.Bytes == 0 ||
+		resp.Connect != 0 || resp.TLSHandshake != 0 || resp.FirstByte != 0 {
+		t.Errorf("kept-alive call: %+v, %v; want a response and nothing timed", resp, err)
 	}
 }
 

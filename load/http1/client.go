@@ -41,8 +41,8 @@ type Config struct {
 	Seed uint64
 	// NewConnection opens a connection for every request (and asks the
 	// server to close it, with Connection: close unless Headers set
-	// Connection), timing its TCP connect and TLS handshake: the Conns
-	// then report them through load.HandshakeTimer. Off, connections are
+	// Connection), timing its TCP connect, TLS handshake and time to
+	// first byte: each Response then carries them. Off, connections are
 	// kept alive and set-up is not timed.
 	NewConnection bool
 }
@@ -182,9 +182,6 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 	cn := &conn{c: c, ctx: ctx, buf: make([]byte, c.bufSize), head: c.head}
 	if c.mix != nil {
 		cn.picks = newPicks(c.seed, c.conns.Add(1)-1)
-	}
-	if c.newConn {
-		return timedConn{cn}
 	}
 	return cn
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"time"
 
 	"github.com/smp-dev/smp/load"
@@ -17,8 +16,7 @@ import (
 type conn struct {
 	c    *Client
 	ctx  context.Context
-	nc   net.Conn
-	stop func() bool // unregisters the abort-on-cancel hook of nc
+	nc   load.AbortConn
 	buf  []byte
 	r, w int // unread bytes are buf[r:w]
 	// head: the request in progress is a HEAD (its response has no body).
@@ -26,101 +24,66 @@ type conn struct {
 	// picks is the connection's own sequence of mix variants.
 	picks  picks
 	parser parser
-	// With Client.newConn, the set-up of the connection the last Do
-	// opened (see LastHandshake).
-	hsConnect, hsTLS time.Duration
-	hsOK             bool
-	// With Client.newConn, the last request's time to first byte.
-	firstByte   time.Duration
-	firstByteOK bool
 }
 
 var (
-	_ load.Conn           = (*conn)(nil)
-	_ load.Connector      = (*conn)(nil)
-	_ load.HandshakeTimer = timedConn{}
-	_ load.FirstByteTimer = timedConn{}
+	_ load.Conn      = (*conn)(nil)
+	_ load.Connector = (*conn)(nil)
 )
-
-// timedConn is a conn of a Client with NewConnection: only it reports
-// handshakes, so that the worker of a keep-alive conn does not even ask.
-type timedConn struct{ *conn }
 
 // Connect implements load.Connector. With one connection per request it
 // does nothing: each request's latency includes its own set-up.
 func (c *conn) Connect(deadline time.Time) error {
-	if c.nc != nil || c.c.newConn {
+	if c.nc.Conn != nil || c.c.newConn {
 		return nil
 	}
-	return c.dial(deadline)
+	_, _, err := c.dial(deadline)
+	return err
 }
 
-// LastFirstByte implements load.FirstByteTimer.
-func (c timedConn) LastFirstByte() (time.Duration, bool) {
-	return c.firstByte, c.firstByteOK
-}
-
-// LastHandshake implements load.HandshakeTimer.
-func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
-	return c.hsConnect, c.hsTLS, c.hsOK
-}
-
-func (c *conn) dial(deadline time.Time) error {
-	// Set-up is reported only with one connection per request (timedConn).
-	timed := c.c.newConn
-	if timed {
-		c.hsOK, c.hsConnect, c.hsTLS = false, 0, 0
-	}
+// dial connects, and says how long the TCP connect and the TLS handshake
+// took (the connect even when the handshake failed; tls 0 without TLS).
+func (c *conn) dial(deadline time.Time) (connect, tlsTook time.Duration, err error) {
 	nc, connect, err := load.DialTCP(c.ctx, c.c.addr, deadline)
 	if err != nil {
-		return err
-	}
-	if timed {
-		c.hsConnect, c.hsOK = connect, true
+		return 0, 0, err
 	}
 	if c.c.tls != nil {
-		var t1 time.Time
-		if timed {
-			t1 = time.Now()
-		}
+		t1 := time.Now()
 		t := tls.Client(nc, c.c.tls)
 		_ = t.SetDeadline(deadline)
 		if err := t.HandshakeContext(c.ctx); err != nil {
 			nc.Close()
-			return err
+			return connect, 0, err
 		}
-		if timed {
-			c.hsTLS = time.Since(t1)
-		}
+		tlsTook = time.Since(t1)
 		nc = t
 	}
-	c.nc = nc
+	c.nc.Open(c.ctx, nc)
 	c.r, c.w = 0, 0
-	c.stop = load.AbortOnDone(c.ctx, nc)
-	return nil
+	return connect, tlsTook, nil
 }
 
 // Close implements load.Conn.
-func (c *conn) Close() error {
-	if c.nc == nil {
-		return nil
-	}
-	c.stop()
-	err := c.nc.Close()
-	c.nc = nil
-	return err
-}
+func (c *conn) Close() error { return c.nc.Close() }
 
-// Do implements load.Conn.
+// Do implements load.Conn. With Client.newConn, its Response carries the
+// set-up of the connection it opened and the request's time to first
+// byte, also when it fails after measuring them.
 func (c *conn) Do(deadline time.Time) (load.Response, error) {
-	if c.nc == nil {
-		if err := c.dial(deadline); err != nil {
-			return load.Response{}, err
+	var r load.Response
+	if c.nc.Conn == nil {
+		connect, tlsTook, err := c.dial(deadline)
+		if c.c.newConn {
+			r.Connect, r.TLSHandshake = connect, tlsTook
+		}
+		if err != nil {
+			return r, err
 		}
 	}
 	if err := c.nc.SetDeadline(deadline); err != nil {
 		c.Close()
-		return load.Response{}, err
+		return r, err
 	}
 	req, body := c.c.req, []byte(nil)
 	if m := c.c.mix; m != nil {
@@ -129,18 +92,17 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 	}
 	if _, err := c.nc.Write(req); err != nil {
 		c.Close()
-		return load.Response{}, err
+		return r, err
 	}
 	if body != nil {
 		if _, err := c.nc.Write(body); err != nil {
 			c.Close()
-			return load.Response{}, err
+			return r, err
 		}
 	}
 	if c.c.newConn {
 		// Time to first byte: wait for the response's first bytes here,
 		// before parsing (the keep-alive path reads no extra clock).
-		c.firstByteOK = false
 		sent := time.Now()
 		if c.r == c.w {
 			c.r, c.w = 0, 0
@@ -149,15 +111,16 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 				if errors.Is(err, io.EOF) {
 					err = io.ErrUnexpectedEOF
 				}
-				return load.Response{}, err
+				return r, err
 			}
 		}
-		c.firstByte, c.firstByteOK = time.Since(sent), true
+		r.FirstByte = time.Since(sent)
 	}
 	resp, keep, err := c.readResponse()
 	if err != nil || !keep || c.c.newConn {
 		c.Close()
 	}
+	resp.Connect, resp.TLSHandshake, resp.FirstByte = r.Connect, r.TLSHandshake, r.FirstByte
 	return resp, err
 }
 

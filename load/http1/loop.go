@@ -8,7 +8,10 @@ import (
 	"github.com/smp-dev/smp/load/evloop"
 )
 
-var _ load.LoopDialer = (*Client)(nil)
+var (
+	_ load.LoopDialer = (*Client)(nil)
+	_ evloop.Feed     = (*load.Feed)(nil)
+)
 
 // Loop implements load.LoopDialer for plain-text keep-alive HTTP/1.1: TLS
 // and a connection per request stay with the goroutine per connection.
@@ -27,7 +30,7 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 		}
 		codecs[i] = k
 	}
-	return evloop.New(ctx, evloop.Config{Addr: c.addr, Codecs: codecs, ReadBuffer: c.bufSize})
+	return load.EventLoop[evloop.Feed](evloop.New(ctx, evloop.Config{Addr: c.addr, Codecs: codecs, ReadBuffer: c.bufSize, ErrProtocol: load.ErrProtocol}))
 }
 
 // codec is one event-loop connection's HTTP/1.1: the client's request (or

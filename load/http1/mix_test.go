@@ -243,8 +243,7 @@ func mixConn(t testing.TB) (*conn, *looping) {
 		Variant{Weight: 1, Method: "POST", Target: "/p", Sizes: SizeDist{Type: SizeLognormal, Median: 512, Sigma: 1}})
 	cn := c.Conn(context.Background()).(*conn)
 	l := &looping{resp: []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")}
-	cn.nc = l
-	cn.stop = func() bool { return true }
+	cn.nc.Conn = l
 	return cn, l
 }
 
@@ -288,8 +287,7 @@ func BenchmarkDoSingle(b *testing.B) {
 	u, _ := url.Parse("http://example.test/")
 	c, _ := New(Config{URL: u})
 	cn := c.Conn(context.Background()).(*conn)
-	cn.nc = &looping{resp: []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")}
-	cn.stop = func() bool { return true }
+	cn.nc.Conn = &looping{resp: []byte("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")}
 	deadline := time.Now().Add(time.Hour)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -46,8 +46,7 @@ func newScripted(t testing.TB, method, stream string, chunk, bufSize int) *conn 
 		t.Fatal(err)
 	}
 	cn := c.Conn(context.Background()).(*conn)
-	cn.nc = &scripted{data: []byte(stream), chunk: chunk}
-	cn.stop = func() bool { return true }
+	cn.nc.Conn = &scripted{data: []byte(stream), chunk: chunk}
 	return cn
 }
 

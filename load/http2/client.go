@@ -45,8 +45,8 @@ type Config struct {
 	// on it at once); 0 means 1.
 	Streams int
 	// NewConnection opens a connection for every request and times its
-	// set-up (load.HandshakeTimer) and the wait for its response's
-	// headers (load.FirstByteTimer). Streams must then be 1.
+	// set-up and the wait for its response's headers (each Response
+	// carries them). Streams must then be 1.
 	NewConnection bool
 	// Variants, when set, make a weighted request mix (see Variant): each
 	// request picks one, and Method and Body must be left empty. Headers
@@ -152,7 +152,7 @@ func (c *Client) Streams() int { return c.streams }
 
 // Conn implements load.Dialer: every Streams consecutive Conns share one
 // connection. With NewConnection, each Conn opens its own per request and
-// times it (load.HandshakeTimer, load.FirstByteTimer).
+// times it.
 func (c *Client) Conn(ctx context.Context) load.Conn {
 	s := &stream{c: c, ctx: ctx}
 	if c.mix != nil {
@@ -160,7 +160,7 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 	}
 	if c.newConn {
 		s.sh = &shared{c: c, ctx: ctx}
-		return timedStream{s}
+		return s
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -29,6 +29,9 @@ type shared struct {
 	mu sync.Mutex
 	cc *http2.ClientConn
 	nc *watched // cc's connection
+	// timer is the first-byte timer of cc's connection, with
+	// Client.newConn (the shared connection is then the stream's own).
+	timer *h2timing.Conn
 }
 
 // watched is a connection that keeps the first error a read returned:
@@ -83,26 +86,11 @@ type stream struct {
 	ctx   context.Context
 	sh    *shared
 	picks reqmix.Picks // the slot's own sequence of mix variants
-	// With Client.newConn, the set-up of the connection the last Do
-	// opened (see LastHandshake), its first-byte timer, and the wait for
-	// the response it measured (see LastFirstByte).
-	hsConnect, hsTLS time.Duration
-	hsOK             bool
-	timer            *h2timing.Conn
-	firstByte        time.Duration
-	firstByteOK      bool
 }
 
-// timedStream is a stream of a Client with NewConnection: only it reports
-// set-up and first-byte times, so that the worker of a shared connection
-// does not even ask.
-type timedStream struct{ *stream }
-
 var (
-	_ load.Conn           = (*stream)(nil)
-	_ load.Connector      = (*stream)(nil)
-	_ load.HandshakeTimer = timedStream{}
-	_ load.FirstByteTimer = timedStream{}
+	_ load.Conn      = (*stream)(nil)
+	_ load.Connector = (*stream)(nil)
 )
 
 // Connect implements load.Connector; with one connection per request it
@@ -115,33 +103,22 @@ func (s *stream) Connect(deadline time.Time) error {
 	return err
 }
 
-// LastHandshake implements load.HandshakeTimer.
-func (s timedStream) LastHandshake() (connect, tls time.Duration, ok bool) {
-	return s.hsConnect, s.hsTLS, s.hsOK
-}
-
-// LastFirstByte implements load.FirstByteTimer: the wait from the write
-// that ends the request to the first byte of its response's HEADERS, at
-// the frame level beneath golang.org/x/net/http2, whose writer is a
-// goroutine of its own (see package load/h2timing); ok is false when no
-// response arrived.
-func (s timedStream) LastFirstByte() (time.Duration, bool) {
-	return s.firstByte, s.firstByteOK
-}
-
 // Close implements load.Conn: it closes the shared connection (the
 // engine closes every Conn when the run ends).
 func (s *stream) Close() error { return s.sh.close() }
 
-// Do implements load.Conn.
+// Do implements load.Conn. With Client.newConn, its Response carries the
+// set-up of the connection it opened and the wait from the write that ends
+// the request to the first byte of its response's HEADERS, at the frame
+// level beneath golang.org/x/net/http2, whose writer is a goroutine of its
+// own (see package load/h2timing); also when the request then fails.
 func (s *stream) Do(deadline time.Time) (load.Response, error) {
-	var timed *stream
+	var (
+		r     load.Response
+		timed *load.Response // receives the set-up times of a new connection
+	)
 	if s.c.newConn {
-		s.hsOK, s.hsConnect, s.hsTLS, s.timer = false, 0, 0, nil
-		s.firstByteOK = false
-		timed = s
-	}
-	if s.c.newConn {
+		timed = &r
 		defer s.sh.close()
 	}
 	ctx, cancel := context.WithDeadline(s.ctx, deadline)
@@ -159,7 +136,7 @@ func (s *stream) Do(deadline time.Time) (load.Response, error) {
 		var err error
 		cc, nc, err = s.sh.get(deadline, timed)
 		if err != nil {
-			return load.Response{}, err
+			return r, err
 		}
 		req := p.tmpl.WithContext(ctx)
 		if len(p.body) > 0 {
@@ -174,20 +151,23 @@ func (s *stream) Do(deadline time.Time) (load.Response, error) {
 		// after so many requests) is sent again on a new connection, as
 		// net/http does; its latency includes the retry.
 		if try >= maxRetries || !unprocessed(err) || s.c.newConn {
-			return load.Response{}, classify(nc.cause(err))
+			return r, classify(nc.cause(err))
 		}
 	}
 	n, err := io.Copy(io.Discard, resp.Body)
 	// Close waits for the request's writer to finish: after it, the
 	// timer has seen the end of the request if it was written.
 	resp.Body.Close()
-	if timed != nil && s.timer != nil {
-		s.firstByte, s.firstByteOK = s.timer.FirstByte()
+	if timed != nil && s.sh.timer != nil {
+		if fb, ok := s.sh.timer.FirstByte(); ok {
+			r.FirstByte = fb
+		}
 	}
 	if err != nil {
-		return load.Response{}, classify(nc.cause(err))
+		return r, classify(nc.cause(err))
 	}
-	return load.Response{Status: resp.StatusCode, Bytes: n}, nil
+	r.Status, r.Bytes = resp.StatusCode, n
+	return r, nil
 }
 
 // maxRetries bounds the resends of one unprocessed request.
@@ -224,7 +204,7 @@ func classify(err error) error {
 
 // get returns a connection that takes new requests, dialing one when
 // needed; timed, when set, receives the set-up times of a new one.
-func (sh *shared) get(deadline time.Time, timed *stream) (*http2.ClientConn, *watched, error) {
+func (sh *shared) get(deadline time.Time, timed *load.Response) (*http2.ClientConn, *watched, error) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.cc != nil && sh.cc.CanTakeNewRequest() {
@@ -244,14 +224,17 @@ func (sh *shared) get(deadline time.Time, timed *stream) (*http2.ClientConn, *wa
 	return cc, nc, nil
 }
 
-func (sh *shared) dial(deadline time.Time, timed *stream) (*http2.ClientConn, *watched, error) {
+// dial connects; timed, when set, receives its set-up times, and the
+// connection is then timed to the first byte (sh.timer).
+func (sh *shared) dial(deadline time.Time, timed *load.Response) (*http2.ClientConn, *watched, error) {
+	sh.timer = nil
 	nc, connect, err := load.DialTCP(sh.ctx, sh.c.addr, deadline)
 	if err != nil {
 		return nil, nil, err
 	}
 	t1 := time.Now()
 	if timed != nil {
-		timed.hsConnect, timed.hsOK = connect, true
+		timed.Connect = connect
 	}
 	if sh.c.tls != nil {
 		tc := tls.Client(nc, sh.c.tls)
@@ -266,15 +249,15 @@ func (sh *shared) dial(deadline time.Time, timed *stream) (*http2.ClientConn, *w
 			return nil, nil, fmt.Errorf("%w: %s did not negotiate HTTP/2 (ALPN protocol %q, expected %q)", load.ErrProtocol, sh.c.addr, p, http2.NextProtoTLS)
 		}
 		if timed != nil {
-			timed.hsTLS = time.Since(t1)
+			timed.TLSHandshake = time.Since(t1)
 		}
 		nc = tc
 	}
 	w := newWatched(nc)
 	var conn net.Conn = w
 	if timed != nil {
-		timed.timer = h2timing.New(w)
-		conn = timed.timer
+		sh.timer = h2timing.New(w)
+		conn = sh.timer
 	}
 	cc, err := sh.c.tr.NewClientConn(conn)
 	if err != nil {

@@ -72,11 +72,14 @@ func TestFirstByte(t *testing.T) {
 			}
 		})
 	}
-	// Shared connections are not timed: the worker does not even ask.
+	// Shared connections are not timed: their responses measure nothing.
 	c := newClient(t, http2.Config{}, h2c.URL())
-	if _, ok := c.Conn(context.Background()).(load.FirstByteTimer); ok {
-		t.Error("a stream of a shared connection implements load.FirstByteTimer")
+	cn := c.Conn(context.Background())
+	if resp, err := cn.Do(time.Now().Add(5 * time.Second)); err != nil || resp.Status != 200 ||
+		resp.Connect != 0 || resp.TLSHandshake != 0 || resp.FirstByte != 0 {
+		t.Errorf("shared connection: %+v, %v; want status 200 and nothing timed", resp, err)
 	}
+	cn.Close()
 	if res, _ := run(t, c, 1, h2c); res.FirstByte != nil || res.ConnectTime != nil {
 		t.Errorf("shared connection: firstByte %v, connectTime %v; want neither", res.FirstByte, res.ConnectTime)
 	}

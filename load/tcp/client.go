@@ -35,9 +35,8 @@ type Config struct {
 	Addr        string // host:port of the echo server
 	PayloadSize int    // bytes per request, 1 to MaxPayload
 	// NewConnection opens a connection for every request and times its
-	// TCP connect (load.HandshakeTimer) and, for payloads of up to
-	// FirstByteMax bytes, the wait for the echo's first byte
-	// (load.FirstByteTimer).
+	// TCP connect and, for payloads of up to FirstByteMax bytes, the wait
+	// for the echo's first byte (each Response carries them).
 	NewConnection bool
 }
 
@@ -71,39 +70,21 @@ func (c *Client) Addr() string { return c.addr }
 
 // Conn implements load.Dialer.
 func (c *Client) Conn(ctx context.Context) load.Conn {
-	cn := &conn{c: c, ctx: ctx, buf: make([]byte, min(len(c.payload), readBuffer))}
-	if c.newConn {
-		return timedConn{cn}
-	}
-	return cn
+	return &conn{c: c, ctx: ctx, buf: make([]byte, min(len(c.payload), readBuffer))}
 }
-
-// timedConn is a conn of a Client with NewConnection: only it reports
-// connects and first bytes, so that the worker of a keep-alive conn does
-// not even ask.
-type timedConn struct{ *conn }
 
 // conn is one worker's connection. Not safe for concurrent use, except
 // that ctx cancellation aborts a request in progress.
 type conn struct {
-	c    *Client
-	ctx  context.Context
-	nc   net.Conn
-	stop func() bool // unregisters the abort-on-cancel hook of nc
-	buf  []byte      // the echo is read into it, a piece at a time
-	// With Client.newConn, the connect of the last Do (see LastHandshake)
-	// and its wait for the echo (see LastFirstByte).
-	hsConnect   time.Duration
-	hsOK        bool
-	firstByte   time.Duration
-	firstByteOK bool
+	c   *Client
+	ctx context.Context
+	nc  load.AbortConn
+	buf []byte // the echo is read into it, a piece at a time
 }
 
 var (
-	_ load.Conn           = (*conn)(nil)
-	_ load.Connector      = (*conn)(nil)
-	_ load.HandshakeTimer = timedConn{}
-	_ load.FirstByteTimer = timedConn{}
+	_ load.Conn      = (*conn)(nil)
+	_ load.Connector = (*conn)(nil)
 )
 
 // ErrEcho marks an echo that differs from the payload sent.
@@ -112,106 +93,90 @@ var ErrEcho = errors.New("echo differs from the payload")
 // Connect implements load.Connector; with one connection per request it
 // does nothing.
 func (c *conn) Connect(deadline time.Time) error {
-	if c.nc != nil || c.c.newConn {
+	if c.nc.Conn != nil || c.c.newConn {
 		return nil
 	}
-	return c.dial(deadline)
-}
-
-// LastHandshake implements load.HandshakeTimer: the TCP connect of the
-// last Do (there is no TLS).
-func (c timedConn) LastHandshake() (connect, tls time.Duration, ok bool) {
-	return c.hsConnect, 0, c.hsOK
-}
-
-// LastFirstByte implements load.FirstByteTimer: for the last Do, the wait
-// from the end of writing the payload (its write call returned) to the
-// first read of its echo returning bytes. Not measured (ok false) for
-// payloads above FirstByteMax, or when no echo byte arrived.
-func (c timedConn) LastFirstByte() (time.Duration, bool) {
-	return c.firstByte, c.firstByteOK
-}
-
-func (c *conn) dial(deadline time.Time) error {
-	if c.c.newConn {
-		c.hsOK, c.hsConnect = false, 0
-	}
-	nc, connect, err := load.DialTCP(c.ctx, c.c.addr, deadline)
-	if err != nil {
-		return err
-	}
-	if c.c.newConn {
-		c.hsConnect, c.hsOK = connect, true
-	}
-	c.nc = nc
-	c.stop = load.AbortOnDone(c.ctx, nc)
-	return nil
-}
-
-// Close implements load.Conn.
-func (c *conn) Close() error {
-	if c.nc == nil {
-		return nil
-	}
-	c.stop()
-	err := c.nc.Close()
-	c.nc = nil
+	_, err := c.dial(deadline)
 	return err
 }
 
-// Do implements load.Conn: it writes the payload and reads its echo.
-func (c *conn) Do(deadline time.Time) (load.Response, error) {
-	if c.c.newConn {
-		c.firstByteOK = false
+// dial connects and says how long the connect took.
+func (c *conn) dial(deadline time.Time) (time.Duration, error) {
+	nc, connect, err := load.DialTCP(c.ctx, c.c.addr, deadline)
+	if err != nil {
+		return 0, err
 	}
-	if c.nc == nil {
-		if err := c.dial(deadline); err != nil {
-			return load.Response{}, err
+	c.nc.Open(c.ctx, nc)
+	return connect, nil
+}
+
+// Close implements load.Conn.
+func (c *conn) Close() error { return c.nc.Close() }
+
+// Do implements load.Conn: it writes the payload and reads its echo. With
+// Client.newConn, its Response carries the connect and, for payloads of
+// up to FirstByteMax bytes, the wait from the end of writing the payload
+// (its write call returned) to the first read of its echo returning bytes
+// (0 when none arrived), also when the echo then fails.
+func (c *conn) Do(deadline time.Time) (load.Response, error) {
+	var r load.Response
+	if c.nc.Conn == nil {
+		connect, err := c.dial(deadline)
+		if c.c.newConn {
+			r.Connect = connect
+		}
+		if err != nil {
+			return r, err
 		}
 	}
-	n, err := c.echo(deadline)
+	n, fb, err := c.echo(deadline)
 	if err != nil || c.c.newConn {
 		c.Close()
 	}
+	r.FirstByte = fb
 	if err != nil {
-		return load.Response{}, err
+		return r, err
 	}
-	return load.Response{Status: 0, Bytes: n}, nil
+	r.Status, r.Bytes = 0, n
+	return r, nil
 }
 
-func (c *conn) echo(deadline time.Time) (int64, error) {
+// echo writes the payload and reads its echo; firstByte is timed with
+// Client.newConn when the payload is written whole first.
+func (c *conn) echo(deadline time.Time) (n int64, firstByte time.Duration, err error) {
 	if err := c.nc.SetDeadline(deadline); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	p := c.c.payload
 	if len(p) <= len(c.buf) {
 		if _, err := c.nc.Write(p); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		return c.readEcho(c.c.newConn)
 	}
 	// A payload larger than the socket buffers is written while its echo
 	// is read: an echo server writes back as it reads, and would block.
 	werr := make(chan error, 1)
-	go func() { _, err := c.nc.Write(p); werr <- err }()
-	n, err := c.readEcho(false)
+	go func() { _, err := c.nc.Conn.Write(p); werr <- err }()
+	n, _, err = c.readEcho(false)
 	if err != nil {
 		_ = c.nc.SetDeadline(time.Unix(1, 0)) // unblock the writer
 	}
 	if werr := <-werr; err == nil {
 		err = werr
 	}
-	return n, err
+	return n, 0, err
 }
 
 // readEcho reads the echo of the payload and checks it. With timeFirst,
 // its first read returns as soon as bytes arrive, and is timed from the
-// call (just after the payload was written).
-func (c *conn) readEcho(timeFirst bool) (int64, error) {
+// call (just after the payload was written): firstByte, 0 when it got none.
+func (c *conn) readEcho(timeFirst bool) (int64, time.Duration, error) {
 	p := c.c.payload
 	var (
-		got  int
-		sent time.Time
+		got       int
+		sent      time.Time
+		firstByte time.Duration
 	)
 	if timeFirst {
 		sent = time.Now()
@@ -226,16 +191,16 @@ func (c *conn) readEcho(timeFirst bool) (int64, error) {
 			timeFirst = false
 			n, err = c.nc.Read(c.buf[:want])
 			if n > 0 {
-				c.firstByte, c.firstByteOK = time.Since(sent), true
+				firstByte = time.Since(sent)
 			}
 			if err == nil && n == 0 {
 				err = io.ErrNoProgress
 			}
 		} else {
-			n, err = io.ReadFull(c.nc, c.buf[:want])
+			n, err = io.ReadFull(c.nc.Conn, c.buf[:want])
 		}
 		if n > 0 && !bytes.Equal(c.buf[:n], p[got:got+n]) {
-			return int64(got), fmt.Errorf("%w: %w at byte %d", load.ErrProtocol, ErrEcho, got)
+			return int64(got), firstByte, fmt.Errorf("%w: %w at byte %d", load.ErrProtocol, ErrEcho, got)
 		}
 		got += n
 		if err != nil {
@@ -243,8 +208,8 @@ func (c *conn) readEcho(timeFirst bool) (int64, error) {
 				// The connection closed mid-echo: a reset.
 				err = fmt.Errorf("echo ended after %d of %d bytes: %w", got, len(p), io.ErrUnexpectedEOF)
 			}
-			return int64(got), err
+			return int64(got), firstByte, err
 		}
 	}
-	return int64(got), nil
+	return int64(got), firstByte, nil
 }

@@ -139,9 +139,11 @@ func TestFirstByte(t *testing.T) {
 		t.Errorf("latency mean %v below connect %v + firstByte %v", lat, ct.Mean(), fb.Mean())
 	}
 	t.Logf("firstByte p50 %v, connect p50 %v, latency p50 %v", fb.Quantile(50), ct.Quantile(50), res.Uncorrected.Quantile(50))
-	// Keep-alive conns do not time: the worker does not even ask.
-	if _, ok := client(t, tcp.Config{Addr: addr, PayloadSize: 1}).Conn(context.Background()).(load.FirstByteTimer); ok {
-		t.Error("a keep-alive conn implements load.FirstByteTimer")
+	// Keep-alive conns do not time: their responses measure nothing.
+	cn := client(t, tcp.Config{Addr: addr, PayloadSize: 1}).Conn(context.Background())
+	defer cn.Close()
+	if resp, err := cn.Do(time.Now().Add(5 * time.Second)); err != nil || resp.Bytes != 1 || resp.Connect != 0 || resp.FirstByte != 0 {
+		t.Errorf("keep-alive echo: %+v, %v; want 1 byte and nothing timed", resp, err)
 	}
 }
 

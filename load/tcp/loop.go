@@ -22,7 +22,7 @@ func (c *Client) Loop(ctx context.Context, lo, hi int) (load.Loop, error) {
 	for i := range codecs {
 		codecs[i] = &codec{payload: c.payload}
 	}
-	return evloop.New(ctx, evloop.Config{Addr: c.addr, Codecs: codecs, ReadBuffer: max(64, min(len(c.payload), readBuffer))})
+	return load.EventLoop[evloop.Feed](evloop.New(ctx, evloop.Config{Addr: c.addr, Codecs: codecs, ReadBuffer: max(64, min(len(c.payload), readBuffer)), ErrProtocol: load.ErrProtocol}))
 }
 
 // codec is one event-loop connection's echo: the payload out, the same

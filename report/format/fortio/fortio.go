@@ -138,7 +138,7 @@ func Import(r *Result, o ImportOptions) (*report.Report, error) {
 	}
 	window := time.Duration(r.ActualDuration)
 	start := r.StartTime.UTC()
-	c := report.Counts{StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}}
+	c := report.Counts{Tally: report.Tally{StatusCodes: map[string]int64{}, ErrorKinds: map[string]int64{}}}
 	for code, n := range r.RetCodes {
 		if n < 0 {
 			return nil, fmt.Errorf("fortio result: RetCodes[%q]: got %d, expected a count of 0 or more", code, n)

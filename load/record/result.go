@@ -1,0 +1,90 @@
+package record
+
+import (
+	"time"
+
+	"github.com/smp-dev/smp/hist"
+)
+
+// Result is what one run measured, over the measurement window only
+// (warmup excluded). Latencies are in the histograms.
+type Result struct {
+	Start, End    time.Time // the measurement window, wall clock
+	RequestedRate float64   // 0 in closed loop
+	Counts[int]
+
+	// Latency is timed from the intended send time (coordinated-omission
+	// corrected); Uncorrected from the actual send time; SendLag is actual
+	// minus intended send time. In closed loop all sends are "intended"
+	// when made, so Latency equals Uncorrected and SendLag is zero.
+	Latency     *hist.Histogram
+	Uncorrected *hist.Histogram
+	SendLag     *hist.Histogram
+	// ConnectTime and TLSHandshake time the set-up of the connections
+	// opened in the window (TCP connect; TLS handshake), when the protocol
+	// client measures them (see Response): nil when not measured.
+	ConnectTime  *hist.Histogram
+	TLSHandshake *hist.Histogram
+	// FirstByte is the time to first byte of each request (see Response),
+	// nil when not measured.
+	FirstByte *hist.Histogram
+
+	Timeline []Interval
+	Client   ClientUsage
+	// Driver is how the connections were driven (load.DriverEventLoop or
+	// load.DriverGoroutines).
+	Driver string
+	// Partial is true when the run was cancelled before its end.
+	Partial bool
+}
+
+// Interval is one timeline step (by intended send time).
+type Interval struct {
+	Start    time.Duration // from the window start
+	Requests int64
+	Errors   int64
+	P50, P99 time.Duration
+}
+
+// ClientUsage is the generator's own cost over the window, from getrusage.
+type ClientUsage struct {
+	CPUTime time.Duration // user + system
+	// CPUMcores is CPUTime over the window's wall time, in thousandths of
+	// a core.
+	CPUMcores float64
+	MaxRSSMB  float64
+}
+
+// NewResult makes an empty Result to add to: its maps and its Latency,
+// Uncorrected and SendLag histograms made.
+func NewResult() *Result {
+	return &Result{
+		Counts:  Counts[int]{StatusCodes: map[int]int64{}, ErrorKinds: map[string]int64{}},
+		Latency: hist.New(), Uncorrected: hist.New(), SendLag: hist.New(),
+	}
+}
+
+// Add adds o's counts and histograms to r (not its window, rate,
+// timeline, client usage or driver). r's Latency, Uncorrected and SendLag
+// must be made; its optional histograms are made when o has them.
+func (r *Result) Add(o *Result) {
+	r.Counts.Add(&o.Counts)
+	r.Latency.Merge(o.Latency)
+	r.Uncorrected.Merge(o.Uncorrected)
+	r.SendLag.Merge(o.SendLag)
+	r.ConnectTime = hist.MergeOptional(r.ConnectTime, o.ConnectTime)
+	r.TLSHandshake = hist.MergeOptional(r.TLSHandshake, o.TLSHandshake)
+	r.FirstByte = hist.MergeOptional(r.FirstByte, o.FirstByte)
+}
+
+// WindowSeconds is the length of the measurement window.
+func (r *Result) WindowSeconds() float64 { return r.End.Sub(r.Start).Seconds() }
+
+// AchievedRate is sends per second within the window.
+func (r *Result) AchievedRate() float64 {
+	w := r.WindowSeconds()
+	if w <= 0 {
+		return 0
+	}
+	return float64(r.Sent) / w
+}
