@@ -24,7 +24,7 @@ var ErrNoBaseline = errors.New("no baseline scenario (mesh type \"none\")")
 // mesh type is "none"; -1 when there is none.
 func BaselineIndex(r *Report) int {
 	for i := range r.Scenarios {
-		if r.Scenarios[i].Mesh.Type == "none" {
+		if r.Scenarios[i].Mesh.Baseline() {
 			return i
 		}
 	}
@@ -188,7 +188,7 @@ func CompareScenarios(b, s *Scenario) (Comparison, error) {
 		c.Deltas = append(c.Deltas, d)
 		c.MemMBPerProxy = sm
 	}
-	if b.Mesh.Type == "none" && s.Mesh.Type != "none" {
+	if b.Mesh.Baseline() && !s.Mesh.Baseline() {
 		c.MeshMark = NewMeshMark(b, s, &c)
 	}
 	return c, nil

@@ -74,6 +74,10 @@ type Mesh struct {
 	ControlPlane string `json:"controlPlane,omitempty"`
 }
 
+// Baseline says the scenario ran without a mesh (mesh type "none"): the
+// one every other scenario is compared with.
+func (m Mesh) Baseline() bool { return m.Type == spec.MeshNone }
+
 // Counts are the request tallies shared by iterations and summaries:
 // the rates, the tallies (requests, errors, late, dropped, statusCodes,
 // errorKinds, bytesReceived), and the error rate derived from them.

@@ -168,7 +168,7 @@ func value(a Assertion, s *report.Scenario, isBaseline bool, base *report.Scenar
 	case assertion.KindRate:
 		return sum.AchievedRate, "", true
 	case assertion.KindRole:
-		if a.Role == report.RoleProxy && s.Mesh.Type == "none" {
+		if a.Role == report.RoleProxy && s.Mesh.Baseline() {
 			return 0, "", false
 		}
 		u := role(sum.Resources, a.Role)
@@ -209,7 +209,7 @@ func value(a Assertion, s *report.Scenario, isBaseline bool, base *report.Scenar
 		}
 		return sv - bv, "", true
 	case assertion.KindMeshMark:
-		if isBaseline || s.Mesh.Type == "none" {
+		if isBaseline || s.Mesh.Baseline() {
 			return 0, "", false
 		}
 		if base == nil || c == nil {
