@@ -1,0 +1,285 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+var amd64 = Platform{OS: "linux", Arch: "amd64"}
+
+// writeELF writes a minimal 64-bit little-endian ELF executable for m: one
+// PT_LOAD segment holding the exit(0) system call and, when interp is not
+// "", a PT_INTERP segment naming that loader, as a dynamic binary has.
+func writeELF(t *testing.T, m elf.Machine, interp string) string {
+	t.Helper()
+	const base = 0x400000
+	code := []byte{0xb8, 0x3c, 0, 0, 0, 0x31, 0xff, 0x0f, 0x05} // mov eax,60; xor edi,edi; syscall
+	nprog := 1
+	if interp != "" {
+		nprog = 2
+	}
+	hdrSize := uint64(binary.Size(elf.Header64{}))
+	progSize := uint64(binary.Size(elf.Prog64{}))
+	codeOff := hdrSize + uint64(nprog)*progSize
+	interpOff := codeOff + uint64(len(code))
+	total := interpOff + uint64(len(interp)) + 1
+	h := elf.Header64{
+		Type: uint16(elf.ET_EXEC), Machine: uint16(m), Version: uint32(elf.EV_CURRENT),
+		Entry: base + codeOff, Phoff: hdrSize, Ehsize: uint16(hdrSize),
+		Phentsize: uint16(progSize), Phnum: uint16(nprog), Shentsize: 64,
+	}
+	copy(h.Ident[:], elf.ELFMAG)
+	h.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
+	h.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	h.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	var b bytes.Buffer
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(binary.Write(&b, binary.LittleEndian, h))
+	must(binary.Write(&b, binary.LittleEndian, elf.Prog64{
+		Type: uint32(elf.PT_LOAD), Flags: uint32(elf.PF_R | elf.PF_X),
+		Vaddr: base, Paddr: base, Filesz: total, Memsz: total, Align: 0x1000,
+	}))
+	if interp != "" {
+		must(binary.Write(&b, binary.LittleEndian, elf.Prog64{
+			Type: uint32(elf.PT_INTERP), Flags: uint32(elf.PF_R), Off: interpOff,
+			Vaddr: base + interpOff, Paddr: base + interpOff,
+			Filesz: uint64(len(interp)) + 1, Memsz: uint64(len(interp)) + 1, Align: 1,
+		}))
+	}
+	b.Write(code)
+	if interp != "" {
+		b.WriteString(interp)
+	}
+	b.WriteByte(0)
+	p := filepath.Join(t.TempDir(), "bin")
+	must(os.WriteFile(p, b.Bytes(), 0o755))
+	return p
+}
+
+func TestCheckStatic(t *testing.T) {
+	static := writeELF(t, elf.EM_X86_64, "")
+	if err := CheckStatic(static, amd64); err != nil {
+		t.Fatalf("static amd64 fixture rejected: %v", err)
+	}
+	text := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(text, []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, path string
+		p          Platform
+		want       string
+	}{
+		{"dynamic", writeELF(t, elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"), amd64,
+			"dynamically linked (it needs the loader /lib64/ld-linux-x86-64.so.2)"},
+		{"wrong machine", writeELF(t, elf.EM_AARCH64, ""), amd64, "built for EM_AARCH64"},
+		{"wrong platform", static, Platform{OS: "linux", Arch: "arm64"}, "not linux/arm64"},
+		{"not ELF", text, amd64, "is not an ELF executable"},
+	}
+	if _, err := os.Stat("/bin/ls"); err == nil {
+		cases = append(cases, struct {
+			name, path string
+			p          Platform
+			want       string
+		}{"/bin/ls", "/bin/ls", amd64, "/bin/ls is "})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckStatic(c.path, c.p)
+			if err == nil {
+				t.Fatalf("CheckStatic(%s, %s) accepted it", c.path, c.p)
+			}
+			if !errors.Is(err, ErrNotStatic) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("CheckStatic(%s, %s) = %v; want ErrNotStatic saying %q", c.path, c.p, err, c.want)
+			}
+		})
+	}
+	if err := CheckStatic(filepath.Join(t.TempDir(), "missing"), amd64); err == nil || errors.Is(err, ErrNotStatic) {
+		t.Fatalf("missing file: got %v, want a plain file error", err)
+	}
+}
+
+func TestParsePlatform(t *testing.T) {
+	for in, want := range map[string]Platform{
+		"linux/amd64":    amd64,
+		"linux/arm64":    {OS: "linux", Arch: "arm64"},
+		"linux/arm/v7":   {OS: "linux", Arch: "arm", Variant: "v7"},
+		"darwin/arm64":   {},
+		"linux":          {},
+		"linux/sparc":    {},
+		"linux/amd64/x/": {},
+	} {
+		got, err := ParsePlatform(in)
+		if (err == nil) != (want != Platform{}) || got != want {
+			t.Errorf("ParsePlatform(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
+
+func TestImageContents(t *testing.T) {
+	bin := writeELF(t, elf.EM_X86_64, "")
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	img, err := New(Options{Binary: bin, Platform: amd64, Version: "1.2.3", Revision: "abc123", Created: created})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cf.Config
+	if len(c.Entrypoint) != 1 || c.Entrypoint[0] != "/smp" || c.User != "65534:65534" ||
+		c.Labels[LabelVersion] != "1.2.3" || c.Labels[LabelRevision] != "abc123" {
+		t.Errorf("config = entrypoint %q, user %q, labels %v", c.Entrypoint, c.User, c.Labels)
+	}
+	if cf.OS != "linux" || cf.Architecture != "amd64" || !cf.Created.Time.Equal(created) {
+		t.Errorf("config = %s/%s created %v; want linux/amd64 created %v", cf.OS, cf.Architecture, cf.Created, created)
+	}
+	layers, err := img.Layers()
+	if err != nil || len(layers) != 1 {
+		t.Fatalf("layers = %d, %v; want 1", len(layers), err)
+	}
+	files := readLayer(t, layers[0])
+	want, _ := os.ReadFile(bin)
+	for name, check := range map[string]func(f layerFile) bool{
+		"smp":        func(f layerFile) bool { return f.mode == 0o755 && bytes.Equal(f.body, want) },
+		"tmp/":       func(f layerFile) bool { return f.dir && f.mode == 0o1777 },
+		"etc/passwd": func(f layerFile) bool { return strings.Contains(string(f.body), "nobody:x:65534:65534:") },
+		"etc/group":  func(f layerFile) bool { return strings.Contains(string(f.body), "nogroup:x:65534:") },
+	} {
+		f, ok := files[name]
+		if !ok || !check(f) || !f.modTime.Equal(created) {
+			t.Errorf("layer entry %s = %+v (present %v); not as expected", name, f, ok)
+		}
+	}
+	if len(files) != 5 {
+		t.Errorf("layer has %d entries, want 5: %v", len(files), files)
+	}
+}
+
+type layerFile struct {
+	mode    int64
+	dir     bool
+	body    []byte
+	modTime time.Time
+}
+
+func readLayer(t *testing.T, l v1.Layer) map[string]layerFile {
+	t.Helper()
+	rc, err := l.Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	files := map[string]layerFile{}
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name] = layerFile{mode: h.Mode, dir: h.Typeflag == tar.TypeDir, body: body, modTime: h.ModTime}
+	}
+}
+
+func TestBuildDeterministic(t *testing.T) {
+	bin := writeELF(t, elf.EM_X86_64, "")
+	dir := t.TempDir()
+	build := func(out string, mod func(*Options)) Result {
+		t.Helper()
+		o := Options{Binary: bin, Output: filepath.Join(dir, out), Platform: amd64, Version: "1.2.3"}
+		if mod != nil {
+			mod(&o)
+		}
+		r, err := Build(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, b := build("a.tar", nil), build("b.tar", nil)
+	if a.Digest != b.Digest {
+		t.Fatalf("same input, digests %s and %s", a.Digest, b.Digest)
+	}
+	ab, _ := os.ReadFile(filepath.Join(dir, "a.tar"))
+	bb, _ := os.ReadFile(filepath.Join(dir, "b.tar"))
+	if !bytes.Equal(ab, bb) || int64(len(ab)) != a.Size {
+		t.Fatalf("same input, tarballs differ (%d and %d bytes, reported %d)", len(ab), len(bb), a.Size)
+	}
+	if a.Tag != "smp:dev" {
+		t.Errorf("default tag = %q, want smp:dev", a.Tag)
+	}
+	// The tarball reads back as the image that was built, under its tag.
+	img, err := tarball.ImageFromPath(filepath.Join(dir, "a.tar"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := img.Digest(); err != nil || d != a.Digest {
+		t.Fatalf("tarball image digest = %s, %v; built %s", d, err, a.Digest)
+	}
+	for name, mod := range map[string]func(*Options){
+		"created": func(o *Options) { o.Created = time.Unix(1700000000, 0) },
+		"version": func(o *Options) { o.Version = "1.2.4" },
+		"binary":  nil, // set below: the same fixture with one more byte
+	} {
+		if name == "binary" {
+			other := filepath.Join(t.TempDir(), "bin")
+			body, _ := os.ReadFile(bin)
+			if err := os.WriteFile(other, append(body, 0), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			mod = func(o *Options) { o.Binary = other }
+		}
+		if r := build(name+".tar", mod); r.Digest == a.Digest {
+			t.Errorf("changing the %s left the digest at %s", name, r.Digest)
+		}
+	}
+}
+
+func TestBuildRejects(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "smp.tar")
+	for name, o := range map[string]Options{
+		"dynamic":    {Binary: writeELF(t, elf.EM_X86_64, "/lib/ld.so"), Output: out, Platform: amd64},
+		"bad tag":    {Binary: writeELF(t, elf.EM_X86_64, ""), Output: out, Platform: amd64, Tag: "Not A Tag"},
+		"no output":  {Binary: writeELF(t, elf.EM_X86_64, ""), Platform: amd64},
+		"no binary":  {Output: out, Platform: amd64},
+		"bad platfm": {Binary: writeELF(t, elf.EM_X86_64, ""), Output: out, Platform: Platform{OS: "windows", Arch: "amd64"}},
+	} {
+		if _, err := Build(context.Background(), o); err == nil {
+			t.Errorf("%s: Build accepted %+v", name, o)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Build(ctx, Options{Binary: writeELF(t, elf.EM_X86_64, ""), Output: out, Platform: amd64}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled build: got %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("failed builds left files: %v", entries)
+	}
+}
