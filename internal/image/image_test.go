@@ -98,7 +98,7 @@ func TestCheckStatic(t *testing.T) {
 			name, path string
 			p          Platform
 			want       string
-		}{"/bin/ls", "/bin/ls", amd64, "/bin/ls is "})
+		}{"/bin/ls", "/bin/ls", amd64, "/bin/ls is dynamically linked"})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
