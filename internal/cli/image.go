@@ -40,7 +40,8 @@ func newImageBuildCmd(s Streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "build -o FILE",
 		Short: "Write smp's container image as a tarball, without a container daemon",
-		Long: `Write smp's container image to a tarball (docker-archive format) that
+		Long: `Write smp's container image to a tarball (an OCI image layout with a
+docker-archive manifest.json, as docker save writes) that
 'ctr -n k8s.io images import', 'docker load' and 'kind load image-archive'
 accept. No Docker daemon is needed.
 

@@ -1,9 +1,10 @@
 // Package image builds smp's container image without a container daemon:
 // one layer holding a static smp binary at /smp, a world-writable /tmp and
-// an /etc/passwd naming nobody, written as a docker-archive tarball that
-// `ctr images import`, `docker load` and `kind load image-archive` accept.
-// The same binary and options give the same image digest: every timestamp
-// in it is Options.Created.
+// an /etc/passwd naming nobody, written as a tarball (an OCI image layout
+// with a docker-archive manifest.json beside it) that `ctr images import`,
+// `docker load` and `kind load image-archive` accept. The same binary and
+// options give the same image digest: every timestamp in it is
+// Options.Created.
 package image
 
 import (
@@ -11,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -46,13 +46,13 @@ type Options struct {
 
 // Result describes a written image.
 type Result struct {
-	Tag    string  // the reference as the tarball names it
+	Tag    string  // the reference as containerd names it: docker.io/library/smp:dev
 	Digest v1.Hash // the image manifest's digest
 	Size   int64   // bytes written to Output
 }
 
 // Build checks the binary, builds the image and writes it to o.Output as a
-// docker-archive tarball (written to a temporary file, then renamed).
+// tarball (written to a temporary file, then renamed).
 func Build(ctx context.Context, o Options) (Result, error) {
 	if o.Output == "" {
 		return Result{}, errors.New("output: expected a file path for the tarball")
@@ -73,7 +73,7 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Tag: tag.String(), Digest: digest, Size: size}, nil
+	return Result{Tag: fullName(tag), Digest: digest, Size: size}, nil
 }
 
 // New builds the image in memory (its layer is gzipped when first read).
@@ -149,45 +149,4 @@ func parseTag(ref string) (name.Tag, error) {
 		return name.Tag{}, fmt.Errorf("tag %q: expected an image reference such as smp:dev or registry.local/smp:v1: %w", ref, err)
 	}
 	return tag, nil
-}
-
-// writeTarball writes img as a docker-archive to path via a temporary file
-// in the same directory, so that an interrupted build leaves no partial file.
-func writeTarball(ctx context.Context, path string, tag name.Tag, img v1.Image) (int64, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return 0, fmt.Errorf("output: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
-	w := &ctxWriter{ctx: ctx, w: tmp}
-	if err := tarball.Write(tag, img, w); err != nil {
-		tmp.Close()
-		return 0, fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return 0, fmt.Errorf("output: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return 0, fmt.Errorf("output: %w", err)
-	}
-	return w.n, nil
-}
-
-// ctxWriter stops a write once its context is done.
-type ctxWriter struct {
-	ctx context.Context
-	w   *os.File
-	n   int64
-}
-
-func (c *ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

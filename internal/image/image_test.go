@@ -4,8 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"debug/elf"
 	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -14,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
@@ -188,8 +192,13 @@ func readLayer(t *testing.T, l v1.Layer) map[string]layerFile {
 		t.Fatal(err)
 	}
 	defer rc.Close()
+	return readTar(t, rc)
+}
+
+func readTar(t *testing.T, r io.Reader) map[string]layerFile {
+	t.Helper()
 	files := map[string]layerFile{}
-	tr := tar.NewReader(rc)
+	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -230,16 +239,37 @@ func TestBuildDeterministic(t *testing.T) {
 	if !bytes.Equal(ab, bb) || int64(len(ab)) != a.Size {
 		t.Fatalf("same input, tarballs differ (%d and %d bytes, reported %d)", len(ab), len(bb), a.Size)
 	}
-	if a.Tag != "smp:dev" {
-		t.Errorf("default tag = %q, want smp:dev", a.Tag)
+	if a.Tag != "docker.io/library/smp:dev" {
+		t.Errorf("default tag = %q, want docker.io/library/smp:dev", a.Tag)
 	}
-	// The tarball reads back as the image that was built, under its tag.
-	img, err := tarball.ImageFromPath(filepath.Join(dir, "a.tar"), nil)
+	// The tarball reads back as the image that was built, under its tag,
+	// both as a docker archive and as an OCI layout.
+	tag, err := name.NewTag("smp:dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := tarball.ImageFromPath(filepath.Join(dir, "a.tar"), &tag)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d, err := img.Digest(); err != nil || d != a.Digest {
-		t.Fatalf("tarball image digest = %s, %v; built %s", d, err, a.Digest)
+		t.Fatalf("docker-archive image digest = %s, %v; built %s", d, err, a.Digest)
+	}
+	files := readTar(t, bytes.NewReader(ab))
+	var index v1.IndexManifest
+	if err := json.Unmarshal(files["index.json"].body, &index); err != nil || len(index.Manifests) != 1 {
+		t.Fatalf("index.json: %v: %s", err, files["index.json"].body)
+	}
+	m := index.Manifests[0]
+	manifest := files["blobs/sha256/"+a.Digest.Hex].body
+	if m.Digest != a.Digest || m.Size != int64(len(manifest)) || m.Annotations[containerdName] != a.Tag {
+		t.Errorf("index.json names %+v; want digest %s, size %d, name %s", m, a.Digest, len(manifest), a.Tag)
+	}
+	if got := sha256.Sum256(manifest); hex.EncodeToString(got[:]) != a.Digest.Hex {
+		t.Errorf("the manifest blob does not hash to the image digest %s", a.Digest)
+	}
+	if _, ok := files["oci-layout"]; !ok {
+		t.Errorf("no oci-layout in the tarball: %v", files)
 	}
 	for name, mod := range map[string]func(*Options){
 		"created": func(o *Options) { o.Created = time.Unix(1700000000, 0) },
