@@ -22,6 +22,7 @@ type imageOptions struct {
 	tag      string
 	binary   string
 	platform string
+	revision string
 }
 
 func newImageCmd(s Streams) *cobra.Command {
@@ -49,7 +50,7 @@ The image holds one layer: the static smp binary at /smp (the entrypoint),
 a world-writable /tmp (the working directory) and an /etc/passwd naming
 nobody, the default user (65534:65534). Its labels
 org.opencontainers.image.version and .revision come from the binary's
-build. Every timestamp is $SOURCE_DATE_EPOCH (seconds) or else the Unix
+build (--revision sets the latter when the build did not record it). Every timestamp is $SOURCE_DATE_EPOCH (seconds) or else the Unix
 epoch, so the same binary always gives the same image digest.
 
 The binary is --binary, or else this smp when it is a static linux
@@ -68,6 +69,7 @@ the image into containerd's k8s.io namespace).`,
 	f.StringVarP(&o.output, "output", "o", "", "the tarball to write (required)")
 	f.StringVar(&o.tag, "tag", image.DefaultTag, "the image reference the tarball names")
 	f.StringVar(&o.binary, "binary", "", "the static linux smp binary to put in the image (default: this smp, if it is one)")
+	f.StringVar(&o.revision, "revision", "", "the org.opencontainers.image.revision label (default: the VCS revision the binary records)")
 	f.StringVar(&o.platform, "platform", "linux/"+runtime.GOARCH, "the image's platform, linux/ARCH; the binary must match it")
 	return c
 }
@@ -104,6 +106,9 @@ func (o *imageOptions) run(c *cobra.Command, s Streams) error {
 	if self || version == "" {
 		// This smp's own, or a build without -X, which keeps the source's default.
 		version = Version
+	}
+	if o.revision != "" {
+		revision = o.revision
 	}
 	r, err := image.Build(c.Context(), image.Options{
 		Binary: bin, Output: o.output, Tag: o.tag, Platform: p,
