@@ -50,8 +50,9 @@ The image holds one layer: the static smp binary at /smp (the entrypoint),
 a world-writable /tmp (the working directory) and an /etc/passwd naming
 nobody, the default user (65534:65534). Its labels
 org.opencontainers.image.version and .revision come from the binary's
-build (--revision sets the latter when the build did not record it). Every timestamp is $SOURCE_DATE_EPOCH (seconds) or else the Unix
-epoch, so the same binary always gives the same image digest.
+build (--revision sets the latter when the build recorded none). Every
+timestamp is $SOURCE_DATE_EPOCH (seconds) or else the Unix epoch,
+so the same binary always gives the same image digest.
 
 The binary is --binary, or else this smp when it is a static linux
 executable for --platform. Build one with:
