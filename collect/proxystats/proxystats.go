@@ -92,12 +92,25 @@ var ErrNoRequests = errors.New("no matching request counter")
 // Parse reads metrics text and sums the series of s that carry every
 // label in match (all series when match is empty).
 func Parse(r io.Reader, s Schema, match map[string]string) (Stats, error) {
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(r)
+	fams, err := parseText(r)
 	if err != nil {
 		return Stats{}, fmt.Errorf("%s metrics: %w", s.Name, err)
 	}
 	return FromFamilies(fams, s, match)
+}
+
+// parseText runs expfmt's text parser, turning its panics into errors:
+// the parser of prometheus/common v0.66.1 dereferences nil on a line that
+// opens with braces, such as "{}" (fixed upstream in prometheus/common
+// pull request 922), and a proxy's metrics are input smp does not control.
+func parseText(r io.Reader) (fams map[string]*dto.MetricFamily, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			fams, err = nil, fmt.Errorf("malformed metrics text (the parser panicked: %v)", v)
+		}
+	}()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	return p.TextToMetricFamilies(r)
 }
 
 // FromFamilies is Parse on families already parsed.

@@ -98,6 +98,9 @@ func TestParseErrors(t *testing.T) {
 		{"nothing matches", "smp_proxy_requests_total{route=\"a\"} 1\n", true},
 		{"empty", "", true},
 		{"not the text format", "{\"requests\": 3}\n", false},
+		// the parser of prometheus/common v0.66.1 panics on this (found by
+		// FuzzParse; testdata/fuzz keeps the input)
+		{"braces without a name", "{}", false},
 		{"negative counter", "smp_proxy_requests_total{route=\"x\"} -1\n", false},
 		{"buckets not cumulative", "smp_proxy_requests_total{route=\"x\"} 3\n# TYPE smp_proxy_request_duration_seconds histogram\n" +
 			"smp_proxy_request_duration_seconds_bucket{route=\"x\",le=\"0.1\"} 3\nsmp_proxy_request_duration_seconds_bucket{route=\"x\",le=\"1\"} 2\n" +
