@@ -1,7 +1,7 @@
 // Package collect samples what the components of a deployment cost while
 // load runs: CPU time and resident memory, per component, as series that
 // are cut to the measurement window afterwards. A Collector is one source
-// (procfs today; cgroup, Prometheus and Envoy admin fit the same shape).
+// (procfs, Prometheus; cgroup and Envoy admin fit the same shape).
 package collect
 
 import (
@@ -35,6 +35,10 @@ type Series struct {
 	Target
 	Samples []Sample
 	Source  string // where the numbers come from
+	// Note says why a series has no samples (or fewer than it should):
+	// the source had no data for the target, or could not be asked. An
+	// empty series is never a measured zero. Empty when nothing is amiss.
+	Note string
 }
 
 // Collector samples targets until stopped.

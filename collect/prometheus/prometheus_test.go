@@ -1,0 +1,319 @@
+package prometheus
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/smp-dev/smp/collect"
+)
+
+func TestCumulative(t *testing.T) {
+	at := func(s int64) model.Time { return model.TimeFromUnix(1_700_000_000 + s) }
+	tests := []struct {
+		name string
+		in   []float64
+		want []float64 // cumulative seconds
+	}{
+		// a steady counter passes through unchanged
+		{"steady", []float64{10, 11, 12.5}, []float64{10, 11, 12.5}},
+		// the container restarted between 2 and 3: its counter began again
+		// at 0 and reached 0.5; the 12 before the drop is carried over
+		{"one reset", []float64{10, 12, 0.5, 1.5}, []float64{10, 12, 12.5, 13.5}},
+		// two resets accumulate both carried values
+		{"two resets", []float64{5, 1, 3, 2}, []float64{5, 6, 8, 10}},
+		// a counter that stays put is idle, not reset
+		{"idle", []float64{3, 3, 3}, []float64{3, 3, 3}},
+		{"empty", nil, nil},
+	}
+	for _, tc := range tests {
+		var in []model.SamplePair
+		for i, v := range tc.in {
+			in = append(in, model.SamplePair{Timestamp: at(int64(i)), Value: model.SampleValue(v)})
+		}
+		got := Cumulative(in)
+		if len(got) != len(tc.want) {
+			t.Fatalf("%s: %d samples, want %d", tc.name, len(got), len(tc.want))
+		}
+		for i, w := range tc.want {
+			if d := got[i].CPU.Seconds() - w; d > 1e-6 || d < -1e-6 {
+				t.Errorf("%s: sample %d CPU %v, want %vs", tc.name, i, got[i].CPU, w)
+			}
+			if !got[i].At.Equal(at(int64(i)).Time()) {
+				t.Errorf("%s: sample %d at %v, want %v", tc.name, i, got[i].At, at(int64(i)).Time())
+			}
+		}
+	}
+}
+
+func TestSelector(t *testing.T) {
+	tests := []struct {
+		target collect.Target
+		want   string // empty: an error
+	}{
+		{collect.Target{Namespace: "ns", Pod: "p", Container: "istio-proxy"}, `{namespace="ns",pod="p",container="istio-proxy"}`},
+		// the whole pod: every container but the pod cgroup and pause
+		{collect.Target{Namespace: "ns", Pod: "p"}, `{namespace="ns",pod="p",container!="",container!="POD"}`},
+		{collect.Target{Namespace: "ns", Pod: "p", Container: "POD"}, ""},
+		{collect.Target{Pod: "p"}, ""},
+		{collect.Target{PID: 4}, ""},
+	}
+	for _, tc := range tests {
+		got, err := Selector(tc.target)
+		if (err != nil) != (tc.want == "") || got != tc.want {
+			t.Errorf("%+v: got %q, %v; want %q", tc.target, got, err, tc.want)
+		}
+	}
+}
+
+func TestStartUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c := &Collector{URL: "http://" + addr, Timeout: 2 * time.Second}
+	err = c.Start(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("Start against a closed port: %v; want an error naming %s", err, addr)
+	}
+	if c.Stop() != nil {
+		t.Error("Stop after a failed Start returned series")
+	}
+	notProm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "<html>hello</html>")
+	}))
+	defer notProm.Close()
+	c = &Collector{URL: notProm.URL}
+	if err := c.Start(context.Background(), nil); err == nil || !strings.Contains(err.Error(), notProm.URL) {
+		t.Fatalf("Start against a web server that is not Prometheus: %v", err)
+	}
+	for _, bad := range []string{"", "127.0.0.1:9090", "ftp://x"} {
+		if err := (&Collector{URL: bad}).Start(context.Background(), nil); err == nil {
+			t.Errorf("url %q accepted", bad)
+		}
+	}
+}
+
+// fakeAPI answers buildinfo, and query_range from results keyed by metric.
+func fakeAPI(t *testing.T, results map[string]string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v1/status/buildinfo":
+			fmt.Fprint(w, `{"status":"success","data":{"version":"2.42.0"}}`)
+		case "/api/v1/query_range":
+			q := r.URL.Query().Get("query")
+			res := "[]"
+			for metric, body := range results {
+				if strings.Contains(q, metric) {
+					res = body
+				}
+			}
+			fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":%s}}`, res)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestMissingSeries(t *testing.T) {
+	mem := `[{"metric":{},"values":[[1700000000,"1048576"],[1700000001,"1048576"]]}]`
+	tests := []struct {
+		name    string
+		results map[string]string
+		note    string // a fragment of the expected note
+	}{
+		{"neither", nil, "no " + CPUMetric + " and no " + MemoryMetric},
+		{"no cpu", map[string]string{MemoryMetric: mem}, "no " + CPUMetric + " series"},
+		{"no memory", map[string]string{CPUMetric: mem}, "no " + MemoryMetric + " series"},
+	}
+	for _, tc := range tests {
+		srv := fakeAPI(t, tc.results)
+		c := &Collector{URL: srv.URL, ScrapeInterval: time.Millisecond, Margin: time.Millisecond}
+		target := collect.Target{Name: "gone", Namespace: "ns", Pod: "nope", Container: "c"}
+		if err := c.Start(context.Background(), []collect.Target{target}); err != nil {
+			t.Fatal(err)
+		}
+		got := c.Stop()
+		if len(got) != 1 {
+			t.Fatalf("%s: %d series, want 1", tc.name, len(got))
+		}
+		if len(got[0].Samples) != 0 || !strings.Contains(got[0].Note, tc.note) {
+			t.Errorf("%s: %d samples, note %q; want none and a note with %q", tc.name, len(got[0].Samples), got[0].Note, tc.note)
+		}
+		if !strings.Contains(got[0].Source, `pod="nope"`) {
+			t.Errorf("%s: source %q does not carry the query", tc.name, got[0].Source)
+		}
+	}
+}
+
+func TestJoinedSamples(t *testing.T) {
+	srv := fakeAPI(t, map[string]string{
+		CPUMetric:    `[{"metric":{},"values":[[1700000000,"10"],[1700000001,"10.25"],[1700000002,"0.25"]]}]`,
+		MemoryMetric: `[{"metric":{},"values":[[1700000000,"2097152"],[1700000001,"2097152"],[1700000002,"1048576"]]}]`,
+	})
+	c := &Collector{URL: srv.URL, ScrapeInterval: time.Millisecond, Margin: time.Millisecond}
+	if err := c.Start(context.Background(), []collect.Target{{Namespace: "ns", Pod: "p", Container: "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := c.Stop()[0]
+	if s.Note != "" || len(s.Samples) != 3 {
+		t.Fatalf("note %q, %d samples; want 3 and no note", s.Note, len(s.Samples))
+	}
+	u := collect.Window(s, time.Unix(1700000000, 0), time.Unix(1700000002, 0))
+	// 0.25 s then (after a reset to 0) 0.25 s over 2 s: 250 mCores
+	if u.CPUMcores < 249 || u.CPUMcores > 251 || u.MemMB != 5.0/3 {
+		t.Errorf("usage %+v; want 250 mCores and 5/3 MiB", u)
+	}
+}
+
+// TestRealPrometheus runs the Debian prometheus binary against an exporter
+// whose CPU counter rises at a known rate, then checks the collector's
+// series, cut to a window, against that rate.
+func TestRealPrometheus(t *testing.T) {
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Skip("prometheus is not installed (scripts/install-deps installs the Debian package): skipping the real-server test")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the real-server test (about 15 s)")
+	}
+	const rate = 0.25    // CPU seconds per second: 250 mCores
+	const mem = 50 << 20 // working set, bytes
+	const junk = 7 << 30 // what the excluded series report
+	t0 := time.Now()
+	exporter := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cpu := 100 + rate*time.Since(t0).Seconds()
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fmt.Fprintf(w, "# HELP %s Cumulative cpu time consumed in seconds.\n# TYPE %s counter\n", CPUMetric, CPUMetric)
+		fmt.Fprintf(w, "%s{namespace=\"ns\",pod=\"p\",container=\"c\"} %g\n", CPUMetric, cpu)
+		fmt.Fprintf(w, "%s{namespace=\"ns\",pod=\"p\",container=\"\"} %g\n", CPUMetric, 9*cpu)
+		fmt.Fprintf(w, "%s{namespace=\"ns\",pod=\"p\",container=\"POD\"} %g\n", CPUMetric, 5*cpu)
+		fmt.Fprintf(w, "# HELP %s Current working set in bytes.\n# TYPE %s gauge\n", MemoryMetric, MemoryMetric)
+		fmt.Fprintf(w, "%s{namespace=\"ns\",pod=\"p\",container=\"c\"} %d\n", MemoryMetric, mem)
+		fmt.Fprintf(w, "%s{namespace=\"ns\",pod=\"p\",container=\"\"} %d\n", MemoryMetric, junk)
+		fmt.Fprintf(w, "%s{namespace=\"ns\",pod=\"p\",container=\"POD\"} %d\n", MemoryMetric, junk)
+	}))
+	defer exporter.Close()
+
+	url := startPrometheus(t, bin, strings.TrimPrefix(exporter.URL, "http://"))
+	targets := []collect.Target{
+		{Name: "c", Namespace: "ns", Pod: "p", Container: "c"},
+		{Name: "pod", Namespace: "ns", Pod: "p"}, // every container but "" and POD: the same as c
+		{Name: "missing", Namespace: "ns", Pod: "nope", Container: "c"},
+	}
+	c := &Collector{URL: url, ScrapeInterval: time.Second}
+	if err := c.Start(context.Background(), targets); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	from := time.Now()
+	time.Sleep(6 * time.Second)
+	to := time.Now()
+	series := c.Stop()
+	if len(series) != len(targets) {
+		t.Fatalf("%d series, want %d", len(series), len(targets))
+	}
+	for _, s := range series[:2] {
+		if s.Note != "" {
+			t.Fatalf("%s: note %q", s.Name, s.Note)
+		}
+		u := collect.Window(s, from, to)
+		t.Logf("%s: %.1f mCores (want %.0f), %.2f MiB over %d samples; source %s", s.Name, u.CPUMcores, 1000*rate, u.MemMB, u.Samples, s.Source)
+		if want := 1000 * rate; u.CPUMcores < 0.85*want || u.CPUMcores > 1.15*want {
+			t.Errorf("%s: %.1f mCores, want %.0f ±15%%", s.Name, u.CPUMcores, want)
+		}
+		if u.MemMB != float64(mem)/(1<<20) || u.MemMBMax != u.MemMB {
+			t.Errorf("%s: memory %.2f (max %.2f) MiB, want %d", s.Name, u.MemMB, u.MemMBMax, mem>>20)
+		}
+		if u.Samples < 4 {
+			t.Errorf("%s: %d samples in a 6 s window scraped every second", s.Name, u.Samples)
+		}
+		if !strings.Contains(s.Source, url) || !strings.Contains(s.Source, "sum("+CPUMetric+"{namespace=\"ns\",pod=\"p\"") {
+			t.Errorf("%s: source %q does not name the server and query", s.Name, s.Source)
+		}
+	}
+	if m := series[2]; len(m.Samples) != 0 || m.Note == "" {
+		t.Errorf("missing pod: %d samples, note %q; want none and a reason", len(m.Samples), m.Note)
+	}
+}
+
+// startPrometheus runs bin on a free 127.0.0.1 port with its own data
+// directory, scraping target every second; it returns the base URL once
+// the server is ready and has scraped, and kills it when the test ends.
+func startPrometheus(t *testing.T, bin, target string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: cadvisor
+    static_configs:
+      - targets: [%q]
+`, target)
+	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logf, err := os.Create(filepath.Join(dir, "prometheus.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin,
+		"--config.file="+filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+		"--web.console.templates="+dir, "--web.console.libraries="+dir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		logf.Close()
+		if t.Failed() {
+			if b, err := os.ReadFile(logf.Name()); err == nil {
+				t.Logf("prometheus log:\n%s", b)
+			}
+		}
+	})
+	url := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url + "/api/v1/query?query=up")
+		if err == nil {
+			var body [512]byte
+			n, _ := resp.Body.Read(body[:])
+			resp.Body.Close()
+			if resp.StatusCode == 200 && strings.Contains(string(body[:n]), `"value"`) {
+				return url
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus on %s not ready and scraping after 30 s: %v", addr, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
