@@ -26,7 +26,7 @@ func (Reference) Prepare(c Config) ([]string, error) {
 	if err := check(c); err != nil {
 		return nil, err
 	}
-	pc := proxy.Config{Name: c.Workload, Concurrency: c.Concurrency}
+	pc := proxy.Config{Name: c.Workload, Concurrency: c.Concurrency, Metrics: c.AdminAddr}
 	for _, r := range c.Routes {
 		pr := proxy.Route{Name: r.Name, Listen: r.Listen, Upstream: r.Upstream}
 		if c.MTLS != nil {
