@@ -33,15 +33,6 @@ scrape_configs:
   static_configs:
   - targets: ["127.0.0.1:$KUBELET_PORT"]
     labels: {node: "$NODE"}
-- job_name: kubelet
-  scheme: https
-  metrics_path: /metrics
-  scrape_interval: 5s
-  scrape_timeout: 5s
-  tls_config: {insecure_skip_verify: true}
-  static_configs:
-  - targets: ["127.0.0.1:$KUBELET_PORT"]
-    labels: {node: "$NODE"}
 EOF
   setsid prometheus --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/data" \
     --storage.tsdb.retention.time=1d --web.listen-address="127.0.0.1:$PROM_PORT" \

@@ -20,7 +20,11 @@ k() { kc -n "$NS" "$@"; }
 el() { awk "BEGIN{printf \"%.1f\", $(date +%s.%N)-$_T0}"; }
 cadvisor() { curl -sk -m 5 "https://127.0.0.1:$KUBELET_PORT/metrics/cadvisor"; }
 
-kc get ns "$NS" >/dev/null 2>&1 || kc create namespace "$NS" >/dev/null
+# A namespace left by an earlier run (KEEP=1, or still terminating) goes first: every check is on new objects.
+if kc get ns "$NS" >/dev/null 2>&1; then
+  kc delete ns "$NS" --timeout=120s >/dev/null || { bad "namespace $NS from an earlier run did not go away"; exit 1; }
+fi
+kc create namespace "$NS" >/dev/null
 k apply -f - >/dev/null <<'EOF'
 apiVersion: apps/v1
 kind: Deployment
@@ -81,16 +85,16 @@ mem=$(cadvisor | grep '^container_spec_memory_limit_bytes' | grep "namespace=\"$
 awk "BEGIN{exit !(${mem:-0} == 67108864)}" && ok "memory limit 64Mi applied to the container cgroup (container_spec_memory_limit_bytes=$mem)" ||
   bad "memory limit: got '$mem'"
 
-# /stats/summary (fix 4), through the API server's node proxy.
+# /stats/summary (fix 4), from the kubelet (the API server's node proxy refuses 127.0.0.1 addresses).
 if command -v python3 >/dev/null; then
-  sum=$(kc get --raw "/api/v1/nodes/$NODE/proxy/stats/summary" | python3 -c '
+  sum=$(curl -sk -m 10 "https://127.0.0.1:$KUBELET_PORT/stats/summary" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(sum(1 for p in d["pods"] if p["podRef"]["namespace"] == sys.argv[1]
           for c in p.get("containers", []) if c["name"] == "hello" and c.get("memory", {}).get("workingSetBytes")))' "$NS" 2>&1)
   [ "$sum" = 2 ] && ok "kubelet /stats/summary: working-set memory for both hello containers" || bad "/stats/summary: $sum"
 else
-  kc get --raw "/api/v1/nodes/$NODE/proxy/stats/summary" | grep -q '"workingSetBytes"' &&
+  curl -sk -m 10 "https://127.0.0.1:$KUBELET_PORT/stats/summary" | grep -q '"workingSetBytes"' &&
     ok "kubelet /stats/summary answers with workingSetBytes (python3 absent: not counted per container)" || bad "/stats/summary"
 fi
 
@@ -162,7 +166,9 @@ prom_count() { # query -> number of series (0 when none or on error)
   curl -s -m 5 --get "$PROM/api/v1/query" --data-urlencode "query=count($1)" |
     sed -n 's/.*"value":\[[0-9.]*,"\([0-9]*\)"\].*/\1/p' | grep . || echo 0
 }
-sel="namespace=\"$NS\",pod=~\"hello-.+\",container=\"hello\""
+# The pods of this run only: series of deleted pods stay visible for minutes (cAdvisor's own timestamps).
+pods=$(k get pods -l app=hello -o jsonpath='{.items[*].metadata.name}' | tr ' ' '|')
+sel="namespace=\"$NS\",pod=~\"$pods\",container=\"hello\""
 for metric in container_cpu_usage_seconds_total container_memory_working_set_bytes; do
   n=0
   for _ in $(seq 30); do
@@ -171,8 +177,9 @@ for metric in container_cpu_usage_seconds_total container_memory_working_set_byt
     sleep 1
   done
   if [ "$n" -ge 2 ]; then
-    ex=$(curl -s -m 5 --get "$PROM/api/v1/query" --data-urlencode "query=$metric{$sel}" | grep -o '"metric":{[^}]*}' | head -1)
-    ok "Prometheus $PROM: $n series $metric{$sel}, e.g. $(echo "$ex" | cut -c1-200)"
+    ex=$(curl -s -m 5 --get "$PROM/api/v1/query" --data-urlencode "query=$metric{$sel}" | grep -o '"metric":{[^}]*}' | head -1 |
+      grep -o -e '"namespace":"[^"]*"' -e '"pod":"[^"]*"' -e '"container":"[^"]*"' | tr '\n' ' ')
+    ok "Prometheus $PROM: $n series $metric{$sel}, e.g. labels $ex"
   else
     bad "Prometheus $PROM: $n series $metric{$sel} with a value above 0 (want 2)"
   fi
