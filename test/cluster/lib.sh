@@ -25,7 +25,9 @@ PROM_PORT=${SMP_PROMETHEUS_PORT:-9090}
 SOCK=/run/containerd/containerd.sock  # the default socket: the kubelet's cAdvisor dials it (fix 2)
 NODE=$(hostname)                      # node name = hostname, resolved by /etc/hosts (fix 3)
 
-_T0=$(date +%s.%N)
+# One clock for a script and the scripts it runs (up.sh -> prometheus.sh), so their times line up.
+_T0=${SMP_CLUSTER_T0:-$(date +%s.%N)}
+export SMP_CLUSTER_T0=$_T0
 say() { echo "[$(awk "BEGIN{printf \"%6.1f\", $(date +%s.%N)-$_T0}")s] $*"; }
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 kc() { "$BIN/kubectl" --kubeconfig="$KUBECONFIG_PATH" "$@"; }
