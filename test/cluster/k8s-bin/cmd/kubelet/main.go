@@ -1,0 +1,12 @@
+// kubelet built from the Go module proxy, for smp's single-node test cluster (test/cluster).
+package main
+
+import (
+	"context"
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kubelet/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewKubeletCommand(context.Background()))) }
