@@ -1,0 +1,26 @@
+//go:build linux
+
+package load
+
+import (
+	"syscall"
+	"time"
+)
+
+// UsageMeasured says this system measures the generator's own CPU time
+// and memory (ClientUsage).
+const UsageMeasured = true
+
+// UsageSource says where ClientUsage comes from on this system.
+const UsageSource = "getrusage(RUSAGE_SELF) over the measurement window"
+
+func readUsage() usage {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return usage{}
+	}
+	return usage{
+		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		maxRSS: ru.Maxrss,
+	}
+}
