@@ -22,8 +22,9 @@ const (
 	SendLagWarn = time.Millisecond
 )
 
-// ClientSource names where client figures come from.
-const ClientSource = "getrusage(RUSAGE_SELF) over the measurement window"
+// ClientSource names where client figures come from on this system (on
+// Linux and macOS getrusage; elsewhere nothing, and it says so).
+const ClientSource = load.UsageSource
 
 // NewIteration turns one load result into an iteration of the report.
 // includesTarget says the target ran in the generator's process.
@@ -208,6 +209,9 @@ func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []str
 	}
 	if p99 := sendLag.Quantile(99); p99 > SendLagWarn {
 		w = append(w, fmt.Sprintf("client send lag p99 is %v: corrected latencies include up to that much of the client's own lateness", p99.Round(time.Microsecond)))
+	}
+	if !load.UsageMeasured {
+		w = append(w, "load generator CPU and memory not measured on this system: client cpuMcores and maxRssMB read 0")
 	}
 	if cl.CPUMcores > ClientCPUWarnMcores && !cl.IncludesTarget {
 		w = append(w, fmt.Sprintf("load generator used %.0f mCores: it may be the bottleneck", cl.CPUMcores))
