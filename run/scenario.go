@@ -208,7 +208,12 @@ func (r *runner) deployed(ctx context.Context, m spec.Mesh, i int) (_ *report.It
 		targets = append(targets, collect.Target{Name: c.Name, Role: c.Role, PID: c.PID, Tree: true})
 	}
 	col := &collect.Procfs{Interval: r.t.Metrics.SampleInterval.D()}
-	if err := col.Start(ctx, targets); err != nil {
+	// Where there is no procfs (macOS), the deployment runs unsampled:
+	// latencies are measured, component CPU and memory are not.
+	var unsampled error
+	if err := col.Start(ctx, targets); errors.Is(err, collect.ErrUnsupported) {
+		unsampled = err
+	} else if err != nil {
 		return nil, nil, err
 	}
 
@@ -228,6 +233,9 @@ func (r *runner) deployed(ctx context.Context, m spec.Mesh, i int) (_ *report.It
 		return nil, nil, err
 	}
 	it.Components = components(d, series, res)
+	if unsampled != nil {
+		it.Warnings = append(it.Warnings, fmt.Sprintf("component CPU and memory not sampled: %v", unsampled))
+	}
 	it.Resources, it.Startup = report.Aggregate(it.Components, it.AchievedRate)
 	if crash := d.Err(); crash != nil {
 		it.Error = crash.Error()
