@@ -19,8 +19,8 @@ func TestCheckPlatform(t *testing.T) {
 		t.Fatalf("linux: %v", err)
 	}
 	want := map[string][]string{
-		"darwin":  {`load.driver: "eventloop"`, "linux-only (this is darwin)", "environment.placement"},
-		"windows": {`load.driver: "eventloop"`, "environment.placement", `workload.app: "sample"`, "not supported on windows"},
+		"darwin":  {`load.driver: got "eventloop"`, "linux-only (this is darwin)", "environment.placement"},
+		"windows": {`load.driver: got "eventloop"`, "environment.placement", `workload.app: got "sample"`, "not supported on windows"},
 	}
 	for goos, parts := range want {
 		err := checkPlatform(tt, goos)
