@@ -350,7 +350,7 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: Version}, SLO: extra})
+	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: currentVersion().Version}, SLO: extra})
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
 	}

@@ -78,7 +78,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		dest = defaultReportPath(t.Metadata.Name, time.Now())
 	}
 	ropts := run.Options{
-		Tool: report.Tool{Name: "smp", Version: Version},
+		Tool: report.Tool{Name: "smp", Version: currentVersion().Version},
 		// Component logs are kept next to the report.
 		LogDir: strings.TrimSuffix(dest, filepath.Ext(dest)) + ".logs",
 		SLO:    extra,
