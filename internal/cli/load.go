@@ -271,6 +271,9 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 	if err := t.Validate(); err != nil {
 		return nil, flagProblems(err)
 	}
+	if err := run.CheckPlatform(t); err != nil {
+		return nil, flagProblems(err) // --driver eventloop off Linux
+	}
 	return t, nil
 }
 
