@@ -145,6 +145,8 @@ connections, sends timed to the microsecond, responses timed when the
 kernel received them); TLS, HTTP/2, grpc and --new-connection run a
 goroutine per connection. --driver goroutines forces
 the latter, for comparison; the report says which ran (client.driver).
+The event loop is linux-only: on macOS and Windows every load runs a
+goroutine per connection.
 
 -o json prints the full smp.report/v1 document (one scenario, named after
 the URL). Exit codes: 0 ok, 1 every request failed, 2 bad input, 130
@@ -187,7 +189,7 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.payloadSize, "payload-size", "", "tcp: bytes each request writes and reads back (e.g. 64, 1KiB; default 64); grpc ping: payload bytes (default 0)")
 	f.StringVar(&o.grpcMethod, "grpc-method", "", "grpc: health (grpc.health.v1.Health/Check, the default) or ping (smp target's Ping, with --payload-size)")
 	f.IntVar(&o.streams, "streams", 1, "h2c/http2: requests in flight at once on each connection")
-	f.StringVar(&o.driver, "driver", "", "eventloop or goroutines (default: the event loop for plain-text HTTP/1.1 and tcp, goroutines elsewhere)")
+	f.StringVar(&o.driver, "driver", "", "eventloop (linux-only) or goroutines (default: on Linux the event loop for plain-text HTTP/1.1 and tcp, goroutines elsewhere)")
 	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request (grpc: a channel per call) and report its connect, TLS handshake and first-byte times")
 	f.StringVar(&o.cacert, "cacert", "", "PEM file of the CA certificates that verify the server (default: the system's)")
 	f.StringVar(&o.cert, "cert", "", "PEM file of a client certificate to present (mTLS); with --key")
