@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -14,6 +15,18 @@ import (
 
 // ProcfsSource describes the procfs figures.
 const ProcfsSource = "procfs: /proc/PID/stat utime+stime (USER_HZ=100) and rss × page size, summed over the process tree"
+
+// ErrUnsupported marks a collector that cannot run on this system.
+var ErrUnsupported = errors.New("not supported on this system")
+
+// procfsSupported says whether the real /proc (Linux's) can be read on
+// goos (runtime.GOOS).
+func procfsSupported(goos string) error {
+	if goos != "linux" {
+		return fmt.Errorf("procfs collector: %w: not supported on %s (it reads Linux's /proc)", ErrUnsupported, goos)
+	}
+	return nil
+}
 
 // userHZ is the unit of utime and stime in /proc/PID/stat: fixed at 100
 // by the kernel's user-space ABI on every architecture Go runs on Linux.
@@ -37,6 +50,11 @@ var _ Collector = (*Procfs)(nil)
 func (p *Procfs) Start(ctx context.Context, targets []Target) error {
 	if p.started {
 		return errors.New("procfs collector: already started")
+	}
+	if p.Root == "" {
+		if err := procfsSupported(runtime.GOOS); err != nil {
+			return err
+		}
 	}
 	p.started = true
 	if p.Interval <= 0 {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"syscall"
 )
 
 // Error kinds, as they appear in reports under errorKinds.
@@ -50,7 +49,7 @@ func Classify(err error) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case isRefused(err):
 		return KindRefused
 	case errors.As(err, &dnsErr):
 		return KindDNS
@@ -63,7 +62,7 @@ func Classify(err error) string {
 		return KindTLS
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return KindTimeout
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+	case isReset(err),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, ErrReset):
 		return KindReset

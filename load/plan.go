@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 )
 
@@ -53,6 +54,8 @@ func (p *Plan) Check() error {
 		return fmt.Errorf("%w: interval %v: expected >= 0", ErrPlan, p.Interval)
 	case p.Driver != "" && p.Driver != DriverEventLoop && p.Driver != DriverGoroutines:
 		return fmt.Errorf("%w: driver %q: expected %s, %s or empty (automatic)", ErrPlan, p.Driver, DriverEventLoop, DriverGoroutines)
+	case p.Driver == DriverEventLoop && !HasEventLoop(runtime.GOOS):
+		return eventLoopOSError(runtime.GOOS)
 	case p.Loops < 0:
 		return fmt.Errorf("%w: loops %d: expected >= 0", ErrPlan, p.Loops)
 	}

@@ -1,23 +1,10 @@
 package load
 
-import (
-	"syscall"
-	"time"
-)
+import "time"
 
-// usage is a getrusage(RUSAGE_SELF) reading.
+// usage is a reading of the process's own cost: getrusage(RUSAGE_SELF)
+// where the system has it (see usageNotMeasured), zero elsewhere.
 type usage struct {
 	cpu    time.Duration
 	maxRSS int64 // KiB
-}
-
-func readUsage() usage {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return usage{}
-	}
-	return usage{
-		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		maxRSS: ru.Maxrss,
-	}
 }

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/smp-dev/smp/hist"
@@ -23,8 +25,17 @@ const (
 	SendLagWarn = time.Millisecond
 )
 
-// ClientSource names where client figures come from.
+// ClientSource names where client figures come from (getrusage on Linux
+// and macOS; a result whose Client.NotMeasured is set says why not).
 const ClientSource = "getrusage(RUSAGE_SELF) over the measurement window"
+
+// clientSource is the source of r's client figures.
+func clientSource(u record.ClientUsage) string {
+	if u.NotMeasured != "" {
+		return "not measured (" + u.NotMeasured + "): cpuMcores and maxRssMB read 0"
+	}
+	return ClientSource
+}
 
 // NewIteration turns one load result into an iteration of the report.
 // includesTarget says the target ran in the generator's process.
@@ -38,7 +49,7 @@ func NewIteration(index int, r *record.Result, o Options, includesTarget bool) (
 		Client: Client{
 			CPUMcores:      round(r.Client.CPUMcores, 1),
 			MaxRSSMB:       round(r.Client.MaxRSSMB, 1),
-			Source:         ClientSource,
+			Source:         clientSource(r.Client),
 			IncludesTarget: includesTarget,
 			Driver:         r.Driver,
 		},
@@ -100,12 +111,14 @@ func Summarize(results []*record.Result, o Options, includesTarget bool) (Summar
 	pooled := record.NewResult()
 	var window, cpu time.Duration
 	var requested, rss float64
+	var notMeasured string
 	for _, r := range results {
 		pooled.Add(r)
 		window += r.End.Sub(r.Start)
 		cpu += r.Client.CPUTime
 		requested = r.RequestedRate
 		rss = max(rss, r.Client.MaxRSSMB)
+		notMeasured = cmp.Or(notMeasured, r.Client.NotMeasured)
 	}
 	var achieved, mcores float64
 	if window > 0 {
@@ -117,7 +130,7 @@ func Summarize(results []*record.Result, o Options, includesTarget bool) (Summar
 		Counts:     counts(requested, achieved, &pooled.Counts),
 		Client: Client{
 			CPUMcores: round(mcores, 1), MaxRSSMB: round(rss, 1),
-			Source: ClientSource, IncludesTarget: includesTarget,
+			Source: clientSource(record.ClientUsage{NotMeasured: notMeasured}), IncludesTarget: includesTarget,
 			Driver: driverOf(results),
 		},
 	}
@@ -174,6 +187,9 @@ func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []str
 	}
 	if p99 := sendLag.Quantile(99); p99 > SendLagWarn {
 		w = append(w, fmt.Sprintf("client send lag p99 is %v: corrected latencies include up to that much of the client's own lateness", p99.Round(time.Microsecond)))
+	}
+	if strings.HasPrefix(cl.Source, "not measured") {
+		w = append(w, "load generator CPU and memory not measured on this system: client cpuMcores and maxRssMB read 0")
 	}
 	if cl.CPUMcores > ClientCPUWarnMcores && !cl.IncludesTarget {
 		w = append(w, fmt.Sprintf("load generator used %.0f mCores: it may be the bottleneck", cl.CPUMcores))

@@ -1,13 +1,8 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"runtime"
-	"strconv"
-	"strings"
-	"syscall"
 )
 
 // ReadEnvironment describes this machine. Fields it cannot read stay empty.
@@ -19,42 +14,6 @@ func ReadEnvironment(labels map[string]string) Environment {
 		Labels:    labels,
 	}
 	e.Hostname, _ = os.Hostname()
-	var u syscall.Utsname
-	if syscall.Uname(&u) == nil {
-		e.Kernel = utsString(u.Release[:])
-	}
-	e.CPUModel = procField("/proc/cpuinfo", "model name")
-	if kb := procField("/proc/meminfo", "MemTotal"); kb != "" {
-		if n, err := strconv.ParseFloat(strings.Fields(kb)[0], 64); err == nil {
-			e.MemoryMB = round(n/1024, 0)
-		}
-	}
+	readSystem(&e)
 	return e
-}
-
-func utsString(b []int8) string {
-	out := make([]byte, 0, len(b))
-	for _, c := range b {
-		if c == 0 {
-			break
-		}
-		out = append(out, byte(c))
-	}
-	return string(out)
-}
-
-// procField returns the value of the first "key: value" line of a /proc file.
-func procField(path, key string) string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }

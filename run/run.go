@@ -66,6 +66,9 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
+	if err := CheckPlatform(t); err != nil {
+		return nil, err
+	}
 	// A seed picked now is in the report's copy of the spec, and every
 	// scenario and iteration uses it (the same schedule and request mix).
 	t = withSeed(t)

@@ -164,6 +164,10 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 		}
 	}()
 
+	// Where the collector cannot run here (no procfs on macOS), the
+	// deployment runs unsampled: latencies are measured, component CPU
+	// and memory are not.
+	var unsampled error
 	if d.Collector != nil {
 		var targets []collect.Target
 		if d.Loader == nil {
@@ -175,7 +179,9 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 				Namespace: c.Ref.Namespace, Pod: c.Ref.Pod, Container: c.Ref.Container,
 			})
 		}
-		if err := d.Collector.Start(ctx, targets); err != nil {
+		if err := d.Collector.Start(ctx, targets); errors.Is(err, collect.ErrUnsupported) {
+			unsampled, d.Collector = err, nil
+		} else if err != nil {
 			return nil, nil, fmt.Errorf("resources: %w", err)
 		}
 	}
@@ -205,6 +211,9 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 		return nil, nil, ierr
 	}
 	it.Components = components(d, series, res)
+	if unsampled != nil {
+		it.Warnings = append(it.Warnings, fmt.Sprintf("component CPU and memory not sampled: %v", unsampled))
+	}
 	it.Resources, it.Startup = report.Aggregate(it.Components, it.AchievedRate)
 	if crash := d.Error(); crash != nil {
 		it.Error = crash.Error()

@@ -185,11 +185,11 @@ http {
 	}
 	cmd := exec.Command("taskset", "-c", o.serverCPU, o.nginx, "-e", "stderr", "-p", dir, "-c", path)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = groupAttr()
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start nginx: %w", err)
 	}
-	stop := func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM); cmd.Wait() }
+	stop := func() { termGroup(cmd); cmd.Wait() }
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for range 200 {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -227,12 +227,7 @@ func pinned(cpuList string) measureFunc {
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()
-		var cpu time.Duration
-		if st := cmd.ProcessState; st != nil {
-			if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-				cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-			}
-		}
+		cpu := childCPU(cmd.ProcessState)
 		if err != nil {
 			return out, cpu, fmt.Errorf("%s: %w; stderr: %s; stdout: %s",
 				strings.Join(argv, " "), err, clip([]byte(stderr.String())), clip(out))

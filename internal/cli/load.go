@@ -146,6 +146,8 @@ connections, sends timed to the microsecond, responses timed when the
 kernel received them); TLS, HTTP/2, grpc and --new-connection run a
 goroutine per connection. --driver ` + protocol.DriverGoroutines + ` forces
 the latter, for comparison; the report says which ran (client.driver).
+The event loop is linux-only: on macOS and Windows every load runs a
+goroutine per connection.
 
 -o json prints the full smp.report/v1 document (one scenario, named after
 the URL). Exit codes: 0 ok, 1 every request failed, 2 bad input, 130
@@ -188,8 +190,8 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.payloadSize, "payload-size", "", "tcp: bytes each request writes and reads back (e.g. 64, 1KiB; default 64); grpc ping: payload bytes (default 0)")
 	f.StringVar(&o.grpcMethod, "grpc-method", "", "grpc: health (grpc.health.v1.Health/Check, the default) or ping (smp target's Ping, with --payload-size)")
 	f.IntVar(&o.streams, "streams", 1, "h2c/http2: requests in flight at once on each connection")
-	f.StringVar(&o.driver, "driver", "", fmt.Sprintf("%s (default: the event loop for plain-text %s, %s elsewhere)",
-		strings.Join(protocol.Drivers(), " or "), strings.Join(protocol.Names(protocol.HasEventLoop), " and "), protocol.DriverGoroutines))
+	f.StringVar(&o.driver, "driver", "", fmt.Sprintf("%s (%s is linux-only; default: on Linux the event loop for plain-text %s, %s elsewhere)",
+		strings.Join(protocol.Drivers(), " or "), protocol.DriverEventLoop, strings.Join(protocol.Names(protocol.HasEventLoop), " and "), protocol.DriverGoroutines))
 	f.BoolVar(&o.newConnection, "new-connection", false, "open a connection per request (grpc: a channel per call) and report its connect, TLS handshake and first-byte times")
 	f.StringVar(&o.cacert, "cacert", "", "PEM file of the CA certificates that verify the server (default: the system's)")
 	f.StringVar(&o.cert, "cert", "", "PEM file of a client certificate to present (mTLS); with --key")
@@ -273,6 +275,9 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 	if err := t.Validate(); err != nil {
 		return nil, flagProblems(err)
 	}
+	if err := run.CheckPlatform(t); err != nil {
+		return nil, flagProblems(err) // --driver eventloop off Linux
+	}
 	return t, nil
 }
 
@@ -352,7 +357,7 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: Version}, SLO: extra})
+	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: currentVersion().Version}, SLO: extra})
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
 	}

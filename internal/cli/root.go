@@ -46,8 +46,9 @@ type Streams struct {
 }
 
 // Version is the smp version; the build can override it with
-// -ldflags "-X github.com/smp-dev/smp/internal/cli.Version=…".
-var Version = "0.1.0-dev"
+// -ldflags "-X github.com/smp-dev/smp/internal/cli.Version=…" (see
+// version.go for the commit and date).
+var Version = defaultVersion
 
 // NewRoot builds the smp command tree.
 func NewRoot(s Streams) *cobra.Command {

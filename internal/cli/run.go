@@ -69,6 +69,9 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if err != nil {
 		return err
 	}
+	if err := run.CheckPlatform(t); err != nil {
+		return inFile(path, err) // what only Linux has, asked for elsewhere
+	}
 	extra, err := parseSLOFlags(o.slo)
 	if err != nil {
 		return err
@@ -78,7 +81,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		dest = defaultReportPath(t.Metadata.Name, time.Now())
 	}
 	ropts := run.Options{
-		Tool: report.Tool{Name: "smp", Version: Version},
+		Tool: report.Tool{Name: "smp", Version: currentVersion().Version},
 		// Component logs are kept next to the report.
 		LogDir: strings.TrimSuffix(dest, filepath.Ext(dest)) + ".logs",
 		SLO:    extra,
@@ -108,4 +111,16 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		return runErr
 	}
 	return sloVerdict(s, rep)
+}
+
+// inFile names path in the spec problems of err.
+func inFile(path string, err error) error {
+	var ps spec.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	for i := range ps {
+		ps[i].File = path
+	}
+	return ps
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package evloop drives many non-blocking TCP connections of a load run
 // from one OS thread, the way the C load generators do: one epoll set, one
 // wait per batch of events, a read when a socket has bytes and a write when

@@ -53,6 +53,9 @@ type ClientUsage struct {
 	// a core.
 	CPUMcores float64
 	MaxRSSMB  float64
+	// NotMeasured, when set, says why the generator's own cost is not
+	// measured on this system (its zeros then mean "not measured").
+	NotMeasured string
 }
 
 // NewResult makes an empty Result to add to: its maps and its Latency,

@@ -3,6 +3,7 @@ package tcp_test
 import (
 	"context"
 	"net"
+	"runtime"
 	"testing"
 	"time"
 
@@ -47,6 +48,9 @@ func TestEcho(t *testing.T) {
 		for _, drv := range []string{load.DriverEventLoop, load.DriverGoroutines} {
 			if tt.newConn && drv == load.DriverEventLoop {
 				continue // the event loop keeps connections alive
+			}
+			if drv == load.DriverEventLoop && runtime.GOOS != "linux" {
+				continue // the event loop is linux-only
 			}
 			t.Run(tt.name+"/"+drv, func(t *testing.T) {
 				c := client(t, tcp.Config{Addr: e.Addr(), PayloadSize: tt.size, NewConnection: tt.newConn})
@@ -180,6 +184,9 @@ func TestEchoErrors(t *testing.T) {
 		cn.Close()
 		if got := load.Classify(err); got != tt.kind {
 			t.Errorf("%s: %v classified %q, want %q", tt.name, err, got, tt.kind)
+		}
+		if runtime.GOOS != "linux" {
+			continue // the event loop is linux-only
 		}
 		// The same through the event loop: every request fails so.
 		res, err := load.Run(context.Background(), load.Plan{

@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"sync"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // errExited marks a component that exited before the deployment was torn
@@ -58,11 +54,8 @@ func (g *group) start(name, role, logPath string, argv []string) (*proc, error) 
 	if g.stopping {
 		return nil, errors.New("deployment is being torn down")
 	}
-	// Children die with us even if smp is killed outright (SIGKILL): the
-	// kernel signals them when the thread that forked them exits, and Go's
-	// threads live as long as the process (startPinned unlocks its thread
-	// rather than letting it exit).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: g.pgid, Pdeathsig: syscall.SIGKILL}
+	// One process group; on Linux, children die with us (see sysProcAttr).
+	cmd.SysProcAttr = sysProcAttr(g.pgid)
 	if err := g.startPinned(cmd); err != nil {
 		return nil, fmt.Errorf("start %s (%s): %w", name, argv[0], err)
 	}
@@ -73,32 +66,6 @@ func (g *group) start(name, role, logPath string, argv []string) (*proc, error) 
 	g.procs = append(g.procs, p)
 	go g.watch(p)
 	return p, nil
-}
-
-// startPinned starts cmd with the group's CPU affinity: the child inherits
-// the mask of the thread that forks it, so that thread is pinned for the
-// fork and restored after.
-func (g *group) startPinned(cmd *exec.Cmd) error {
-	if len(g.cpus) == 0 {
-		return cmd.Start()
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	var old, set unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &old); err != nil {
-		return err
-	}
-	for _, c := range g.cpus {
-		set.Set(c)
-	}
-	if err := unix.SchedSetaffinity(0, &set); err != nil {
-		return fmt.Errorf("pin to CPUs %v: %w", g.cpus, err)
-	}
-	err := cmd.Start()
-	if rerr := unix.SchedSetaffinity(0, &old); rerr != nil && err == nil {
-		err = rerr
-	}
-	return err
 }
 
 // watch waits for p and reports it when it exits before stop.
@@ -122,46 +89,6 @@ func (g *group) err() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.failErr
-}
-
-// stop terminates every process: SIGTERM to the group, SIGKILL after
-// grace. It waits for the processes it started to be reaped, and for the
-// whole group (their children too) to be gone.
-func (g *group) stop(grace time.Duration) error {
-	g.mu.Lock()
-	g.stopping = true
-	pgid, procs := g.pgid, g.procs
-	g.mu.Unlock()
-	if pgid == 0 {
-		return nil
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	deadline := time.Now().Add(grace)
-	if !waitGone(pgid, procs, deadline) {
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		if !waitGone(pgid, procs, time.Now().Add(5*time.Second)) {
-			return fmt.Errorf("process group %d did not exit after SIGKILL", pgid)
-		}
-	}
-	return nil
-}
-
-// waitGone waits until every proc is reaped and the group is empty.
-func waitGone(pgid int, procs []*proc, deadline time.Time) bool {
-	for _, p := range procs {
-		select {
-		case <-p.done:
-		case <-time.After(time.Until(deadline)):
-			return false
-		}
-	}
-	for time.Now().Before(deadline) {
-		if syscall.Kill(-pgid, 0) == syscall.ESRCH {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return syscall.Kill(-pgid, 0) == syscall.ESRCH
 }
 
 // tail returns the last n lines of a file.
