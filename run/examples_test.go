@@ -12,22 +12,15 @@ import (
 	"github.com/smp-dev/smp/spec"
 )
 
-// smpBinary is the smp executable for the local platform's processes.
-var smpBinary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "smp-run-test-")
+// smpBinary is the smp executable the platform starts its processes with:
+// this test binary, which acts as smp in its children (see main_test.go).
+func smpBinary(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	smpBinary = filepath.Join(dir, "smp")
-	if out, err := exec.Command("go", "build", "-o", smpBinary, "../cmd/smp").CombinedOutput(); err != nil {
-		os.Stderr.Write(out)
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return exe
 }
 
 // The examples run for real, shortened: every scenario measures, every
@@ -46,7 +39,7 @@ func TestExamplesShortened(t *testing.T) {
 			tt.Load.Rate, tt.Iterations = 200, 1
 			tt.Metrics.SampleInterval = spec.Duration(100 * time.Millisecond)
 			tt.Environment.Placement = nil // CI machines may have one CPU only
-			rep, err := Run(context.Background(), tt, Options{Exe: smpBinary, LogDir: t.TempDir()})
+			rep, err := Run(context.Background(), tt, Options{Exe: smpBinary(t), LogDir: t.TempDir()})
 			if err != nil {
 				t.Fatalf("%v\nwarnings: %v", err, rep)
 			}

@@ -75,7 +75,7 @@ func TestRunBuiltinTwoIterations(t *testing.T) {
 	if !s.Summary.Client.IncludesTarget || rep.Test.Metadata.Name != "unit" || rep.Partial {
 		t.Errorf("includesTarget %v, test %q, partial %v", s.Summary.Client.IncludesTarget, rep.Test.Metadata.Name, rep.Partial)
 	}
-	if strings.Count(progress.String(), "\n") != 4 {
+	if strings.Count(progress.String(), "\n") != 6 || strings.Count(progress.String(), "load running against http://127.0.0.1:") != 2 {
 		t.Errorf("progress lines:\n%s", progress.String())
 	}
 }

@@ -152,10 +152,13 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 // iteration failed.
 func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.Iteration, _ *load.Result, err error) {
 	dir := filepath.Join(r.logDir, m.Name, fmt.Sprintf("iteration-%d", i+1))
+	began := time.Now()
 	d, err := r.provider.Deploy(ctx, &platform.Scenario{Test: r.t, Mesh: m, LogDir: dir, Iteration: i})
 	if err != nil {
 		return nil, nil, fmt.Errorf("deploy: %w", err)
 	}
+	progress(r.o.Progress, "%s: iteration %d/%d: deployed in %.1f s, load running against %s",
+		m.Name, i+1, r.t.Iterations, time.Since(began).Seconds(), d.Target)
 	defer func() {
 		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
 		defer cancel()

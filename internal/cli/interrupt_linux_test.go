@@ -9,36 +9,22 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/smp-dev/smp/internal/cli/clitest"
 	"github.com/smp-dev/smp/report"
 )
-
-// buildSmp compiles the real binary, so that signals reach a real process.
-func buildSmp(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "smp")
-	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/smp").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // Ctrl-C in the middle of a run: smp stops within a second or two, writes
 // what it measured as a partial report, and exits 130.
 func TestInterruptWritesPartialReport(t *testing.T) {
-	bin := buildSmp(t)
+	bin := clitest.Exe(t)
 	dest := filepath.Join(t.TempDir(), "partial.json")
-	cmd := exec.Command(bin, "run", "testdata/long.yaml", "--report", dest, "-q")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(2 * time.Second)
+	cmd := exec.Command(bin, "run", "testdata/long.yaml", "--report", dest)
+	stderr := startWhenLoading(t, cmd)
 	sent := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -75,15 +61,10 @@ func TestInterruptWritesPartialReport(t *testing.T) {
 // Ctrl-C during a run of the sample app with sidecars: the partial report
 // is written, and no process the run started survives it.
 func TestInterruptCleansUpProcesses(t *testing.T) {
-	bin := buildSmp(t)
+	bin := clitest.Exe(t)
 	dest := filepath.Join(t.TempDir(), "sample.json")
-	cmd := exec.Command(bin, "run", "testdata/sample-long.yaml", "--report", dest, "-q")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(3 * time.Second)
+	cmd := exec.Command(bin, "run", "testdata/sample-long.yaml", "--report", dest)
+	stderr := startWhenLoading(t, cmd)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -117,4 +98,50 @@ func TestInterruptCleansUpProcesses(t *testing.T) {
 	if _, err := os.Stat(strings.TrimSuffix(dest, ".json") + ".logs/reference/iteration-1/svc-0.log"); err != nil {
 		t.Errorf("component logs are not next to the report: %v", err)
 	}
+}
+
+// lockedBuffer is a buffer a process writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startWhenLoading starts cmd (an smp run) and returns once its load has
+// run past the warmup for a second (its progress says when the load
+// started), so that a signal then interrupts a measurement under way.
+func startWhenLoading(t *testing.T, cmd *exec.Cmd) *lockedBuffer {
+	t.Helper()
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "load running against") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not start its load within 30 s; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond) // polling a condition
+	}
+	// Both specs warm up for 500 ms; a second past it has results.
+	time.Sleep(1500 * time.Millisecond)
+	return stderr
 }

@@ -20,23 +20,15 @@ import (
 	"github.com/smp-dev/smp/spec"
 )
 
-// smpBinary is the smp executable the provider starts processes with,
-// built once for the package's tests.
-var smpBinary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "smp-local-test-")
+// smpBinary is the smp executable the platform starts its processes with:
+// this test binary, which acts as smp in its children (see main_test.go).
+func smpBinary(t *testing.T) string {
+	t.Helper()
+	exe, err := os.Executable()
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	smpBinary = filepath.Join(dir, "smp")
-	if out, err := exec.Command("go", "build", "-o", smpBinary, "../../cmd/smp").CombinedOutput(); err != nil {
-		os.Stderr.Write(out)
-		panic(err)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	return exe
 }
 
 func sampleTest(services int, topology string) *spec.Test {
@@ -48,7 +40,7 @@ func sampleTest(services int, topology string) *spec.Test {
 
 func deploy(t *testing.T, test *spec.Test, mesh spec.Mesh) (*Provider, *platform.Deployment) {
 	t.Helper()
-	p := &Provider{Exe: smpBinary, Grace: 2 * time.Second}
+	p := &Provider{Exe: smpBinary(t), Grace: 2 * time.Second}
 	d, err := p.Deploy(context.Background(), &platform.Scenario{Test: test, Mesh: mesh, LogDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("deploy %s: %v", mesh.Type, err)

@@ -1,0 +1,12 @@
+package local_test
+
+import (
+	"testing"
+
+	"github.com/smp-dev/smp/internal/cli"
+	"github.com/smp-dev/smp/internal/cli/clitest"
+)
+
+// TestMain lets the test binary stand in for smp in the processes the
+// tests start (services, sidecars): no separate build is needed.
+func TestMain(m *testing.M) { clitest.Main(m, cli.Exec) }
