@@ -132,13 +132,23 @@ func TestRunnerMergesClients(t *testing.T) {
 		}
 		return b.Bytes()
 	})
+	always := corev1.ContainerRestartPolicyAlways
 	r := &Runner{Client: cs, Namespace: ns, Image: "smp:dev", Clients: 3, Logs: logs, PollInterval: 10 * time.Millisecond,
-		Labels: map[string]string{"smp.dev/run": "r1"}}
+		Labels: map[string]string{"smp.dev/run": "r1"},
+		PodMutator: func(ps *corev1.PodSpec) {
+			ps.InitContainers = append(ps.InitContainers, corev1.Container{Name: "sidecar", RestartPolicy: &always})
+		}}
 	res, err := r.Load(ctx, loadSpec(t), "http://entry:8080/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-made
+	job := <-made
+	if ic := job.Spec.Template.Spec.InitContainers; len(ic) != 1 || ic[0].Name != "sidecar" {
+		t.Errorf("the pod mutator's sidecar is not in the Job: %+v", ic)
+	}
+	if args := strings.Join(job.Spec.Template.Spec.Containers[0].Args, " "); !strings.Contains(args, "--target http://entry:8080/ --clients 3 --start ") {
+		t.Errorf("worker args %q", args)
+	}
 	if res.Requests != 600 || res.Latency.Count() != 600 || pooled.Count() != 600 {
 		t.Errorf("requests %d, latency count %d, pooled %d; want 600", res.Requests, res.Latency.Count(), pooled.Count())
 	}
@@ -291,5 +301,32 @@ func TestSpecSurvivesConfigMap(t *testing.T) {
 	}
 	if got.Load.Rate != 300 || got.Load.Connections != 6 || len(got.Load.Arrival.Steps) != 1 || got.Load.Request.Headers["X-A"] != "b" || got.Workload.URL != ts.Workload.URL {
 		t.Errorf("spec read back: %+v", got.Load)
+	}
+}
+
+// TestFailedPods: failed pods, and pods whose worker cannot start, fail the
+// load; running, pending and succeeded ones do not.
+func TestFailedPods(t *testing.T) {
+	pod := func(name string, phase corev1.PodPhase, waiting string) corev1.Pod {
+		p := corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name}, Status: corev1.PodStatus{Phase: phase}}
+		if waiting != "" {
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: Container,
+				State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: waiting, Message: "no image smp:x"}}}}
+		}
+		return p
+	}
+	pods := []corev1.Pod{
+		pod("ok", corev1.PodSucceeded, ""), pod("run", corev1.PodRunning, ""), pod("creating", corev1.PodPending, "ContainerCreating"),
+		pod("failed", corev1.PodFailed, ""), pod("pull", corev1.PodPending, "ErrImagePull"), pod("backoff", corev1.PodPending, "ImagePullBackOff"),
+	}
+	var names []string
+	for _, p := range failedPods(pods) {
+		names = append(names, p.Name)
+	}
+	if strings.Join(names, ",") != "failed,pull,backoff" {
+		t.Errorf("failed pods %v, want failed, pull, backoff", names)
+	}
+	if s := state(&pods[4]); !strings.Contains(s, "ErrImagePull: no image smp:x") {
+		t.Errorf("state %q", s)
 	}
 }
