@@ -13,6 +13,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
@@ -103,7 +104,8 @@ func kubelet(t *testing.T, ctx context.Context, cs *fake.Clientset, logs *fakeLo
 			}
 		}
 		job.Status.Succeeded, job.Status.Failed = ok, failed
-		if _, err := cs.BatchV1().Jobs(ns).UpdateStatus(ctx, job, metav1.UpdateOptions{}); err != nil {
+		// The Runner may have seen a failed pod and deleted the Job already.
+		if _, err := cs.BatchV1().Jobs(ns).UpdateStatus(ctx, job, metav1.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			t.Error(err)
 		}
 		made <- job
@@ -179,7 +181,7 @@ func TestRunnerReportsFailedClient(t *testing.T) {
 	defer cancel()
 	cs := fake.NewClientset()
 	logs := &fakeLogs{logs: map[string][]byte{}}
-	kubelet(t, ctx, cs, logs, func(i int) corev1.PodPhase {
+	made := kubelet(t, ctx, cs, logs, func(i int) corev1.PodPhase {
 		if i == 1 {
 			return corev1.PodFailed
 		}
@@ -192,6 +194,7 @@ func TestRunnerReportsFailedClient(t *testing.T) {
 	})
 	r := &Runner{Client: cs, Namespace: ns, Image: "smp:dev", Clients: 3, Logs: logs, PollInterval: 10 * time.Millisecond}
 	_, err := r.Load(ctx, loadSpec(t), "http://entry:8080/")
+	<-made
 	if err == nil {
 		t.Fatal("no error")
 	}
