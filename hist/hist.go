@@ -88,6 +88,10 @@ func (h *Histogram) Count() int64 { return h.h.TotalCount() }
 // Clamped is how many values were larger than Highest.
 func (h *Histogram) Clamped() int64 { return h.clamped }
 
+// SetClamped sets how many values were larger than Highest: for a decoder
+// that carries the count beside the HDR encoding, which does not hold it.
+func (h *Histogram) SetClamped(n int64) { h.clamped = n }
+
 // Min, Max, Mean and StdDev are in nanoseconds; all are 0 when empty.
 func (h *Histogram) Min() time.Duration { return time.Duration(h.h.Min()) }
 

@@ -105,6 +105,7 @@ Start with:
 		newProxyCmd(s),
 		newReportCmd(s), newCompareCmd(s),
 		newImageCmd(s),
+		newWorkerCmd(s),
 	)
 	return root
 }

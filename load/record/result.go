@@ -36,6 +36,26 @@ type Result struct {
 	Driver string
 	// Partial is true when the run was cancelled before its end.
 	Partial bool
+	// Clients are the figures of each load-generating client when the
+	// result merges several (see Merge); nil for a single in-process
+	// client.
+	Clients []ClientShare
+}
+
+// ClientShare is one client's part of a merged result.
+type ClientShare struct {
+	Index int    // the client's index, 0..N-1
+	Pod   string // where it ran (a pod's name), if known
+	// Start and End are the client's own measurement window.
+	Start, End    time.Time
+	RequestedRate float64
+	AchievedRate  float64 // its sends over its own window
+	Requests      int64
+	Errors        int64
+	SendLagP99    time.Duration
+	// StartLate is how long after the shared start time the client began
+	// its run (0 when it was ready in time).
+	StartLate time.Duration
 }
 
 // Interval is one timeline step (by intended send time).

@@ -1,0 +1,84 @@
+package loadjob
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/load/record"
+	"github.com/smp-dev/smp/spec"
+)
+
+// Worker is one client of a load Job: it runs its share of a test's load
+// from the shared start time and writes its result, framed.
+type Worker struct {
+	Test    *spec.Test
+	Target  string
+	Clients int
+	Index   int
+	// Start is the shared start time; zero starts at once.
+	Start time.Time
+	// Pod names the pod it runs in, recorded in the result (may be empty).
+	Pod string
+	// Plan turns a test (this client's share of it) and the target URL
+	// into a load plan (run.Plan).
+	Plan func(t *spec.Test, target string) (load.Plan, error)
+	// Log receives progress lines (stderr); nil discards them.
+	Log io.Writer
+}
+
+// Run waits for the start, runs the share and writes the framed result to
+// out. A client that is ready after the start begins at once and records
+// how late it was (ClientShare.StartLate). A cancelled ctx before the start
+// returns its error; during the run, the partial result is still written.
+func (w *Worker) Run(ctx context.Context, out io.Writer) error {
+	logf := func(format string, args ...any) {
+		if w.Log != nil {
+			fmt.Fprintf(w.Log, format+"\n", args...)
+		}
+	}
+	share, err := Split(w.Test, w.Clients, w.Index)
+	if err != nil {
+		return err
+	}
+	plan, err := w.Plan(share, w.Target)
+	if err != nil {
+		return err
+	}
+	logf("smp worker: client %d of %d: %s, %d connections, %v, target %s",
+		w.Index, w.Clients, rateText(share.Load.Rate), share.Load.Connections, share.Load.Duration, w.Target)
+	var late time.Duration
+	if !w.Start.IsZero() {
+		if wait := time.Until(w.Start); wait > 0 {
+			logf("smp worker: waiting %v for the shared start %s", wait.Round(time.Millisecond), w.Start.Format(time.RFC3339Nano))
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+		} else {
+			late = -wait
+			logf("smp worker: started %v after the shared start", late.Round(time.Millisecond))
+		}
+	}
+	res, err := load.Run(ctx, plan)
+	if err != nil {
+		return err
+	}
+	self := record.ShareOf(res)
+	self.Index, self.Pod, self.StartLate = w.Index, w.Pod, late
+	res.Clients = []record.ClientShare{self}
+	logf("smp worker: %d requests, %d errors, %.1f req/s achieved", res.Requests, res.Errors, res.AchievedRate())
+	return WriteFrame(out, res)
+}
+
+func rateText(r float64) string {
+	if r == 0 {
+		return "closed loop"
+	}
+	return fmt.Sprintf("%g req/s", r)
+}
