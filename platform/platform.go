@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/collect"
+	"github.com/smp-dev/smp/collect/proxystats"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/spec"
 )
@@ -92,6 +93,11 @@ type Component struct {
 	Started time.Time
 	Ready   time.Time
 	Log     string // path of its log file, if kept
+	// Metrics, when set, reads the component's own metrics (a proxy's
+	// Prometheus text endpoint) in the format MetricsSchema names: the
+	// proxy-side view of the requests that passed through it.
+	Metrics       func(ctx context.Context) ([]byte, error)
+	MetricsSchema proxystats.Schema
 }
 
 // Loader drives a scenario's load where the platform places the load

@@ -29,6 +29,23 @@ type Component struct {
 	StartupMs float64 `json:"startupMs,omitempty"`
 	Samples   int     `json:"samples"`
 	Source    string  `json:"source"` // e.g. "procfs: /proc/PID/stat utime+stime, /proc/PID/status VmRSS"
+	// Proxy is the proxy's own view of the requests that passed through
+	// it, where it exposes metrics; nil otherwise.
+	Proxy *ProxyView `json:"proxy,omitempty"`
+}
+
+// ProxyView is what a proxy itself counted between just before the load
+// started and just after it ended (so warmup included), read from its own
+// metrics endpoint.
+type ProxyView struct {
+	Requests  uint64            `json:"requests"`
+	Responses map[string]uint64 `json:"responses,omitempty"` // by status class
+	// P50Ms and P99Ms are estimated from the proxy's latency histogram
+	// (linear inside a bucket, as PromQL's histogram_quantile); absent
+	// when the proxy has none.
+	P50Ms  float64 `json:"p50Ms,omitempty"`
+	P99Ms  float64 `json:"p99Ms,omitempty"`
+	Source string  `json:"source"`
 }
 
 // RoleUsage aggregates the components of one role.

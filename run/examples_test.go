@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -64,6 +65,9 @@ func TestExamplesShortened(t *testing.T) {
 				if st := sum.Startup; st == nil || st.Proxy == nil || st.Proxy.Count != 4 || st.Proxy.MaxMs <= 0 {
 					t.Errorf("%s: startup %+v", s.Name, st)
 				}
+				if s.Mesh.Type == spec.MeshReference {
+					checkProxyView(t, s.Iterations[0], tt)
+				}
 			}
 			if _, err := exec.LookPath("envoy"); err != nil && file == "proxies.yaml" {
 				if !strings.Contains(strings.Join(rep.Warnings, "\n"), "scenario envoy-mtls skipped") {
@@ -71,5 +75,34 @@ func TestExamplesShortened(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkProxyView checks what the reference sidecars counted themselves
+// against what the client sent: the client's own sidecar saw every request
+// of the window, plus at most the warmup's and the readiness probes'.
+func checkProxyView(t *testing.T, it report.Iteration, tt *spec.Test) {
+	t.Helper()
+	seen := 0
+	for _, c := range it.Components {
+		if c.Role != report.RoleProxy {
+			continue
+		}
+		if c.Proxy == nil || c.Proxy.Requests == 0 || c.Proxy.Source == "" {
+			t.Errorf("%s: proxy view %+v (warnings %v)", c.Name, c.Proxy, it.Warnings)
+			continue
+		}
+		seen++
+		if c.Name != "client-proxy" {
+			continue
+		}
+		lo := uint64(it.Requests)
+		hi := lo + uint64(tt.Load.Rate*tt.Load.Warmup.D().Seconds()) + 20
+		if c.Proxy.Requests < lo || c.Proxy.Requests > hi || c.Proxy.Responses["2xx"] != c.Proxy.Requests || c.Proxy.P50Ms <= 0 {
+			t.Errorf("client-proxy counted %+v; the client sent %d in the window (want %d..%d)", c.Proxy, it.Requests, lo, hi)
+		}
+	}
+	if seen != 4 {
+		t.Errorf("%d proxies with a view, want 4", seen)
 	}
 }

@@ -201,7 +201,9 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 			}
 		}()
 	}
+	proxiesBefore := readProxies(ctx, d)
 	res, err := r.load(lctx, d)
+	proxiesAfter := readProxies(ctx, d)
 	var series []collect.Series
 	if d.Collector != nil {
 		series = d.Collector.Stop()
@@ -214,6 +216,7 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 		return nil, nil, ierr
 	}
 	it.Components = components(d, series, res)
+	addProxyViews(&it, proxiesBefore, proxiesAfter)
 	if unsampled != nil {
 		it.Warnings = append(it.Warnings, fmt.Sprintf("component CPU and memory not sampled: %v", unsampled))
 	}

@@ -17,9 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -115,7 +118,7 @@ func parseText(r io.Reader) (fams map[string]*dto.MetricFamily, err error) {
 
 // FromFamilies is Parse on families already parsed.
 func FromFamilies(fams map[string]*dto.MetricFamily, s Schema, match map[string]string) (Stats, error) {
-	st := Stats{Proxy: s.Name, Source: fmt.Sprintf("%s metrics %s, %s, %s %v", s.Name, s.Requests, s.Responses, s.Latency, match)}
+	st := Stats{Proxy: s.Name, Source: source(s, match)}
 	found := false
 	for _, m := range selected(fams[s.Requests], match) {
 		v, ok := value(m)
@@ -309,4 +312,65 @@ func statusClass(v string) string {
 		return v[:1] + "xx"
 	}
 	return "other"
+}
+
+// source names the families read and the series selected.
+func source(s Schema, match map[string]string) string {
+	var fams []string
+	for _, f := range []string{s.Requests, s.Responses, s.Latency} {
+		if f != "" {
+			fams = append(fams, f)
+		}
+	}
+	out := s.Name + " metrics " + strings.Join(fams, ", ")
+	if len(match) > 0 {
+		keys := slices.Sorted(maps.Keys(match))
+		sel := make([]string, len(keys))
+		for i, k := range keys {
+			sel[i] = fmt.Sprintf("%s=%q", k, match[k])
+		}
+		out += " where " + strings.Join(sel, ", ")
+	}
+	return out
+}
+
+// Sub returns what s counted since before (an earlier reading of the same
+// proxy): the requests, responses and latency observations in between.
+// A counter that went down (the proxy restarted) counts from zero.
+func (s Stats) Sub(before Stats) Stats {
+	out := Stats{Proxy: s.Proxy, Source: s.Source, Requests: delta(s.Requests, before.Requests)}
+	if len(s.Responses) > 0 {
+		out.Responses = make(map[string]uint64, len(s.Responses))
+		for k, v := range s.Responses {
+			if d := delta(v, before.Responses[k]); d > 0 {
+				out.Responses[k] = d
+			}
+		}
+	}
+	out.Latency = s.Latency.sub(before.Latency)
+	return out
+}
+
+// sub is h minus before, bucket by bucket; h itself when the two do not
+// have the same buckets or h restarted.
+func (h *Histogram) sub(before *Histogram) *Histogram {
+	if h == nil {
+		return nil
+	}
+	if before == nil || !slices.Equal(h.Bounds, before.Bounds) || h.Count < before.Count {
+		return h
+	}
+	out := &Histogram{Bounds: h.Bounds, Counts: make([]uint64, len(h.Counts)),
+		Count: h.Count - before.Count, Sum: h.Sum - before.Sum}
+	for i := range h.Counts {
+		out.Counts[i] = delta(h.Counts[i], before.Counts[i])
+	}
+	return out
+}
+
+func delta(after, before uint64) uint64 {
+	if after < before {
+		return after
+	}
+	return after - before
 }

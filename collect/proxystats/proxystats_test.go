@@ -164,3 +164,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A later reading minus an earlier one is what passed in between; a
+// counter that went down is taken from zero.
+func TestSub(t *testing.T) {
+	before := Stats{Requests: 10, Responses: map[string]uint64{"2xx": 9, "5xx": 1},
+		Latency: &Histogram{Bounds: []float64{0.001, 0.01}, Counts: []uint64{5, 9}, Count: 10, Sum: 0.05}}
+	after := Stats{Requests: 110, Responses: map[string]uint64{"2xx": 108, "5xx": 2},
+		Latency: &Histogram{Bounds: []float64{0.001, 0.01}, Counts: []uint64{85, 109}, Count: 110, Sum: 0.35}}
+	d := after.Sub(before)
+	if d.Requests != 100 || d.Responses["2xx"] != 99 || d.Responses["5xx"] != 1 {
+		t.Errorf("delta %+v", d)
+	}
+	if h := d.Latency; h.Count != 100 || h.Counts[0] != 80 || h.Counts[1] != 100 || math.Abs(h.Sum-0.3) > 1e-9 {
+		t.Errorf("latency delta %+v", h)
+	}
+	// 80 of 100 under 1 ms: the median is inside the first bucket.
+	if q := d.Latency.Quantile(0.5); q <= 0 || q > 0.001 {
+		t.Errorf("p50 %v", q)
+	}
+	restarted := Stats{Requests: 4}.Sub(before)
+	if restarted.Requests != 4 {
+		t.Errorf("after a restart: %d requests", restarted.Requests)
+	}
+}

@@ -291,6 +291,7 @@ func (p *Provider) startSidecars(ctx context.Context, g *group, s *platform.Scen
 		pr    *proc
 		probe string
 		tls   *tls.Config
+		admin string // the admin address, where the proxy serves its metrics
 	}
 	var started []pending
 	for i := -1; i < len(l.services); i++ {
@@ -337,7 +338,7 @@ func (p *Provider) startSidecars(ctx context.Context, g *group, s *platform.Scen
 		if err != nil {
 			return nil, err
 		}
-		started = append(started, pending{pr, probe, probeTLS})
+		started = append(started, pending{pr, probe, probeTLS, c.AdminAddr})
 	}
 	var comps []platform.Component
 	for _, pd := range started {
@@ -348,7 +349,12 @@ func (p *Provider) startSidecars(ctx context.Context, g *group, s *platform.Scen
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w; last lines of %s:\n%s", pd.pr.name, err, pd.pr.log, tail(pd.pr.log, 10))
 		}
-		comps = append(comps, component(pd.pr, ready))
+		comp := component(pd.pr, ready)
+		if m, ok := kind.(sidecar.Metered); ok && pd.admin != "" {
+			path, schema := m.Metrics()
+			comp.Metrics, comp.MetricsSchema = httpMetrics("http://"+pd.admin+path), schema
+		}
+		comps = append(comps, comp)
 	}
 	return comps, nil
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/smp-dev/smp/collect/proxystats"
 )
 
 // Envoy runs envoy with a static bootstrap: one listener with an HTTP
@@ -128,4 +130,9 @@ func hostPort(addr string) (string, int, error) {
 		return "", 0, fmt.Errorf("sidecar: address %q: port: %w", addr, err)
 	}
 	return h, n, nil
+}
+
+// Metrics implements Metered.
+func (Envoy) Metrics() (string, proxystats.Schema) {
+	return "/stats/prometheus", proxystats.EnvoyDownstream()
 }

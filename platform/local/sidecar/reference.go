@@ -3,6 +3,8 @@ package sidecar
 import (
 	"encoding/json"
 
+	"github.com/smp-dev/smp/collect/proxystats"
+
 	"github.com/smp-dev/smp/internal/proxy"
 )
 
@@ -50,3 +52,6 @@ func (Reference) Prepare(c Config) ([]string, error) {
 	}
 	return []string{"proxy", "--config", path}, nil
 }
+
+// Metrics implements Metered.
+func (Reference) Metrics() (string, proxystats.Schema) { return "/metrics", proxystats.Reference() }

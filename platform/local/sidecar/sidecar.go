@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/smp-dev/smp/collect/proxystats"
 )
 
 // CipherSuite is the one TLS 1.3 suite every kind is configured with, so
@@ -65,6 +67,13 @@ type Kind interface {
 	// Prepare writes c's configuration under c.Dir and returns the
 	// arguments to start the proxy with (without the program).
 	Prepare(c Config) ([]string, error)
+}
+
+// Metered is a kind that serves its own metrics on its admin address.
+type Metered interface {
+	// Metrics is the path of the metrics endpoint on the admin address
+	// and the format of what it serves.
+	Metrics() (path string, schema proxystats.Schema)
 }
 
 // Kinds returns every kind by name.
