@@ -103,6 +103,7 @@ Start with:
 		newServiceCmd(s),
 		newProxyCmd(s),
 		newReportCmd(s), newCompareCmd(s),
+		newCleanupCmd(s),
 	)
 	return root
 }
