@@ -94,9 +94,13 @@ func (c *Client) waitPods(ctx context.Context, ns string, want int, timeout time
 	tr := &tracker{pods: map[string]*podTimes{}}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	rv := ""
+	// ResourceVersion "0" starts from the API server's watch cache as it
+	// is (the namespace is new: every pod is seen as it appears). Without
+	// one, the server waits for its cache to catch up with etcd, which on
+	// a quiet cluster without etcd progress notifications does not happen.
+	rv := "0"
 	for {
-		w, err := c.Set.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv, AllowWatchBookmarks: true})
+		w, err := c.Set.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
 		if err != nil {
 			if ctx.Err() != nil {
 				return tr, c.notReady(context.WithoutCancel(ctx), ns, tr, want, timeout)
@@ -109,7 +113,7 @@ func (c *Client) waitPods(ctx context.Context, ns string, want int, timeout time
 		}
 		for ev := range w.ResultChan() {
 			if ev.Type == watch.Error {
-				rv = "" // expired: start again from now
+				rv = "0" // expired: start again from the cache
 				break
 			}
 			p, ok := ev.Object.(*corev1.Pod)
@@ -121,15 +125,17 @@ func (c *Client) waitPods(ctx context.Context, ns string, want int, timeout time
 				delete(tr.pods, p.Name)
 				continue
 			}
-			if ev.Type != watch.Bookmark {
-				tr.observe(p, time.Now())
-			}
+			tr.observe(p, time.Now())
 			if tr.readyCount() >= want {
 				w.Stop()
 				return tr, nil
 			}
 		}
 		w.Stop()
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
 		if ctx.Err() != nil {
 			if cerr := context.Cause(ctx); cerr != context.DeadlineExceeded {
 				return tr, cerr
