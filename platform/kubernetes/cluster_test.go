@@ -94,14 +94,18 @@ func TestClusterRBAC(t *testing.T) {
 		case *corev1.Namespace:
 			o.Name = nsName
 			_, err = admin.Set.CoreV1().Namespaces().Create(ctx, o, metav1.CreateOptions{})
-			t.Cleanup(func() { _ = admin.Set.CoreV1().Namespaces().Delete(context.Background(), nsName, metav1.DeleteOptions{}) })
+			t.Cleanup(func() {
+				_ = admin.Set.CoreV1().Namespaces().Delete(context.Background(), nsName, metav1.DeleteOptions{})
+			})
 		case *corev1.ServiceAccount:
 			o.Namespace = nsName
 			_, err = admin.Set.CoreV1().ServiceAccounts(nsName).Create(ctx, o, metav1.CreateOptions{})
 		case *rbacv1.ClusterRole:
 			o.Name = name
 			role, err = admin.Set.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
-			t.Cleanup(func() { _ = admin.Set.RbacV1().ClusterRoles().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+			t.Cleanup(func() {
+				_ = admin.Set.RbacV1().ClusterRoles().Delete(context.Background(), name, metav1.DeleteOptions{})
+			})
 		case *rbacv1.ClusterRoleBinding:
 			o.Name, o.RoleRef.Name, o.Subjects[0].Namespace = name, name, nsName
 			_, err = admin.Set.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{})
