@@ -135,6 +135,9 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		d.Notes = append(d.Notes, "the load generator has no sidecar of its own yet: it sends plaintext to the entry pod's sidecar"+
 			map[bool]string{true: " (its ingress listener; hops between services are mutual TLS)", false: ""}[m.MTLS])
 	}
+	if t.Load.Clients > 1 {
+		d.Notes = append(d.Notes, fmt.Sprintf("load.clients is %d, but this build drives the load from smp's own process: one client (in-cluster load pods are not built yet)", t.Load.Clients))
+	}
 	switch {
 	case p.PrometheusURL == "":
 		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url)")
