@@ -92,6 +92,16 @@ type Component struct {
 	Started time.Time
 	Ready   time.Time
 	Log     string // path of its log file, if kept
+	// Steps are the steps of its start between Started and Ready, on
+	// platforms that see them (Kubernetes: the pod scheduled, initialized,
+	// this container started, ready), in order.
+	Steps []Step
+}
+
+// Step is one step of a component's start.
+type Step struct {
+	Name string
+	At   time.Time
 }
 
 // Loader drives a scenario's load where the platform places the load

@@ -135,7 +135,12 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	}
 	rep, runErr := run.Run(c.Context(), t, ropts)
 	if rep == nil {
-		return &ExitError{Code: ExitFailed, Err: runErr}
+		code := ExitFailed
+		if errors.Is(runErr, spec.ErrInvalid) {
+			// The spec cannot run here: a mesh it names is not installed.
+			code = ExitUsage
+		}
+		return &ExitError{Code: code, Err: runErr}
 	}
 	if err := report.WriteFile(dest, rep); err != nil {
 		return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}

@@ -79,8 +79,11 @@ func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 		return info.GitVersion, nil
 	}
 	body, err := rc.Get().AbsPath("/version").Do(ctx).Raw()
+	if ctx.Err() != nil {
+		return "", fmt.Errorf("API server %s (context %q): no answer within %s: %w", c.Config.Host, c.Context, reachTimeout, err)
+	}
 	if err != nil {
-		return "", fmt.Errorf("API server %s (context %q) not reachable within %s: %w", c.Config.Host, c.Context, reachTimeout, err)
+		return "", fmt.Errorf("API server %s (context %q) not reachable: %w", c.Config.Host, c.Context, err)
 	}
 	v, err := parseVersion(body)
 	if err != nil {

@@ -217,6 +217,16 @@ func TestClusterDeploy(t *testing.T) {
 				if c.Ref.Pod == "" || c.Ref.Container == "" || c.Ref.Namespace == "" || c.Started.IsZero() || c.Ready.Before(c.Started) {
 					t.Errorf("component %+v", c)
 				}
+				var names []string
+				for i, s := range c.Steps {
+					names = append(names, s.Name)
+					if i > 0 && s.At.Before(c.Steps[i-1].At) {
+						t.Errorf("%s: step %s before %s", c.Name, s.Name, c.Steps[i-1].Name)
+					}
+				}
+				if strings.Join(names, ",") != "created,scheduled,initialized,started,ready" {
+					t.Errorf("%s: steps %v", c.Name, names)
+				}
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("components by role %v, want %v", got, want)

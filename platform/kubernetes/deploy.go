@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/spec"
-	"github.com/smp-dev/smp/target"
 )
 
 // state is the provider's own behind a platform.Deployment.
@@ -146,26 +146,29 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 	default:
 		d.Collector = p.Collector(p.PrometheusURL, d)
 	}
-	if err := probe(ctx, entry, 10*time.Second); err != nil {
-		return nil, fmt.Errorf("every pod is ready but the entry service does not answer from this machine: %w", err)
+	// Pods are ready before kube-proxy has programmed every Service: a
+	// request through the whole app must succeed before the load starts.
+	if err := probe(ctx, entry, 30*time.Second); err != nil {
+		return nil, fmt.Errorf("every pod is ready but a request through the entry service does not succeed from this machine: %w", err)
 	}
 	return d, nil
 }
 
-// probe waits until url's health path answers 200 (every service is ready
-// and the entry's Service routes), within limit.
+// probe waits until url answers 200 (the request went through every
+// service, so every Service routes), within limit.
 func probe(ctx context.Context, url string, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
 	var last error
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+target.HealthPath[1:], nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
 			return err
 		}
 		resp, err := client.Do(req)
 		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil

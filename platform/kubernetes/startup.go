@@ -42,6 +42,7 @@ func components(ns string, tr *tracker) []platform.Component {
 			if c.Ready.IsZero() {
 				c.Ready = pt.ready
 			}
+			c.Steps = steps(pt, ctr.Name)
 			out = append(out, c)
 		}
 	}
@@ -85,4 +86,22 @@ func startupLine(pt *podTimes) string {
 	}
 	return fmt.Sprintf("pod %s: created → scheduled %s → initialized %s → containers started [%s] → ready %s",
 		pt.name, since(pt.scheduled), since(pt.initialized), strings.Join(ctrs, "; "), since(pt.ready))
+}
+
+// steps are a container's start, from its pod's creation; steps not seen
+// (the watch missed them) are left out.
+func steps(pt *podTimes, container string) []platform.Step {
+	var out []platform.Step
+	for _, s := range []platform.Step{
+		{Name: "created", At: pt.created},
+		{Name: "scheduled", At: pt.scheduled},
+		{Name: "initialized", At: pt.initialized},
+		{Name: "started", At: pt.started[container]},
+		{Name: "ready", At: pt.containerUp[container]},
+	} {
+		if !s.At.IsZero() {
+			out = append(out, s)
+		}
+	}
+	return out
 }
