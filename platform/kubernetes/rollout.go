@@ -55,7 +55,7 @@ func (t *tracker) observe(p *corev1.Pod, now time.Time) {
 			setOnce(&pt.ready, now)
 		}
 	}
-	for _, cs := range p.Status.ContainerStatuses {
+	for _, cs := range slices.Concat(p.Status.InitContainerStatuses, p.Status.ContainerStatuses) {
 		if cs.State.Running != nil {
 			if _, ok := pt.started[cs.Name]; !ok {
 				pt.started[cs.Name] = now

@@ -77,3 +77,29 @@ func TestSteps(t *testing.T) {
 		t.Errorf("steps %v", names)
 	}
 }
+
+// A mesh's proxy injected as a native sidecar (an init container that
+// keeps running) is a proxy component with its own start.
+func TestNativeSidecarComponent(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	t0 := time.Now()
+	tr := &tracker{pods: map[string]*podTimes{}}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "svc-0-a", Labels: map[string]string{LabelService: "svc-0"}},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "istio-init"}, {Name: "istio-proxy", RestartPolicy: &always}},
+			Containers:     []corev1.Container{{Name: "app"}},
+		},
+	}
+	tr.observe(pod.DeepCopy(), t0)
+	pod.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "istio-proxy", Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
+	pod.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Ready: true, State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}}
+	tr.observe(pod, t0.Add(time.Second))
+	cs := components("ns", tr)
+	if len(cs) != 2 || cs[0].Name != "svc-0-istio-proxy" || cs[0].Role != "proxy" || cs[1].Name != "svc-0" || cs[1].Role != "app" {
+		t.Fatalf("components %+v", cs)
+	}
+	if cs[0].Ready.Sub(cs[0].Started) != time.Second {
+		t.Errorf("proxy startup %s, want 1s", cs[0].Ready.Sub(cs[0].Started))
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/smp-dev/smp/platform"
 )
 
@@ -27,7 +29,7 @@ func components(ns string, tr *tracker) []platform.Component {
 			base = fmt.Sprintf("%s-%d", pt.service, seen[pt.service])
 		}
 		seen[pt.service]++
-		for _, ctr := range pt.pod.Spec.Containers {
+		for _, ctr := range podContainers(pt.pod) {
 			c := platform.Component{
 				Name: base, Role: platform.RoleApp,
 				Ref:     platform.Ref{Namespace: ns, Pod: pt.name, Container: ctr.Name},
@@ -47,6 +49,19 @@ func components(ns string, tr *tracker) []platform.Component {
 		}
 	}
 	return out
+}
+
+// podContainers are the pod's long-running containers: native sidecars
+// (init containers that keep running, as a mesh may inject its proxy),
+// then the containers.
+func podContainers(p *corev1.Pod) []corev1.Container {
+	var out []corev1.Container
+	for _, c := range p.Spec.InitContainers {
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			out = append(out, c)
+		}
+	}
+	return append(out, p.Spec.Containers...)
 }
 
 func sortedPods(tr *tracker) []*podTimes {
@@ -81,7 +96,7 @@ func startupLine(pt *podTimes) string {
 		return "+" + t.Sub(pt.created).Round(time.Millisecond).String()
 	}
 	var ctrs []string
-	for _, c := range pt.pod.Spec.Containers {
+	for _, c := range podContainers(pt.pod) {
 		ctrs = append(ctrs, fmt.Sprintf("%s started %s ready %s", c.Name, since(pt.started[c.Name]), since(pt.containerUp[c.Name])))
 	}
 	return fmt.Sprintf("pod %s: created → scheduled %s → initialized %s → containers started [%s] → ready %s",
