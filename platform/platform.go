@@ -98,6 +98,16 @@ type Component struct {
 	// proxy-side view of the requests that passed through it.
 	Metrics       func(ctx context.Context) ([]byte, error)
 	MetricsSchema proxystats.Schema
+	// Steps are the steps of its start between Started and Ready, on
+	// platforms that see them (Kubernetes: the pod scheduled, initialized,
+	// this container started, ready), in order.
+	Steps []Step
+}
+
+// Step is one step of a component's start.
+type Step struct {
+	Name string
+	At   time.Time
 }
 
 // Loader drives a scenario's load where the platform places the load

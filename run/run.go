@@ -89,6 +89,7 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		return nil, err
 	}
 	defer r.close()
+	rep.Warnings = append(rep.Warnings, r.pf.Notes...)
 	var failed error
 	for _, m := range t.Meshes {
 		if ctx.Err() != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/platform/builtin"
+	"github.com/smp-dev/smp/platform/kubernetes"
 	"github.com/smp-dev/smp/platform/local"
 	"github.com/smp-dev/smp/platform/static"
 	"github.com/smp-dev/smp/report"
@@ -74,6 +75,9 @@ func newRunner(ctx context.Context, t *spec.Test, o Options) (*runner, error) {
 
 // providerFor picks the platform of t's workload.
 func providerFor(t *spec.Test, o Options, meshCPUs []int) (platform.Provider, error) {
+	if t.Environment.Platform == spec.PlatformKubernetes {
+		return kubernetes.New(t.Environment.Kubernetes), nil
+	}
 	switch t.Workload.App {
 	case spec.AppSample:
 		exe := o.Exe
@@ -215,6 +219,7 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	if ierr != nil {
 		return nil, nil, ierr
 	}
+	it.Warnings = append(it.Warnings, d.Notes...)
 	it.Components = components(d, series, res)
 	addProxyViews(&it, proxiesBefore, proxiesAfter)
 	if unsampled != nil {

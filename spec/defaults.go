@@ -19,6 +19,11 @@ const (
 	defaultMeshName     = "baseline"
 	defaultIterations   = 1
 	defaultWeight       = 1
+	defaultClients      = 1
+	defaultReplicas     = 1
+	defaultPrefix       = "smp"
+	defaultImage        = "smp:dev"
+	defaultK8sTimeout   = Duration(2 * time.Minute)
 )
 
 // Default returns a test with every default filled in: the built-in target
@@ -126,5 +131,37 @@ func (t *Test) applyDefaults(given func(path string) bool) {
 	}
 	if missing("iterations", t.Iterations == 0, false) {
 		t.Iterations = defaultIterations
+	}
+	t.platformDefaults(missing)
+}
+
+// platformDefaults fills environment.platform, load.clients and, on
+// platform kubernetes, environment.kubernetes and workload.replicas.
+func (t *Test) platformDefaults(missing func(path string, zero, zeroLegal bool) bool) {
+	e := &t.Environment
+	if missing("environment.platform", e.Platform == "", false) {
+		e.Platform = PlatformLocal
+	}
+	if missing("load.clients", t.Load.Clients == 0, false) {
+		t.Load.Clients = defaultClients
+	}
+	if e.Platform != PlatformKubernetes {
+		return
+	}
+	if t.Workload.App == AppSample && missing("workload.replicas", t.Workload.Replicas == 0, false) {
+		t.Workload.Replicas = defaultReplicas
+	}
+	if e.Kubernetes == nil {
+		e.Kubernetes = &Kubernetes{}
+	}
+	k := e.Kubernetes
+	if missing("environment.kubernetes.namespacePrefix", k.NamespacePrefix == "", false) {
+		k.NamespacePrefix = defaultPrefix
+	}
+	if missing("environment.kubernetes.image", k.Image == "", false) {
+		k.Image = defaultImage
+	}
+	if missing("environment.kubernetes.timeout", k.Timeout == 0, false) {
+		k.Timeout = defaultK8sTimeout
 	}
 }

@@ -147,6 +147,15 @@ func (w *walker) workload(wl *Workload) object {
 				desc: "How sample-app services call each other: chain (each calls the next) or fanout (the first calls all the others at once). Default chain. Only for app: sample.",
 				enum: []string{TopologyChain, TopologyFanout},
 			}},
+			{"replicas", w.integer(&wl.Replicas, expReplicas), shape{
+				desc: "Pods per sample-app service, 1 to 100. Default 1. Only for app: sample on platform kubernetes.",
+				typ:  "integer", min: "1", max: num(maxReplicas),
+			}},
+			w.sub("resources", "Resource requests and limits of each sample-app container (Kubernetes quantities). Only for app: sample on platform kubernetes.",
+				func() object {
+					wl.Resources = &Resources{}
+					return w.resources(wl.Resources)
+				}),
 		},
 	}
 }
@@ -170,7 +179,7 @@ func (w *walker) mesh(m *Mesh) object {
 		fields: []field{
 			{"name", w.str(&m.Name, expName), ref("name", "Name of the scenario, unique in the test; same rules as metadata.name.")},
 			{"type", w.word(&m.Type, expMeshType), shape{
-				desc: "none: the no-mesh baseline. reference: smp's own minimal sidecar proxy. haproxy, nginx: those proxies as sidecars (installed programs). envoy: Envoy as sidecar, when an envoy binary is on PATH (otherwise the scenario is skipped). Sidecar types need workload.app: sample.",
+				desc: "none: the no-mesh baseline. reference: smp's own minimal sidecar proxy (both platforms). haproxy, nginx: those proxies as sidecars (installed programs; platform local). envoy: Envoy as sidecar, when an envoy binary is on PATH (otherwise the scenario is skipped; platform local). istio, linkerd, consul, kuma, cilium: a mesh installed in the cluster, detected (not installed) by smp; platform kubernetes only. Types other than none need workload.app: sample.",
 				enum: meshTypes(),
 			}},
 			{"mtls", w.boolean(&m.MTLS), shape{
@@ -224,30 +233,5 @@ func (w *walker) strings(dst *[]string, listExpected, itemExpected string) reade
 			w.str(&s, itemExpected)(n, path)
 			*dst = append(*dst, s)
 		})
-	}
-}
-
-func (w *walker) environment(e *Environment) object {
-	return object{
-		expected: expMapping,
-		fields: []field{
-			{"labels", w.stringMap(&e.Labels, expString), ref("labels", "Free labels recorded in the report.")},
-			w.sub("placement", `Pin the load generator and the deployed app and sidecars to different CPUs (taskset syntax: "1", "0-1", "0,2").`,
-				func() object {
-					e.Placement = &Placement{}
-					return w.placement(e.Placement)
-				}),
-		},
-	}
-}
-
-func (w *walker) placement(p *Placement) object {
-	return object{
-		expected: expMapping,
-		required: []string{"client", "mesh"},
-		fields: []field{
-			{"client", w.str(&p.Client, expCPUList), shape{desc: "CPUs of the load generator (smp itself).", typ: "string", pattern: cpuListPattern}},
-			{"mesh", w.str(&p.Mesh, expCPUList), shape{desc: "CPUs of the app services and sidecars.", typ: "string", pattern: cpuListPattern}},
-		},
 	}
 }

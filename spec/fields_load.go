@@ -61,6 +61,10 @@ func (w *walker) load(l *Load) object {
 				desc: "Requests each connection carries at once, 1 to 1000; more than 1 only with protocol h2c or http2 (HTTP/2 streams) and not with newConnection. Default 1.",
 				typ:  "integer", min: "0", max: num(maxStreams),
 			}},
+			{"clients", w.integer(&l.Clients, expClients), shape{
+				desc: "Load generator instances sharing the connections and the rate, 1 to 100; their results are merged. More than 1 only on platform kubernetes (one pod each). Default 1.",
+				typ:  "integer", min: "1", max: num(maxClients),
+			}},
 			{"newConnection", w.boolean(&l.NewConnection), shape{
 				desc: "Open a connection for every request (and close it after the response), timing its TCP connect, its TLS handshake and the request's time to first byte: the report gets connectTime, tlsHandshake and firstByte, and latency includes the set-up. Every protocol; with grpc, each call gets a channel of its own. Default false (connections kept alive).",
 				typ:  "boolean",

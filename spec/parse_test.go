@@ -35,7 +35,7 @@ func TestParseValid(t *testing.T) {
 					Generator: GeneratorBuiltin, Protocol: ProtocolHTTP1, Connections: 16, Rate: 2500.5,
 					Arrival:  Arrival{Type: ArrivalConstant},
 					Duration: Duration(90 * time.Second), Warmup: Duration(15 * time.Second), Timeout: Duration(2 * time.Second),
-					MaxBacklog: 100,
+					MaxBacklog: 100, Clients: 1,
 					Request: Request{
 						Method: "POST", Path: "/echo?x=1",
 						Headers: map[string]string{
@@ -57,10 +57,39 @@ func TestParseValid(t *testing.T) {
 					},
 				},
 				SLO:         []string{"p99 < 10ms", "errorRate < 0.1%"},
-				Environment: Environment{Labels: map[string]string{"host": "bench-01", "kernel": "6.18"}},
+				Environment: Environment{Labels: map[string]string{"host": "bench-01", "kernel": "6.18"}, Platform: PlatformLocal},
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got\n%s\nwant\n%s", mustJSON(t, got), mustJSON(t, want))
+			}
+		}},
+		// Platform kubernetes with every setting given: none defaulted.
+		{"valid-kubernetes.yaml", func(t *testing.T, got *Test) {
+			want := &Kubernetes{
+				Kubeconfig: "/etc/smp/kubeconfig", Context: "bench", NamespacePrefix: "bench",
+				Image: "registry.example/smp:v1", Prometheus: &Prometheus{URL: "http://127.0.0.1:9090"},
+				Timeout: Duration(90 * time.Second),
+			}
+			if !reflect.DeepEqual(got.Environment.Kubernetes, want) || got.Environment.Platform != PlatformKubernetes {
+				t.Errorf("environment = %s", mustJSON(t, got.Environment))
+			}
+			w := got.Workload
+			wantRes := &Resources{Requests: ResourceList{CPU: "100m", Memory: "32Mi"}, Limits: ResourceList{CPU: "1", Memory: "128Mi"}}
+			if w.Replicas != 2 || !reflect.DeepEqual(w.Resources, wantRes) || got.Load.Clients != 2 {
+				t.Errorf("workload = %s, clients %d", mustJSON(t, w), got.Load.Clients)
+			}
+			if got.Meshes[1].Type != MeshIstio || got.Meshes[2].Type != MeshReference || !got.Meshes[2].MTLS {
+				t.Errorf("meshes = %+v", got.Meshes)
+			}
+		}},
+		// Platform kubernetes, nothing else given: its defaults.
+		{"valid-kubernetes-defaults.yaml", func(t *testing.T, got *Test) {
+			want := &Kubernetes{NamespacePrefix: "smp", Image: "smp:dev", Timeout: Duration(2 * time.Minute)}
+			if !reflect.DeepEqual(got.Environment.Kubernetes, want) {
+				t.Errorf("environment.kubernetes = %s, want %s", mustJSON(t, got.Environment.Kubernetes), mustJSON(t, want))
+			}
+			if got.Workload.Replicas != 1 || got.Load.Clients != 1 {
+				t.Errorf("replicas %d, clients %d, want 1 and 1", got.Workload.Replicas, got.Load.Clients)
 			}
 		}},
 		// A URL target: no app, no responseSize default; warmup 0 kept.
@@ -242,9 +271,11 @@ func TestParseMinimalDefaults(t *testing.T) {
 			Warmup:      Duration(1 * time.Second),
 			Timeout:     Duration(5 * time.Second),
 			Request:     Request{Method: "GET", Path: "/"},
+			Clients:     1,
 		},
-		Meshes:     []Mesh{{Name: "baseline", Type: "none"}},
-		Iterations: 1,
+		Meshes:      []Mesh{{Name: "baseline", Type: "none"}},
+		Iterations:  1,
+		Environment: Environment{Platform: "local"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%s\nwant\n%s", mustJSON(t, got), mustJSON(t, want))
@@ -275,7 +306,10 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-default-warmup.yaml", "the default warmup is too long for the duration given"},
 		{"invalid-malformed-url.yaml", "URL without scheme; serviceTime next to a url"},
 		{"invalid-url-and-app.yaml", "app and url both set"},
-		{"invalid-unsupported-mesh.yaml", "a known mesh not supported yet, and an unknown one"},
+		{"invalid-unsupported-mesh.yaml", "a cluster mesh on platform local, a known mesh not supported yet, and an unknown one"},
+		{"invalid-kubernetes.yaml", "kubernetes: a local sidecar, placement, bad prefix, image, Prometheus URL, timeout, quantity, replicas 0, clients 0"},
+		{"invalid-kubernetes-only.yaml", "an unknown platform: cluster meshes, replicas, clients > 1 and kubernetes settings need platform kubernetes"},
+		{"invalid-kubernetes-local.yaml", "platform local (the default): a cluster mesh, clients 2, kubernetes settings"},
 		{"invalid-unsupported-load.yaml", "generator and protocol not supported (yet), an unknown arrival type"},
 		{"invalid-duplicate-mesh-names.yaml", "two meshes with one name"},
 		{"invalid-bad-duration.yaml", "bare number, bad syntax, out of range"},

@@ -30,26 +30,51 @@ func (t *Test) Clone() *Test {
 	c.Metrics.Buckets = slices.Clone(t.Metrics.Buckets)
 	c.SLO = slices.Clone(t.SLO)
 	c.Environment.Labels = maps.Clone(t.Environment.Labels)
+	if r := t.Workload.Resources; r != nil {
+		cr := *r
+		c.Workload.Resources = &cr
+	}
+	if p := t.Environment.Placement; p != nil {
+		cp := *p
+		c.Environment.Placement = &cp
+	}
+	if k := t.Environment.Kubernetes; k != nil {
+		ck := *k
+		if k.Prometheus != nil {
+			pr := *k.Prometheus
+			ck.Prometheus = &pr
+		}
+		c.Environment.Kubernetes = &ck
+	}
 	return &c
 }
 
 // Redacted returns a deep copy of t that is safe to write into a report:
 // the values of the Authorization, Proxy-Authorization and Cookie request
 // headers (in any case; in load.request and in every load.requests entry)
-// and the password of the workload URL read "REDACTED". t is not changed.
+// and the passwords of the workload URL and of the Prometheus URL read
+// "REDACTED". t is not changed.
 func (t *Test) Redacted() *Test {
 	c := t.Clone()
 	redactHeaders(c.Load.Request.Headers)
 	for i := range c.Load.Requests {
 		redactHeaders(c.Load.Requests[i].Headers)
 	}
-	if u, err := url.Parse(c.Workload.URL); err == nil && u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), redactedValue)
-			c.Workload.URL = u.String()
-		}
+	redactURL(&c.Workload.URL)
+	if k := c.Environment.Kubernetes; k != nil && k.Prometheus != nil {
+		redactURL(&k.Prometheus.URL)
 	}
 	return c
+}
+
+// redactURL replaces the password of the URL at *s.
+func redactURL(s *string) {
+	if u, err := url.Parse(*s); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), redactedValue)
+			*s = u.String()
+		}
+	}
 }
 
 // redactHeaders replaces the values of secret headers in h.

@@ -55,3 +55,22 @@ func TestRedactedNothingSecret(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", mustJSON(t, got), mustJSON(t, orig))
 	}
 }
+
+// TestRedactedKubernetes checks the Prometheus URL's password, and that
+// the copy shares none of the platform settings' pointers.
+func TestRedactedKubernetes(t *testing.T) {
+	orig := Default()
+	orig.Environment.Platform = PlatformKubernetes
+	orig.Environment.Kubernetes = &Kubernetes{Image: "smp:dev", Prometheus: &Prometheus{URL: "https://admin:s3cret@prom.example:9090"}}
+	orig.Workload.Resources = &Resources{Requests: ResourceList{CPU: "100m"}}
+	before := orig.Clone()
+	got := orig.Redacted()
+	if u := got.Environment.Kubernetes.Prometheus.URL; u != "https://admin:REDACTED@prom.example:9090" {
+		t.Errorf("prometheus url = %q", u)
+	}
+	got.Environment.Kubernetes.Image = "changed"
+	got.Workload.Resources.Requests.CPU = "1"
+	if !reflect.DeepEqual(orig, before) {
+		t.Errorf("Redacted changed or shares the original's settings:\n%s", mustJSON(t, orig))
+	}
+}

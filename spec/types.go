@@ -51,6 +51,25 @@ type Workload struct {
 	// Topology is how sample-app services call each other: "chain" (each
 	// calls the next) or "fanout" (the first calls all the others).
 	Topology string `json:"topology,omitempty"`
+	// Replicas is the number of pods per sample-app service (platform
+	// kubernetes only); 0 means 1.
+	Replicas int `json:"replicas,omitempty"`
+	// Resources are the requests and limits of each sample-app container
+	// (platform kubernetes only).
+	Resources *Resources `json:"resources,omitempty"`
+}
+
+// Resources are a container's resource requests and limits, in
+// Kubernetes quantity syntax.
+type Resources struct {
+	Requests ResourceList `json:"requests,omitzero"`
+	Limits   ResourceList `json:"limits,omitzero"`
+}
+
+// ResourceList is an amount of CPU ("250m", "1") and memory ("64Mi").
+type ResourceList struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
 }
 
 // Workload apps.
@@ -91,6 +110,10 @@ type Load struct {
 	// connectTime, tlsHandshake and firstByte. With grpc, each call gets
 	// a ClientConn of its own.
 	NewConnection bool `json:"newConnection,omitempty"`
+	// Clients is how many load generator instances share the load (each
+	// drives its share of the connections and rate); more than 1 only on
+	// platform kubernetes, where each is a pod.
+	Clients int `json:"clients,omitempty"`
 	// Driver is how the generator drives connections: DriverEventLoop,
 	// DriverGoroutines, or "" for the event loop where there is one
 	// (plain-text HTTP/1.1 and TCP echo, kept alive) and goroutines
@@ -246,6 +269,12 @@ const (
 	MeshHAProxy   = "haproxy"
 	MeshNginx     = "nginx"
 	MeshEnvoy     = "envoy"
+	// Meshes smp detects (never installs) on platform kubernetes.
+	MeshIstio   = "istio"
+	MeshLinkerd = "linkerd"
+	MeshConsul  = "consul"
+	MeshKuma    = "kuma"
+	MeshCilium  = "cilium"
 )
 
 // Metrics says what to compute from the histograms.
@@ -266,6 +295,39 @@ type Environment struct {
 	// Placement pins the load generator and the deployed app and sidecars
 	// to different CPUs.
 	Placement *Placement `json:"placement,omitempty"`
+	// Platform is where the scenarios run: "local" (processes on this
+	// machine, the default) or "kubernetes".
+	Platform string `json:"platform,omitempty"`
+	// Kubernetes are the settings of platform kubernetes.
+	Kubernetes *Kubernetes `json:"kubernetes,omitempty"`
+}
+
+// Platforms.
+const (
+	PlatformLocal      = "local"
+	PlatformKubernetes = "kubernetes"
+)
+
+// Kubernetes are the settings of platform kubernetes.
+type Kubernetes struct {
+	// Kubeconfig is the kubeconfig file; "" follows the usual rules
+	// ($KUBECONFIG, then ~/.kube/config).
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	// Context is the kubeconfig context; "" is its current one.
+	Context string `json:"context,omitempty"`
+	// NamespacePrefix starts the name of every namespace smp creates.
+	NamespacePrefix string `json:"namespacePrefix,omitempty"`
+	// Image is the smp image the sample app and reference sidecar run.
+	Image string `json:"image,omitempty"`
+	// Prometheus is where the containers' resource series are read.
+	Prometheus *Prometheus `json:"prometheus,omitempty"`
+	// Timeout bounds each rollout wait.
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+// Prometheus names a Prometheus server.
+type Prometheus struct {
+	URL string `json:"url,omitempty"`
 }
 
 // Placement holds CPU lists in taskset syntax: "1", "0-1", "0,2".

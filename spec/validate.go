@@ -42,7 +42,7 @@ const (
 	expApp         = "builtin or sample"
 	expServices    = "an integer from 1 to 20"
 	expTopology    = "chain or fanout"
-	expMeshType    = "one of none, reference, haproxy, nginx, envoy"
+	expMeshType    = "one of none, reference, haproxy, nginx, envoy, istio, linkerd, consul, kuma, cilium"
 	expCPUList     = `a CPU list such as "1", "0-1" or "0,2"`
 	expSizeRange   = "a size from 0 to 64MiB"
 	expServiceTime = "a duration from 0s to 1h"
@@ -88,12 +88,12 @@ func expDriver() string {
 	return strings.Join(protocol.Drivers(), ", ") + ", or nothing (the event loop where there is one)"
 }
 func laterMeshTypes() []string {
-	return []string{"istio", "linkerd", "consul", "kuma", "cilium", "osm"}
+	return []string{"osm"}
 }
 
 // meshTypes are the mesh types this version runs.
 func meshTypes() []string {
-	return []string{MeshNone, MeshReference, MeshHAProxy, MeshNginx, MeshEnvoy}
+	return append([]string{MeshNone, MeshReference, MeshHAProxy, MeshNginx, MeshEnvoy}, clusterMeshTypes()...)
 }
 
 // oneOf checks got against several allowed values; later ones are known
@@ -123,7 +123,7 @@ func (t *Test) Validate() error {
 	c.checkTLSURL(t)
 	c.checkDriver(t)
 	c.protocolURL(t)
-	c.meshes(t.Meshes, t.Workload.App)
+	c.meshes(t.Meshes, t.Workload.App, t.Environment.Platform)
 	if t.Iterations < 1 || t.Iterations > maxIterations {
 		c.add("iterations", strconv.Itoa(t.Iterations), expIterations)
 	}
@@ -140,6 +140,7 @@ func (t *Test) Validate() error {
 		}
 	}
 	c.labels("environment.labels", t.Environment.Labels)
+	c.platform(t)
 	if p := t.Environment.Placement; p != nil {
 		if _, err := ParseCPUList(p.Client); err != nil || p.Client == "" {
 			c.add("environment.placement.client", quoteOrNothing(p.Client), expCPUList)
@@ -436,7 +437,7 @@ func (c *checker) request(field string, r *Request) {
 	}
 }
 
-func (c *checker) meshes(ms []Mesh, app string) {
+func (c *checker) meshes(ms []Mesh, app, platform string) {
 	switch {
 	case ms == nil:
 		c.add("meshes", "", expMeshes)
@@ -453,7 +454,9 @@ func (c *checker) meshes(ms []Mesh, app string) {
 			first[m.Name] = i
 		}
 		c.oneOf(f+".type", m.Type, meshTypes(), laterMeshTypes(), expMeshType, "mesh type")
-		if m.Type != MeshNone && slices.Contains(meshTypes(), m.Type) && app != AppSample {
+		if c.meshPlatform(f+".type", m.Type, platform) {
+			// The platform is the problem; the app would only repeat it.
+		} else if m.Type != MeshNone && slices.Contains(meshTypes(), m.Type) && app != AppSample {
 			c.add(f+".type", quote(m.Type), "none unless workload.app is sample (sidecars are deployed around the sample app's services)")
 		}
 		if m.MTLS && m.Type == MeshNone {

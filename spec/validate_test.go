@@ -170,10 +170,10 @@ func TestValidate(t *testing.T) {
 				{Name: "b", Type: "none", Concurrency: -1},
 			}
 		}, []string{
-			`meshes[0].type: got "istio", expected one of none, reference, haproxy, nginx, envoy (mesh type "istio" is not supported yet)`,
+			`meshes[0].type: got "istio", expected one of none, reference, haproxy, nginx, envoy with platform local (istio is a mesh installed in a cluster, which smp detects: set environment.platform: kubernetes)`,
 			`meshes[1].name: got "a", expected a name no other mesh has (meshes[0] has it)`,
 			`meshes[2].name: got "a", expected a name no other mesh has (meshes[0] has it)`,
-			`meshes[2].type: got nothing, expected one of none, reference, haproxy, nginx, envoy`,
+			"meshes[2].type: got nothing, expected " + expMeshType,
 			"meshes[3].concurrency: got -1, expected " + expConcurrency,
 		}},
 		// Iterations.

@@ -106,6 +106,7 @@ Start with:
 		newReportCmd(s), newCompareCmd(s),
 		newImageCmd(s),
 		newWorkerCmd(s),
+		newCleanupCmd(s),
 	)
 	return root
 }

@@ -21,6 +21,43 @@ type runOptions struct {
 	quiet      bool
 	html       bool
 	slo        []string
+	kube       kubeFlags
+}
+
+// kubeFlags override environment.kubernetes of the spec.
+type kubeFlags struct {
+	kubeconfig, context, image, prometheusURL string
+}
+
+// apply sets the flags given into t's environment.kubernetes and checks
+// the result again.
+func (k kubeFlags) apply(t *spec.Test) error {
+	given := map[string]string{"--kubeconfig": k.kubeconfig, "--context": k.context, "--image": k.image, "--prometheus-url": k.prometheusURL}
+	for _, name := range []string{"--kubeconfig", "--context", "--image", "--prometheus-url"} {
+		if given[name] != "" && t.Environment.Platform != spec.PlatformKubernetes {
+			return usageErr("%s %q: expected only with environment.platform: kubernetes (the spec's platform is %s)", name, given[name], t.Environment.Platform)
+		}
+	}
+	kc := t.Environment.Kubernetes
+	if kc == nil {
+		return nil
+	}
+	if k.kubeconfig != "" {
+		kc.Kubeconfig = k.kubeconfig
+	}
+	if k.context != "" {
+		kc.Context = k.context
+	}
+	if k.image != "" {
+		kc.Image = k.image
+	}
+	if k.prometheusURL != "" {
+		kc.Prometheus = &spec.Prometheus{URL: k.prometheusURL}
+	}
+	if err := t.Validate(); err != nil {
+		return usageErr("with the flags given: %w", err)
+	}
+	return nil
 }
 
 func newRunCmd(s Streams) *cobra.Command {
@@ -46,7 +83,10 @@ scenario and recorded under slo.
 
 With workload.app: sample, the services (and in mesh scenarios their
 sidecars) run as processes; their logs are kept next to the report, in
-<report>.logs/<scenario>/iteration-N/.`,
+<report>.logs/<scenario>/iteration-N/. With environment.platform:
+kubernetes they run as Deployments in namespaces of their own, which are
+deleted when the scenario ends (smp cleanup removes those of killed runs);
+--kubeconfig, --context, --image and --prometheus-url override the spec.`,
 		Example: `  smp run examples/quickstart.yaml
   smp run my-test.yaml --report out/result.json -o json`,
 		Args: args(cobra.ExactArgs(1)),
@@ -58,6 +98,10 @@ sidecars) run as processes; their logs are kept next to the report, in
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines on stderr")
 	f.BoolVar(&o.html, "html", false, "also write the HTML report next to the JSON (same name, .html)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion besides the spec's, e.g. 'p99 < 20ms' or 'overhead.p99 < 5ms' (repeatable)")
+	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "platform kubernetes: kubeconfig file (overrides environment.kubernetes.kubeconfig)")
+	f.StringVar(&o.kube.context, "context", "", "platform kubernetes: kubeconfig context (overrides environment.kubernetes.context)")
+	f.StringVar(&o.kube.image, "image", "", "platform kubernetes: the smp image pods run (overrides environment.kubernetes.image)")
+	f.StringVar(&o.kube.prometheusURL, "prometheus-url", "", "platform kubernetes: Prometheus base URL (overrides environment.kubernetes.prometheus.url)")
 	return c
 }
 
@@ -67,6 +111,9 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	}
 	t, err := spec.ParseFile(path)
 	if err != nil {
+		return err
+	}
+	if err := o.kube.apply(t); err != nil {
 		return err
 	}
 	if err := run.CheckPlatform(t); err != nil {
@@ -91,7 +138,12 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	}
 	rep, runErr := run.Run(c.Context(), t, ropts)
 	if rep == nil {
-		return &ExitError{Code: ExitFailed, Err: runErr}
+		code := ExitFailed
+		if errors.Is(runErr, spec.ErrInvalid) {
+			// The spec cannot run here: a mesh it names is not installed.
+			code = ExitUsage
+		}
+		return &ExitError{Code: code, Err: runErr}
 	}
 	if err := report.WriteFile(dest, rep); err != nil {
 		return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}

@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The Kubernetes examples are valid specs.
+func TestKubernetesExamplesValid(t *testing.T) {
+	for _, f := range []string{"kubernetes.yaml", "kubernetes-reference.yaml"} {
+		code, out, errOut := smp(t, "spec", "validate", "../../examples/"+f)
+		if code != ExitOK || !strings.Contains(out, "ok") {
+			t.Errorf("%s: exit %d, %s%s", f, code, out, errOut)
+		}
+	}
+}
+
+// Kubernetes flags are refused with a spec on platform local, and a bad
+// override is a usage error naming the field.
+func TestRunKubernetesFlags(t *testing.T) {
+	code, _, errOut := smp(t, "run", "../../examples/quickstart.yaml", "--image", "smp:x")
+	if code != ExitUsage || !strings.Contains(errOut, "--image") || !strings.Contains(errOut, "platform: kubernetes") {
+		t.Errorf("local spec with --image: exit %d, %s", code, errOut)
+	}
+	code, _, errOut = smp(t, "run", "../../examples/kubernetes-reference.yaml", "--prometheus-url", "localhost:9090")
+	if code != ExitUsage || !strings.Contains(errOut, "environment.kubernetes.prometheus.url") {
+		t.Errorf("bad --prometheus-url: exit %d, %s", code, errOut)
+	}
+}
+
+func TestCleanupFlags(t *testing.T) {
+	code, _, errOut := smp(t, "cleanup", "--all", "--run", "abc")
+	if code != ExitUsage || !strings.Contains(errOut, "--all and --run") {
+		t.Errorf("--all --run: exit %d, %s", code, errOut)
+	}
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kc, []byte("not: [a kubeconfig"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = smp(t, "cleanup", "--all", "--kubeconfig", kc)
+	if code != ExitUsage || !strings.Contains(errOut, kc) {
+		t.Errorf("bad kubeconfig: exit %d, %s", code, errOut)
+	}
+}

@@ -1,0 +1,185 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/smp-dev/smp/platform"
+	"github.com/smp-dev/smp/spec"
+)
+
+// state is the provider's own behind a platform.Deployment.
+type state struct {
+	c         *Client
+	namespace string
+	runID     string
+}
+
+// Deploy implements platform.Provider. Each iteration gets a fresh
+// namespace, <prefix>-<test>-<scenario>-<run id>; Teardown deletes it and
+// waits until it is gone, so the next iteration reuses the name. A fresh
+// namespace per iteration means every iteration starts its pods cold (its
+// startup is measured) and nothing of one iteration (warm connections,
+// a crashed pod) leaks into the next.
+func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platform.Deployment, err error) {
+	c, err := p.client()
+	if err != nil {
+		return nil, err
+	}
+	t, m := s.Test, s.Mesh
+	if t.Workload.App != spec.AppSample {
+		return nil, fmt.Errorf("kubernetes platform: workload.app %q: expected %q", t.Workload.App, spec.AppSample)
+	}
+	name := NamespaceName(p.prefix(), t.Metadata.Name, m.Name, p.RunID)
+	st := &state{c: c, namespace: name, runID: p.RunID}
+	if err := c.createNamespace(ctx, namespaceFor(name, p.RunID, t, m)); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			// Clean up what was created, even when ctx is done.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			if derr := c.deleteNamespace(cctx, name, p.RunID); derr != nil {
+				err = errors.Join(err, fmt.Errorf("clean up: %w", derr))
+			}
+		}
+	}()
+
+	reference := m.Type == spec.MeshReference
+	svcs := layout(t.Workload)
+	port := func(i int) int {
+		switch {
+		case !reference:
+			return appPort
+		case i == 0:
+			return entryPort(m.MTLS)
+		default:
+			return inboundPort
+		}
+	}
+	if err := c.createServices(ctx, name, p.RunID, svcs, port); err != nil {
+		return nil, err
+	}
+	if reference && m.MTLS {
+		if err := c.createCertificates(ctx, name, p.RunID, svcs); err != nil {
+			return nil, err
+		}
+	}
+
+	replicas := max(t.Workload.Replicas, 1)
+	want := replicas * len(svcs)
+	watching := make(chan struct{})
+	type result struct {
+		tr  *tracker
+		err error
+	}
+	done := make(chan result, 1)
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go func() {
+		tr, err := c.waitPods(wctx, name, want, p.timeout(), watching)
+		done <- result{tr, err}
+	}()
+	select {
+	case <-watching:
+	case r := <-done:
+		return nil, r.err
+	}
+	for i, sv := range svcs {
+		var downstreams []string
+		var containers []corev1.Container
+		var volumes []corev1.Volume
+		if reference {
+			pc, urls := sidecarConfig(svcs, i, m.MTLS, m.Concurrency)
+			if err := c.createSidecarConfig(ctx, name, p.RunID, sv.name, pc); err != nil {
+				return nil, err
+			}
+			downstreams = urls
+			containers = append(containers, sidecarContainer(p.image(), m.MTLS))
+			volumes = sidecarVolumes(sv.name, m.MTLS)
+		} else {
+			for _, j := range sv.calls {
+				downstreams = append(downstreams, "http://"+net.JoinHostPort(svcs[j].ip, strconv.Itoa(servicePort))+"/")
+			}
+		}
+		app, err := appContainer(p.image(), t.Workload, downstreams)
+		if err != nil {
+			return nil, err
+		}
+		containers = append([]corev1.Container{app}, containers...)
+		dep := deployment(name, p.RunID, sv, replicas, containers, volumes)
+		if _, err := c.Set.AppsV1().Deployments(name).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+			return nil, fmt.Errorf("create deployment %s/%s: %w", name, sv.name, err)
+		}
+	}
+	r := <-done
+	if r.err != nil {
+		return nil, r.err
+	}
+	entry := "http://" + net.JoinHostPort(svcs[0].ip, strconv.Itoa(servicePort)) + "/"
+	d := &platform.Deployment{Target: entry, State: st}
+	d.Components = components(name, r.tr)
+	d.Notes = append(d.Notes, startupNotes(r.tr)...)
+	d.Notes = append(d.Notes, fmt.Sprintf("namespace %s; the load goes from smp's own process to the entry Service's ClusterIP %s", name, entry))
+	if reference {
+		d.Notes = append(d.Notes, "the load generator has no sidecar of its own yet: it sends plaintext to the entry pod's sidecar"+
+			map[bool]string{true: " (its ingress listener; hops between services are mutual TLS)", false: ""}[m.MTLS])
+	}
+	if t.Load.Clients > 1 {
+		d.Notes = append(d.Notes, fmt.Sprintf("load.clients is %d, but this build drives the load from smp's own process: one client (in-cluster load pods are not built yet)", t.Load.Clients))
+	}
+	switch {
+	case p.PrometheusURL == "":
+		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url)")
+	case p.Collector == nil:
+		d.Notes = append(d.Notes, "resources not measured: this build has no Prometheus collector")
+	default:
+		d.Collector = p.Collector(p.PrometheusURL, d)
+	}
+	// Pods are ready before kube-proxy has programmed every Service: a
+	// request through the whole app must succeed before the load starts.
+	if err := probe(ctx, entry, 30*time.Second); err != nil {
+		return nil, fmt.Errorf("every pod is ready but a request through the entry service does not succeed from this machine: %w", err)
+	}
+	return d, nil
+}
+
+// probe waits until url answers 200 (the request went through every
+// service, so every Service routes), within limit.
+func probe(ctx context.Context, url string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	client := &http.Client{Timeout: 2 * time.Second}
+	var last error
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (for %s)", last, limit)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
