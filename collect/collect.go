@@ -14,7 +14,9 @@ type Target struct {
 	Name string
 	Role string
 	// PID identifies a process; Namespace, Pod and Container a container
-	// in a cluster. A collector uses the identity it understands.
+	// in a cluster (a Pod ending in * stands for every pod whose name
+	// starts with what comes before it: the pods a Job names). A collector
+	// uses the identity it understands.
 	PID       int
 	Namespace string
 	Pod       string

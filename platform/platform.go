@@ -69,8 +69,9 @@ type Scenario struct {
 
 // Component roles.
 const (
-	RoleApp   = "app"
-	RoleProxy = "proxy"
+	RoleApp    = "app"
+	RoleProxy  = "proxy"
+	RoleClient = "client" // a load client the platform runs (in-cluster load pods)
 )
 
 // Ref is a component's identity on its platform: a process, or a container

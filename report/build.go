@@ -80,7 +80,18 @@ func NewIteration(index int, r *record.Result, o Options, includesTarget bool) (
 			P50: ms(iv.P50), P99: ms(iv.P99),
 		}
 	}
+	for _, c := range r.Clients {
+		it.Clients = append(it.Clients, ClientShare{
+			Index: c.Index, Pod: c.Pod, RequestedRate: round(c.RequestedRate, 1), AchievedRate: round(c.AchievedRate, 1),
+			Requests: c.Requests, Errors: c.Errors, SendLagP99Ms: ms(c.SendLagP99), StartLateMs: ms(c.StartLate),
+		})
+	}
 	it.Warnings = warnings(&it.Counts, r.SendLag, it.Client, r.Partial)
+	for _, c := range it.Clients {
+		if c.StartLateMs > 0 {
+			it.Warnings = append(it.Warnings, fmt.Sprintf("load client %d (%s) started %.0f ms after the shared start", c.Index, c.Pod, c.StartLateMs))
+		}
+	}
 	return it, nil
 }
 

@@ -92,6 +92,19 @@ type Counts struct {
 // with status codes keyed as in JSON. Tally.Add pools them.
 type Tally = record.Counts[string]
 
+// ClientShare is one load client's part of an iteration.
+type ClientShare struct {
+	Index         int     `json:"index"`
+	Pod           string  `json:"pod,omitempty"`
+	RequestedRate float64 `json:"requestedRate"`
+	AchievedRate  float64 `json:"achievedRate"` // over its own window
+	Requests      int64   `json:"requests"`
+	Errors        int64   `json:"errors"`
+	SendLagP99Ms  float64 `json:"sendLagP99Ms"`
+	// StartLateMs is how long after the shared start the client began.
+	StartLateMs float64 `json:"startLateMs,omitempty"`
+}
+
 // Iteration is one measured run of a scenario.
 type Iteration struct {
 	Index     int       `json:"index"`
@@ -113,6 +126,10 @@ type Iteration struct {
 	FirstByte *Latency        `json:"firstByte,omitempty"`
 	Timeline  []TimelinePoint `json:"timeline"`
 	Client    Client          `json:"client"`
+	// Clients are the load clients' own figures when the load ran from
+	// several (in-cluster client pods, load.clients); the iteration's
+	// counts and histograms are all of theirs merged losslessly.
+	Clients []ClientShare `json:"clients,omitempty"`
 	// Components are the processes of the scenario's deployment (app,
 	// proxies) with what each cost; Resources and Startup aggregate them.
 	Components []Component `json:"components,omitempty"`

@@ -27,11 +27,24 @@ type Component struct {
 	// StartupMs is the time from process start to the first request that
 	// succeeded through it; 0 when not measured.
 	StartupMs float64 `json:"startupMs,omitempty"`
+	// StartupSteps are the steps of its start, in ms from its creation,
+	// where the platform sees them (Kubernetes: scheduled, initialized,
+	// container started, ready).
+	StartupSteps []StartupStep `json:"startupSteps,omitempty"`
 	Samples   int     `json:"samples"`
 	Source    string  `json:"source"` // e.g. "procfs: /proc/PID/stat utime+stime, /proc/PID/status VmRSS"
 	// Proxy is the proxy's own view of the requests that passed through
 	// it, where it exposes metrics; nil otherwise.
 	Proxy *ProxyView `json:"proxy,omitempty"`
+	// Note says why figures are missing (e.g. no series for it in
+	// Prometheus): its zeros then mean "not measured".
+	Note string `json:"note,omitempty"`
+}
+
+// StartupStep is one step of a component's start.
+type StartupStep struct {
+	Name string  `json:"name"`
+	Ms   float64 `json:"ms"` // since the component was created
 }
 
 // ProxyView is what a proxy itself counted between just before the load
@@ -93,11 +106,15 @@ func Aggregate(components []Component, achievedRate float64) (*Resources, *Start
 			if c.Role != role {
 				continue
 			}
-			u.Count++
-			u.CPUMcoresTotal += c.CPUMcores
-			u.MemMB += c.MemMB
-			u.MemMBMax = max(u.MemMBMax, c.MemMBMax)
-			u.Source = c.Source
+			// A component not measured (its note says why) is left out
+			// of the role's figures rather than counted as zero.
+			if c.Note == "" || c.Samples > 0 {
+				u.Count++
+				u.CPUMcoresTotal += c.CPUMcores
+				u.MemMB += c.MemMB
+				u.MemMBMax = max(u.MemMBMax, c.MemMBMax)
+				u.Source = c.Source
+			}
 			if c.StartupMs > 0 {
 				su.Count++
 				startupSum += c.StartupMs
@@ -105,6 +122,9 @@ func Aggregate(components []Component, achievedRate float64) (*Resources, *Start
 			}
 		}
 		if u.Count == 0 {
+			if su.Count > 0 {
+				st.set(role, &StartupStats{Count: su.Count, MeanMs: round(startupSum/float64(su.Count), 2), MaxMs: round(su.MaxMs, 2)})
+			}
 			continue
 		}
 		u.CPUMcores = round(u.CPUMcoresTotal/float64(u.Count), 1)

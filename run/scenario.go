@@ -268,6 +268,13 @@ func components(d *platform.Deployment, series []collect.Series, res *load.Resul
 		}
 		if pc, ok := started[s.Name]; ok && !pc.Ready.IsZero() {
 			c.StartupMs = float64(pc.Ready.Sub(pc.Started).Microseconds()) / 1000
+			for _, st := range pc.Steps {
+				c.StartupSteps = append(c.StartupSteps, report.StartupStep{
+					Name: st.Name, Ms: float64(st.At.Sub(pc.Started).Microseconds()) / 1000})
+			}
+		}
+		if s.Note != "" {
+			c.Note = s.Note
 		}
 		out = append(out, c)
 	}

@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,7 +52,9 @@ type Collector struct {
 	// staircase: zero CPU rate between scrapes and spikes at them), a
 	// larger one throws scrapes away; equal steps give one point per
 	// scrape, all shifted by the same phase (less than one interval),
-	// which leaves rates unchanged. Default DefaultScrapeInterval.
+	// which leaves rates unchanged. Default: the server's own global
+	// scrape_interval (from /api/v1/status/config), else
+	// DefaultScrapeInterval.
 	ScrapeInterval time.Duration
 	// Margin widens the queried range on both sides so that a window cut
 	// (collect.Window) has a sample before its start and after its end.
@@ -90,12 +93,6 @@ func (c *Collector) Start(ctx context.Context, targets []collect.Target) error {
 		return fmt.Errorf("prometheus collector: scrapeInterval %v, margin %v, timeout %v: expected none negative",
 			c.ScrapeInterval, c.Margin, c.Timeout)
 	}
-	if c.ScrapeInterval == 0 {
-		c.ScrapeInterval = DefaultScrapeInterval
-	}
-	if c.Margin == 0 {
-		c.Margin = 2 * c.ScrapeInterval
-	}
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Second
 	}
@@ -105,6 +102,12 @@ func (c *Collector) Start(ctx context.Context, targets []collect.Target) error {
 	c.base = base
 	if err := c.ping(ctx); err != nil {
 		return fmt.Errorf("prometheus collector: %s does not answer as a Prometheus server: %w", c.URL, err)
+	}
+	if c.ScrapeInterval == 0 {
+		c.ScrapeInterval = c.serverInterval(ctx)
+	}
+	if c.Margin == 0 {
+		c.Margin = 2 * c.ScrapeInterval
 	}
 	c.ctx, c.targets, c.start, c.started = ctx, targets, time.Now(), true
 	return nil
@@ -175,6 +178,9 @@ func Selector(t collect.Target) (string, error) {
 		return "", fmt.Errorf("target %q: container %q is the pause container: expected an application or proxy container", t.Name, t.Container)
 	}
 	sel := "{namespace=" + strconv.Quote(t.Namespace) + ",pod=" + strconv.Quote(t.Pod)
+	if prefix, ok := strings.CutSuffix(t.Pod, "*"); ok {
+		sel = "{namespace=" + strconv.Quote(t.Namespace) + ",pod=~" + strconv.Quote(regexp.QuoteMeta(prefix)+".+")
+	}
 	if t.Container != "" {
 		sel += ",container=" + strconv.Quote(t.Container)
 	} else {
@@ -258,6 +264,44 @@ func (c *Collector) ping(ctx context.Context) error {
 		return errors.New("buildinfo has no version")
 	}
 	return nil
+}
+
+// serverInterval is the server's global scrape_interval, read from its
+// configuration (/api/v1/status/config); DefaultScrapeInterval when it
+// cannot be read.
+func (c *Collector) serverInterval(ctx context.Context) time.Duration {
+	var cfg struct {
+		YAML string `json:"yaml"`
+	}
+	if err := c.get(ctx, "/api/v1/status/config", nil, &cfg); err != nil {
+		return DefaultScrapeInterval
+	}
+	if d, ok := globalScrapeInterval(cfg.YAML); ok {
+		return d
+	}
+	return DefaultScrapeInterval
+}
+
+// globalScrapeInterval finds global.scrape_interval in a Prometheus
+// configuration as the server prints it (two-space indented YAML).
+func globalScrapeInterval(yaml string) (time.Duration, bool) {
+	inGlobal := false
+	for _, line := range strings.Split(yaml, "\n") {
+		if line != "" && line[0] != ' ' {
+			inGlobal = strings.HasPrefix(line, "global:")
+			continue
+		}
+		v, ok := strings.CutPrefix(strings.TrimSpace(line), "scrape_interval:")
+		if !inGlobal || !ok {
+			continue
+		}
+		d, err := model.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d <= 0 {
+			return 0, false
+		}
+		return time.Duration(d), true
+	}
+	return 0, false
 }
 
 // queryRange runs one range query and returns its matrix.

@@ -176,3 +176,35 @@ func TestJoinedSamples(t *testing.T) {
 		t.Errorf("usage %+v; want 250 mCores and 5/3 MiB", u)
 	}
 }
+
+// The step defaults to the server's own scrape interval, read from the
+// configuration it prints.
+func TestGlobalScrapeInterval(t *testing.T) {
+	tests := []struct {
+		yaml string
+		want time.Duration
+		ok   bool
+	}{
+		{"global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n- job_name: x\n  scrape_interval: 5s\n", time.Second, true}, // the global one, not a job's
+		{"global:\n  evaluation_interval: 1m\n  scrape_interval: 15s\n", 15 * time.Second, true},                                             // not the first key
+		{"scrape_configs:\n- job_name: x\n  scrape_interval: 5s\n", 0, false},                                                                // no global section
+		{"global:\n  scrape_interval: soon\n", 0, false},                                                                                     // not a duration
+	}
+	for _, tc := range tests {
+		got, ok := globalScrapeInterval(tc.yaml)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%q: %v %v, want %v %v", tc.yaml, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// A pod name ending in * selects every pod with that prefix (a Job's).
+func TestSelectorPodPrefix(t *testing.T) {
+	got, err := Selector(collect.Target{Name: "client 0", Namespace: "ns", Pod: "smp-load-0-*", Container: "worker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{namespace="ns",pod=~"smp-load-0-.+",container="worker"}`; got != want {
+		t.Errorf("selector %s, want %s", got, want)
+	}
+}

@@ -2,17 +2,20 @@ package kubernetes
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/smp-dev/smp/collect/prometheus"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/spec"
 )
@@ -57,21 +60,24 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 
 	reference := m.Type == spec.MeshReference
 	svcs := layout(t.Workload)
-	port := func(i int) int {
-		switch {
-		case !reference:
-			return appPort
-		case i == 0:
-			return entryPort(m.MTLS)
-		default:
+	port := func(int) int {
+		if reference {
 			return inboundPort
 		}
+		return appPort
 	}
 	if err := c.createServices(ctx, name, p.RunID, svcs, port); err != nil {
 		return nil, err
 	}
+	var probeTLS *tls.Config
 	if reference && m.MTLS {
-		if err := c.createCertificates(ctx, name, p.RunID, svcs); err != nil {
+		if probeTLS, err = c.createCertificates(ctx, name, p.RunID, svcs); err != nil {
+			return nil, err
+		}
+	}
+	if reference {
+		cc := clientSidecarConfig(svcs[0], m.MTLS, m.Concurrency)
+		if err := c.createSidecarConfig(ctx, name, p.RunID, clientName, cc); err != nil {
 			return nil, err
 		}
 	}
@@ -127,39 +133,42 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		return nil, r.err
 	}
 	entry := "http://" + net.JoinHostPort(svcs[0].ip, strconv.Itoa(servicePort)) + "/"
-	d := &platform.Deployment{Target: entry, State: st}
+	d := &platform.Deployment{Target: clientTarget(entry, reference), State: st}
 	d.Components = components(name, r.tr)
+	c.withProxyMetrics(d.Components)
+	d.Components = append(d.Components, clientComponents(name, t.Load.Clients, reference)...)
+	d.Loader = p.loader(c, name, p.RunID, t, m)
 	d.Notes = append(d.Notes, startupNotes(r.tr)...)
-	d.Notes = append(d.Notes, fmt.Sprintf("namespace %s; the load goes from smp's own process to the entry Service's ClusterIP %s", name, entry))
-	if reference {
-		d.Notes = append(d.Notes, "the load generator has no sidecar of its own yet: it sends plaintext to the entry pod's sidecar"+
-			map[bool]string{true: " (its ingress listener; hops between services are mutual TLS)", false: ""}[m.MTLS])
-	}
-	if t.Load.Clients > 1 {
-		d.Notes = append(d.Notes, fmt.Sprintf("load.clients is %d, but this build drives the load from smp's own process: one client (in-cluster load pods are not built yet)", t.Load.Clients))
-	}
+	d.Notes = append(d.Notes, fmt.Sprintf("namespace %s; the load runs in the cluster: %d client pod(s) of Job %s sending to %s%s",
+		name, max(t.Load.Clients, 1), loadJobName, entry, map[bool]string{true: " through their own reference sidecar", false: ""}[reference]))
 	switch {
 	case p.PrometheusURL == "":
-		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url)")
+		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url or --prometheus-url)")
 	case p.Collector == nil:
-		d.Notes = append(d.Notes, "resources not measured: this build has no Prometheus collector")
+		d.Collector = &prometheus.Collector{URL: p.PrometheusURL}
 	default:
 		d.Collector = p.Collector(p.PrometheusURL, d)
 	}
 	// Pods are ready before kube-proxy has programmed every Service: a
 	// request through the whole app must succeed before the load starts.
-	if err := probe(ctx, entry, 30*time.Second); err != nil {
+	if err := probe(ctx, entry, probeTLS, 30*time.Second); err != nil {
 		return nil, fmt.Errorf("every pod is ready but a request through the entry service does not succeed from this machine: %w", err)
 	}
 	return d, nil
 }
 
 // probe waits until url answers 200 (the request went through every
-// service, so every Service routes), within limit.
-func probe(ctx context.Context, url string, limit time.Duration) error {
+// service, so every Service routes), within limit. With tlsConf (the
+// entry's sidecar requires mutual TLS) it speaks HTTPS, presenting smp's
+// own client identity of the scenario's CA.
+func probe(ctx context.Context, url string, tlsConf *tls.Config, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	client := &http.Client{Timeout: 2 * time.Second}
+	if tlsConf != nil {
+		client.Transport = &http.Transport{TLSClientConfig: tlsConf}
+		url = "https://" + strings.TrimPrefix(url, "http://")
+	}
 	var last error
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

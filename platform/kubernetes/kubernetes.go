@@ -37,8 +37,9 @@ type Provider struct {
 	// PrometheusURL is where the containers' resource series are read.
 	PrometheusURL string
 	// Collector, when set and PrometheusURL is, makes the collector that
-	// reads each deployment's containers' resources (collect/prometheus).
-	// Nil: resources are not measured, and the deployment says why.
+	// reads each deployment's containers' resources; nil means
+	// collect/prometheus at PrometheusURL. Without a PrometheusURL
+	// resources are not measured, and the deployment says why.
 	Collector func(prometheusURL string, d *platform.Deployment) collect.Collector
 	// RunID names this run in namespace names and labels; Preflight picks
 	// one when empty.

@@ -21,6 +21,7 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/smp-dev/smp/internal/proxy"
+	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -225,14 +226,14 @@ func TestSidecarConfig(t *testing.T) {
 		svcs[i].ip = "10.0.0." + string(rune('1'+i))
 	}
 	c, downs := sidecarConfig(svcs, 0, true, 0)
-	// inbound (mTLS), ingress (plaintext, entry only), two outbound.
-	if len(c.Routes) != 4 || c.Concurrency != 1 {
-		t.Fatalf("routes %+v", c.Routes)
+	// inbound (mTLS), two outbound; metrics on their own listener.
+	if len(c.Routes) != 3 || c.Concurrency != 1 || c.Metrics != "0.0.0.0:15020" {
+		t.Fatalf("config %+v", c)
 	}
-	if c.Routes[0].Mode != proxy.TerminateMTLS || c.Routes[1].Mode != proxy.Plain || c.Routes[1].Listen != "0.0.0.0:15007" {
-		t.Errorf("inbound/ingress routes %+v %+v", c.Routes[0], c.Routes[1])
+	if c.Routes[0].Mode != proxy.TerminateMTLS || c.Routes[0].Listen != "0.0.0.0:15006" {
+		t.Errorf("inbound route %+v", c.Routes[0])
 	}
-	out := c.Routes[3]
+	out := c.Routes[2]
 	if out.Mode != proxy.OriginateMTLS || out.Upstream != "10.0.0.3:80" || out.TLS.ServerName != "svc-2.smp.local" || out.Listen != "127.0.0.1:16002" {
 		t.Errorf("outbound route %+v", out)
 	}
@@ -242,5 +243,37 @@ func TestSidecarConfig(t *testing.T) {
 	c, downs = sidecarConfig(svcs, 1, false, 2)
 	if len(c.Routes) != 1 || c.Routes[0].Mode != proxy.Plain || len(downs) != 0 || c.Concurrency != 2 {
 		t.Errorf("leaf service: %+v %v", c, downs)
+	}
+}
+
+// The load clients' sidecar carries the load to the entry service's
+// sidecar, with the clients' own identity under mTLS; the pod gets it as
+// a native sidecar, so the pod completes when the load does.
+func TestClientSidecar(t *testing.T) {
+	entry := service{name: "svc-0", ip: "10.96.0.9"}
+	c := clientSidecarConfig(entry, true, 0)
+	if len(c.Routes) != 1 {
+		t.Fatalf("routes %+v", c.Routes)
+	}
+	r := c.Routes[0]
+	if r.Listen != "0.0.0.0:15001" || r.Upstream != "10.96.0.9:80" || r.Mode != proxy.OriginateMTLS ||
+		r.TLS.ServerName != "svc-0.smp.local" || !strings.HasSuffix(r.TLS.Cert, "/client-client.pem") {
+		t.Errorf("route %+v tls %+v", r, r.TLS)
+	}
+	if got := clientTarget("http://10.96.0.9:80/", true); got != "http://127.0.0.1:15001/" {
+		t.Errorf("client target %s", got)
+	}
+	var ps corev1.PodSpec
+	withClientSidecar("smp:dev", true)(&ps)
+	if len(ps.InitContainers) != 1 || ps.InitContainers[0].RestartPolicy == nil ||
+		*ps.InitContainers[0].RestartPolicy != corev1.ContainerRestartPolicyAlways || ps.InitContainers[0].StartupProbe == nil {
+		t.Errorf("init containers %+v", ps.InitContainers)
+	}
+	if len(ps.Volumes) != 2 {
+		t.Errorf("volumes %+v", ps.Volumes)
+	}
+	comps := clientComponents("ns", 2, true)
+	if len(comps) != 4 || comps[0].Ref.Pod != "smp-load-0-*" || comps[0].Role != platform.RoleClient || comps[3].Ref.Container != sidecarName {
+		t.Errorf("client components %+v", comps)
 	}
 }

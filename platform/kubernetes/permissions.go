@@ -41,7 +41,7 @@ func Permissions() []Permission {
 	add("", "namespaces", "create", "get", "list", "delete")
 	// The sample app, its sidecar configuration and mTLS certificates.
 	add("", "services", "create", "get")
-	add("", "configmaps", "create")
+	add("", "configmaps", "create", "delete")
 	add("", "secrets", "create")
 	add("apps", "deployments", "create", "get", "list")
 	// Rollout: pods watched until ready; their events explain a failure.
@@ -50,6 +50,11 @@ func Permissions() []Permission {
 	// Mesh detection: control planes are Deployments (listed above) or,
 	// for Cilium, a DaemonSet.
 	add("apps", "daemonsets", "get")
+	// The load: an indexed Job of client pods, their results read from
+	// their logs; the proxies' own metrics read through the pod proxy.
+	add("batch", "jobs", "create", "get", "delete")
+	add("", "pods/log", "get")
+	add("", "pods/proxy", "get")
 	return ps
 }
 

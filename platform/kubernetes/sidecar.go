@@ -2,6 +2,8 @@ package kubernetes
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -21,7 +23,6 @@ import (
 const (
 	sidecarName  = "smp-proxy"
 	inboundPort  = 15006 // mesh traffic in (mTLS when the scenario says)
-	ingressPort  = 15007 // the entry service's plaintext listener for the load generator
 	outboundBase = 16001 // outbound listener of the k-th downstream: outboundBase+k
 	configDir    = "/etc/smp"
 	tlsDir       = "/etc/smp/tls"
@@ -33,23 +34,19 @@ const (
 func identity(svc string) string { return svc + "." + trustDomain }
 
 // sidecarConfig is the reference proxy's configuration for service i:
-// an inbound route to the app, one outbound route per downstream (to
-// the downstream's Service, that is its sidecar's inbound port), and for
-// the entry service with mTLS a plaintext ingress route for the load
-// generator, which has no sidecar of its own. It returns the URLs the
-// app calls its downstreams by.
+// an inbound route to the app and one outbound route per downstream (to
+// the downstream's Service, that is its sidecar's inbound port), with its
+// own metrics on metricsPort. It returns the URLs the app calls its
+// downstreams by.
 func sidecarConfig(svcs []service, i int, mtls bool, concurrency int) (proxy.Config, []string) {
 	sv := svcs[i]
-	c := proxy.Config{Name: sv.name, Concurrency: max(concurrency, 1)}
+	c := proxy.Config{Name: sv.name, Concurrency: max(concurrency, 1), Metrics: "0.0.0.0:" + strconv.Itoa(metricsPort)}
 	in := proxy.Route{Name: sv.name + "_in", Listen: "0.0.0.0:" + strconv.Itoa(inboundPort), Upstream: "127.0.0.1:" + strconv.Itoa(appPort)}
 	if mtls {
 		in.Mode = proxy.TerminateMTLS
 		in.TLS = &proxy.TLS{CA: tlsDir + "/ca.pem", Cert: tlsDir + "/" + sv.name + "-server.pem", Key: tlsDir + "/" + sv.name + "-server-key.pem"}
 	}
 	c.Routes = append(c.Routes, in)
-	if mtls && i == 0 {
-		c.Routes = append(c.Routes, proxy.Route{Name: sv.name + "_ingress", Listen: "0.0.0.0:" + strconv.Itoa(ingressPort), Upstream: "127.0.0.1:" + strconv.Itoa(appPort)})
-	}
 	var downstreams []string
 	for k, j := range sv.calls {
 		listen := "127.0.0.1:" + strconv.Itoa(outboundBase+k)
@@ -62,14 +59,6 @@ func sidecarConfig(svcs []service, i int, mtls bool, concurrency int) (proxy.Con
 		downstreams = append(downstreams, "http://"+listen+"/")
 	}
 	return c, downstreams
-}
-
-// entryPort is the port of the entry service's pods the load goes to.
-func entryPort(mtls bool) int {
-	if mtls {
-		return ingressPort
-	}
-	return inboundPort
 }
 
 // sidecarContainer runs `smp proxy` with the configuration in configMap.
@@ -122,32 +111,50 @@ func (c *Client) createSidecarConfig(ctx context.Context, ns, runID, svc string,
 }
 
 // createCertificates makes a CA for the namespace and, per service, a
-// server certificate (its inbound listener) and a client certificate
-// (its outbound routes), in one Secret.
-func (c *Client) createCertificates(ctx context.Context, ns, runID string, svcs []service) error {
+// server certificate (its inbound listener) and a client certificate (its
+// outbound routes), plus the load clients' client certificate, in one
+// Secret. It returns the TLS configuration smp's own readiness probe
+// presents to the entry service's sidecar (a client identity of the same
+// CA, held in memory only).
+func (c *Client) createCertificates(ctx context.Context, ns, runID string, svcs []service) (*tls.Config, error) {
 	ca, err := certs.NewCA("smp " + ns + " CA")
 	if err != nil {
-		return fmt.Errorf("mTLS CA: %w", err)
+		return nil, fmt.Errorf("mTLS CA: %w", err)
 	}
 	data := map[string][]byte{"ca.pem": ca.PEM}
 	for _, sv := range svcs {
 		srv, err := ca.Server(identity(sv.name))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cli, err := ca.Client(identity(sv.name))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data[sv.name+"-server.pem"], data[sv.name+"-server-key.pem"] = srv.CertPEM, srv.KeyPEM
 		data[sv.name+"-client.pem"], data[sv.name+"-client-key.pem"] = cli.CertPEM, cli.KeyPEM
 	}
+	cli, err := ca.Client(identity(clientName))
+	if err != nil {
+		return nil, err
+	}
+	data[clientName+"-client.pem"], data[clientName+"-client-key.pem"] = cli.CertPEM, cli.KeyPEM
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: ns, Labels: map[string]string{LabelManagedBy: ManagedBy, LabelRun: runID}},
 		Data:       data,
 	}
 	if _, err := c.Set.CoreV1().Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
-		return fmt.Errorf("create secret %s/%s: %w", ns, secretName, err)
+		return nil, fmt.Errorf("create secret %s/%s: %w", ns, secretName, err)
 	}
-	return nil
+	probe, err := ca.Client("smp probe")
+	if err != nil {
+		return nil, err
+	}
+	cert, err := probe.TLS()
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	return &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: roots, ServerName: identity(svcs[0].name), MinVersion: tls.VersionTLS13}, nil
 }

@@ -52,6 +52,9 @@ type Runner struct {
 	PodMutator func(*corev1.PodSpec)
 	// Logs reads the client pods' logs; nil means APILogs{Client}.
 	Logs LogSource
+	// JobName names the Job (and its ConfigMap); its pods are named
+	// <JobName>-<index>-<random>. Empty: smp-load-<random>.
+	JobName string
 	// PollInterval is how often the Job is checked; 0 means 500 ms.
 	PollInterval time.Duration
 }
@@ -81,8 +84,12 @@ func (r *Runner) Load(ctx context.Context, t *spec.Test, target string) (res *lo
 	if delay <= 0 {
 		delay = DefaultStartDelay
 	}
+	name := r.JobName
+	if name == "" {
+		name = "smp-load-" + suffix()
+	}
 	p := jobParams{
-		Name: "smp-load-" + suffix(), Namespace: r.Namespace, Image: r.Image, Labels: r.Labels,
+		Name: name, Namespace: r.Namespace, Image: r.Image, Labels: r.Labels,
 		Clients: n, Target: target, Start: time.Now().Add(delay),
 		Deadline: delay + t.Load.Duration.D() + 2*time.Minute,
 	}
