@@ -31,8 +31,8 @@ type Component struct {
 	// where the platform sees them (Kubernetes: scheduled, initialized,
 	// container started, ready).
 	StartupSteps []StartupStep `json:"startupSteps,omitempty"`
-	Samples   int     `json:"samples"`
-	Source    string  `json:"source"` // e.g. "procfs: /proc/PID/stat utime+stime, /proc/PID/status VmRSS"
+	Samples      int           `json:"samples"`
+	Source       string        `json:"source"` // e.g. "procfs: /proc/PID/stat utime+stime, /proc/PID/status VmRSS"
 	// Proxy is the proxy's own view of the requests that passed through
 	// it, where it exposes metrics; nil otherwise.
 	Proxy *ProxyView `json:"proxy,omitempty"`
