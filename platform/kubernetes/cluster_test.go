@@ -26,6 +26,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/smp-dev/smp/platform"
+	"github.com/smp-dev/smp/platform/kubernetes/loadjob"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -201,18 +202,36 @@ func TestClusterDeploy(t *testing.T) {
 				}
 				t.Logf("%s: deploy %s, teardown %s", m.Name, deployed.Round(time.Millisecond), time.Since(tstart).Round(time.Millisecond))
 			}()
-			body := get(t, d.Target)
-			if len(body) != 512 {
-				t.Errorf("GET %s: %d bytes, want 512", d.Target, len(body))
+			// The load goes from client pods; the entry Service answers a
+			// request from this machine too, unless it requires mTLS.
+			if !m.MTLS {
+				ns := d.Components[0].Ref.Namespace
+				s0, err := admin.Set.CoreV1().Services(ns).Get(ctx, "svc-0", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if body := get(t, "http://"+s0.Spec.ClusterIP+"/"); len(body) != 512 {
+					t.Errorf("GET svc-0: %d bytes, want 512", len(body))
+				}
 			}
-			want := map[string]int{platform.RoleApp: 3}
+			if _, ok := d.Loader.(*loadjob.Runner); !ok {
+				t.Errorf("loader %T, want the in-cluster load Job", d.Loader)
+			}
+			want := map[string]int{platform.RoleApp: 3, platform.RoleClient: 1}
 			if m.Type == spec.MeshReference {
-				want[platform.RoleProxy] = 3
+				want[platform.RoleProxy] = 4 // three services' and the client's
 			}
 			got := map[string]int{}
 			var ns string
 			for _, c := range d.Components {
 				got[c.Role]++
+				if c.Role == platform.RoleClient || strings.HasSuffix(c.Ref.Pod, "*") {
+					// Load clients: their pods come with the load.
+					if c.Ref.Namespace == "" || c.Ref.Container == "" {
+						t.Errorf("client component %+v", c)
+					}
+					continue
+				}
 				ns = c.Ref.Namespace
 				if c.Ref.Pod == "" || c.Ref.Container == "" || c.Ref.Namespace == "" || c.Started.IsZero() || c.Ready.Before(c.Started) {
 					t.Errorf("component %+v", c)
@@ -245,17 +264,19 @@ func TestClusterDeploy(t *testing.T) {
 				t.Errorf("namespace %s labels %v (%v)", ns, nsObj.Labels, err)
 			}
 			if m.MTLS {
-				// svc-1's Service is its sidecar's mTLS listener: plaintext
+				// Every Service is its sidecar's mTLS listener: plaintext
 				// from outside the mesh is refused.
-				s1, err := admin.Set.CoreV1().Services(ns).Get(ctx, "svc-1", metav1.GetOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + s1.Spec.ClusterIP + "/")
-				if err == nil {
-					resp.Body.Close()
-					if resp.StatusCode == http.StatusOK {
-						t.Errorf("plaintext GET to svc-1 (mTLS) answered 200")
+				for _, svc := range []string{"svc-0", "svc-1"} {
+					s1, err := admin.Set.CoreV1().Services(ns).Get(ctx, svc, metav1.GetOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + s1.Spec.ClusterIP + "/")
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == http.StatusOK {
+							t.Errorf("plaintext GET to %s (mTLS) answered 200", svc)
+						}
 					}
 				}
 			}
