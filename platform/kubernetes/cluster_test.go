@@ -146,6 +146,10 @@ func TestClusterRBAC(t *testing.T) {
 	if err := try(func(err error) bool { return err == nil }); err != nil {
 		t.Fatalf("preflight as system:serviceaccount:%s:smp with deploy/rbac.yaml: %v", nsName, err)
 	}
+	// With exactly those permissions a whole iteration runs: deploy (the
+	// reference sidecar with mTLS), the load Job and its logs, the
+	// sidecars' own metrics through the pod proxy, teardown.
+	runAs(t, sa, test, spec.Mesh{Name: "ref", Type: spec.MeshReference, MTLS: true})
 	// Remove one verb: "watch pods".
 	for i, r := range role.Rules {
 		if slices.Contains(r.Resources, "pods") {
@@ -299,4 +303,48 @@ func get(t *testing.T, url string) []byte {
 		t.Fatalf("GET %s: %s %v", url, resp.Status, err)
 	}
 	return body
+}
+
+// runAs runs one short iteration of test's mesh m with client c: what a
+// run needs of the API, end to end.
+func runAs(t *testing.T, c *Client, test *spec.Test, m spec.Mesh) {
+	t.Helper()
+	_, image := clusterEnv(t)
+	tt := *spec.Default()
+	tt.Metadata, tt.Workload, tt.Meshes, tt.Environment = test.Metadata, test.Workload, test.Meshes, test.Environment
+	tt.Load.Rate, tt.Load.Connections, tt.Load.Duration, tt.Load.Warmup = 50, 2, spec.Duration(2*time.Second), 0
+	if err := tt.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	p := &Provider{Client: c, Image: image, RunID: NewRunID()}
+	ctx := context.Background()
+	d, err := p.Deploy(ctx, &platform.Scenario{Test: &tt, Mesh: m})
+	if err != nil {
+		t.Fatalf("deploy with deploy/rbac.yaml's permissions: %v", err)
+	}
+	defer func() {
+		if err := p.Teardown(ctx, d); err != nil {
+			t.Errorf("teardown with deploy/rbac.yaml's permissions: %v", err)
+		}
+	}()
+	res, err := d.Loader.Load(ctx, &tt, d.Target)
+	if err != nil {
+		t.Fatalf("load Job with deploy/rbac.yaml's permissions: %v", err)
+	}
+	if res.Requests == 0 || res.Errors != 0 {
+		t.Errorf("load: %d requests, %d errors %v", res.Requests, res.Errors, res.ErrorKinds)
+	}
+	read := 0
+	for _, comp := range d.Components {
+		if comp.Metrics == nil {
+			continue
+		}
+		if _, err := comp.Metrics(ctx); err != nil {
+			t.Errorf("%s metrics with deploy/rbac.yaml's permissions: %v", comp.Name, err)
+		}
+		read++
+	}
+	if read != 2 {
+		t.Errorf("read the metrics of %d sidecars, want 2", read)
+	}
 }

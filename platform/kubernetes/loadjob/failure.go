@@ -73,7 +73,9 @@ func (r *Runner) failure(ctx context.Context, name string, bad []corev1.Pod) err
 	fmt.Fprintf(&b, "load job %s/%s failed", r.Namespace, name)
 	if len(bad) == 0 {
 		job, err := r.Client.BatchV1().Jobs(r.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err == nil {
+		if err != nil {
+			fmt.Fprintf(&b, "; the Job cannot be read: %v", err)
+		} else {
 			for _, c := range job.Status.Conditions {
 				if c.Status == corev1.ConditionTrue {
 					fmt.Fprintf(&b, "; %s: %s: %s", c.Type, c.Reason, c.Message)
