@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/smp-dev/smp/collect/metricsapi"
 	"github.com/smp-dev/smp/collect/proxystats"
 	"github.com/smp-dev/smp/internal/proxy"
 	"github.com/smp-dev/smp/platform"
@@ -100,24 +101,45 @@ func (p *Provider) loader(c *Client, ns, runID string, t *spec.Test, m spec.Mesh
 	return r
 }
 
-// podMetrics reads a reference sidecar's /metrics through the API
-// server's pod proxy (no route from smp to the pod is needed).
-func (c *Client) podMetrics(ns, pod string) func(context.Context) ([]byte, error) {
+// proxyMetrics says where each proxy container serves its own metrics and
+// in which format: smp's reference sidecar, and the sidecars the meshes
+// inject (REFERENCE: Istio's Envoy on 15090, Linkerd's proxy on 4191).
+var proxyMetrics = map[string]struct {
+	port, path string
+	schema     func() proxystats.Schema
+}{
+	sidecarName:     {strconv.Itoa(metricsPort), "/metrics", proxystats.Reference},
+	"istio-proxy":   {"15090", "/stats/prometheus", proxystats.EnvoyDownstream},
+	"linkerd-proxy": {"4191", "/metrics", proxystats.Linkerd},
+}
+
+// servesMetricsAPI says whether the cluster serves metrics.k8s.io.
+func (c *Client) servesMetricsAPI() bool {
+	_, err := c.Set.Discovery().ServerResourcesForGroupVersion(metricsapi.GroupVersion)
+	return err == nil
+}
+
+// podMetrics reads a proxy's metrics page through the API server's pod
+// proxy (no route from smp to the pod is needed).
+func (c *Client) podMetrics(ns, pod, port, path string) func(context.Context) ([]byte, error) {
 	return func(ctx context.Context) ([]byte, error) {
-		b, err := c.Set.CoreV1().Pods(ns).ProxyGet("http", pod, strconv.Itoa(metricsPort), "/metrics", nil).DoRaw(ctx)
+		b, err := c.Set.CoreV1().Pods(ns).ProxyGet("http", pod, port, path, nil).DoRaw(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("pod %s/%s metrics through the API server: %w", ns, pod, err)
+			return nil, fmt.Errorf("pod %s/%s :%s%s through the API server: %w", ns, pod, port, path, err)
 		}
 		return b, nil
 	}
 }
 
-// withProxyMetrics lets run read each reference sidecar's own metrics.
+// withProxyMetrics lets run read each sidecar's own metrics, where smp
+// knows the proxy.
 func (c *Client) withProxyMetrics(comps []platform.Component) {
 	for i := range comps {
-		if comps[i].Role == platform.RoleProxy && comps[i].Ref.Container == sidecarName {
-			comps[i].Metrics = c.podMetrics(comps[i].Ref.Namespace, comps[i].Ref.Pod)
-			comps[i].MetricsSchema = proxystats.Reference()
+		pm, ok := proxyMetrics[comps[i].Ref.Container]
+		if comps[i].Role != platform.RoleProxy || !ok {
+			continue
 		}
+		comps[i].Metrics = c.podMetrics(comps[i].Ref.Namespace, comps[i].Ref.Pod, pm.port, pm.path)
+		comps[i].MetricsSchema = pm.schema()
 	}
 }

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/smp-dev/smp/collect/metricsapi"
 	"github.com/smp-dev/smp/collect/prometheus"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/spec"
@@ -142,8 +143,11 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 	d.Notes = append(d.Notes, fmt.Sprintf("namespace %s; the load runs in the cluster: %d client pod(s) of Job %s sending to %s%s",
 		name, max(t.Load.Clients, 1), loadJobName, entry, map[bool]string{true: " through their own reference sidecar", false: ""}[reference]))
 	switch {
+	case p.PrometheusURL == "" && c.servesMetricsAPI():
+		d.Collector = &metricsapi.Collector{Config: c.Config}
+		d.Notes = append(d.Notes, "resources from metrics.k8s.io (metrics-server): coarser than Prometheus (one reading per pod every 15 s or so); give a Prometheus URL for finer figures")
 	case p.PrometheusURL == "":
-		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url or --prometheus-url)")
+		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url or --prometheus-url) and no metrics.k8s.io API in the cluster")
 	case p.Collector == nil:
 		d.Collector = &prometheus.Collector{URL: p.PrometheusURL}
 	default:

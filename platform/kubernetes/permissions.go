@@ -55,6 +55,8 @@ func Permissions() []Permission {
 	add("batch", "jobs", "create", "get", "delete")
 	add("", "pods/log", "get")
 	add("", "pods/proxy", "get")
+	// Resources without Prometheus: metrics-server's pod metrics.
+	add("metrics.k8s.io", "pods", "get")
 	return ps
 }
 
