@@ -2,7 +2,7 @@ package kubernetes
 
 // Tests against a real cluster. They run when SMP_KUBECONFIG (or
 // KUBECONFIG) names a kubeconfig with cluster-admin rights and SMP_IMAGE
-// names the smp image already on the node (test/k8s/image.sh):
+// names the smp image already on the node (scripts/image --load):
 //
 //	SMP_KUBECONFIG=/tmp/smp-cluster/kubeconfig SMP_IMAGE=smp:dev \
 //	  go test -count=1 -run Cluster -v ./platform/kubernetes
@@ -40,7 +40,7 @@ func clusterEnv(t *testing.T) (kubeconfig, image string) {
 	}
 	image = os.Getenv("SMP_IMAGE")
 	if kubeconfig == "" || image == "" {
-		t.Skip("needs a real cluster: set SMP_KUBECONFIG (or KUBECONFIG) to an admin kubeconfig and SMP_IMAGE to the smp image on its node (test/k8s/image.sh)")
+		t.Skip("needs a real cluster: set SMP_KUBECONFIG (or KUBECONFIG) to an admin kubeconfig and SMP_IMAGE to the smp image on its node (scripts/image --load)")
 	}
 	return kubeconfig, image
 }
