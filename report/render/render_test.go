@@ -150,6 +150,25 @@ func TestHTMLSelfContained(t *testing.T) {
 
 // TestHTMLEmptyReport: a report with no data still renders every chart,
 // each saying why it is blank.
+// The charts go into the page unescaped (svgHTML): a scenario name from the
+// report must come out of them escaped.
+func TestHTMLChartsEscapeScenarioNames(t *testing.T) {
+	r := fixture(t)
+	const evil = `<img src=x onerror="alert(1)">`
+	r.Scenarios[0].Name = evil
+	var buf bytes.Buffer
+	if err := HTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "<img") {
+		t.Error("a scenario name reached the page unescaped")
+	}
+	if !strings.Contains(page, `data-series="&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"`) {
+		t.Error("the percentile chart lacks the escaped scenario name")
+	}
+}
+
 func TestHTMLEmptyReport(t *testing.T) {
 	var buf bytes.Buffer
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Scenarios: []report.Scenario{{Name: "x"}}}
