@@ -105,7 +105,7 @@ func TestImageContents(t *testing.T) {
 		c.Labels[LabelVersion] != "1.2.3" || c.Labels[LabelRevision] != "abc123" {
 		t.Errorf("config = entrypoint %q, user %q, labels %v", c.Entrypoint, c.User, c.Labels)
 	}
-	if cf.OS != "linux" || cf.Architecture != "amd64" || !cf.Created.Time.Equal(created) {
+	if cf.OS != "linux" || cf.Architecture != "amd64" || !cf.Created.Equal(created) {
 		t.Errorf("config = %s/%s created %v; want linux/amd64 created %v", cf.OS, cf.Architecture, cf.Created, created)
 	}
 	layers, err := img.Layers()
