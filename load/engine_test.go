@@ -170,7 +170,7 @@ func (s *stallServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	from := s.from
 	s.mu.Unlock()
 	if !from.IsZero() && now.Before(from.Add(s.stall)) {
-		time.Sleep(time.Until(from.Add(s.stall)))
+		time.Sleep(time.Until(from.Add(s.stall))) // the stall: what the test measures
 	}
 	w.Write([]byte("ok"))
 }
