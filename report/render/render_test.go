@@ -51,6 +51,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		format, file string
 		o            Options
@@ -75,6 +76,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestTableShape(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := Table(&buf, fixture(t), Options{}); err != nil {
 		t.Fatal(err)
@@ -104,6 +106,7 @@ func TestTableShape(t *testing.T) {
 }
 
 func TestJUnitParses(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	r := fixture(t)
 	if err := JUnit(&buf, r); err != nil {
@@ -125,6 +128,7 @@ func TestJUnitParses(t *testing.T) {
 }
 
 func TestHTMLSelfContained(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := HTML(&buf, fixture(t)); err != nil {
 		t.Fatal(err)
@@ -153,6 +157,7 @@ func TestHTMLSelfContained(t *testing.T) {
 // The charts go into the page unescaped (svgHTML): a scenario name from the
 // report must come out of them escaped.
 func TestHTMLChartsEscapeScenarioNames(t *testing.T) {
+	t.Parallel()
 	r := fixture(t)
 	const evil = `<img src=x onerror="alert(1)">`
 	r.Scenarios[0].Name = evil
@@ -170,6 +175,7 @@ func TestHTMLChartsEscapeScenarioNames(t *testing.T) {
 }
 
 func TestHTMLEmptyReport(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Scenarios: []report.Scenario{{Name: "x"}}}
 	if err := HTML(&buf, r); err != nil {
@@ -183,6 +189,7 @@ func TestHTMLEmptyReport(t *testing.T) {
 }
 
 func TestNiceTicks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		lo, hi float64
 		want   string
