@@ -33,7 +33,7 @@ func TestProcfsSeesBusyChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	from := time.Now()
-	time.Sleep(1200 * time.Millisecond)
+	time.Sleep(1200 * time.Millisecond) // the window the CPU is measured over
 	to := time.Now()
 	series := p.Stop()
 	tree, alone := Window(series[0], from, to), Window(series[1], from, to)

@@ -92,7 +92,8 @@ func (h *Histogram) Clamped() int64 { return h.clamped }
 // that carries the count beside the HDR encoding, which does not hold it.
 func (h *Histogram) SetClamped(n int64) { h.clamped = n }
 
-// Min, Max, Mean and StdDev are in nanoseconds; all are 0 when empty.
+// Min is the smallest value recorded (within histogram precision). Min,
+// Max, Mean and StdDev are in nanoseconds; all are 0 when empty.
 func (h *Histogram) Min() time.Duration { return time.Duration(h.h.Min()) }
 
 // Max is the largest value recorded (within histogram precision).

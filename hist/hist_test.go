@@ -21,6 +21,7 @@ func near(got, want time.Duration) bool {
 }
 
 func TestQuantilesOfKnownData(t *testing.T) {
+	t.Parallel()
 	h := uniform(1000)
 	tests := []struct {
 		p    float64
@@ -50,6 +51,7 @@ func TestQuantilesOfKnownData(t *testing.T) {
 }
 
 func TestEmpty(t *testing.T) {
+	t.Parallel()
 	h := New()
 	if h.Count() != 0 || h.Quantile(99) != 0 || h.Max() != 0 || h.Mean() != 0 {
 		t.Errorf("empty histogram: count %d p99 %v max %v mean %v", h.Count(), h.Quantile(99), h.Max(), h.Mean())
@@ -57,6 +59,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestClampAndFloor(t *testing.T) {
+	t.Parallel()
 	h := New()
 	h.Record(-5)            // negative counts as the lowest value
 	h.Record(2 * time.Hour) // beyond the range: clamped to an hour
@@ -70,6 +73,7 @@ func TestClampAndFloor(t *testing.T) {
 }
 
 func TestMergeEqualsPooled(t *testing.T) {
+	t.Parallel()
 	a, b, all := New(), New(), New()
 	for i := 1; i <= 1000; i++ {
 		d := time.Duration(i*i) * time.Microsecond
@@ -92,6 +96,7 @@ func TestMergeEqualsPooled(t *testing.T) {
 }
 
 func TestEncodeRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := uniform(5000)
 	s, err := h.Encode()
 	if err != nil {
@@ -113,6 +118,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 }
 
 func TestCumulativeCounts(t *testing.T) {
+	t.Parallel()
 	h := uniform(100) // 1..100 ms
 	got := h.CumulativeCounts([]time.Duration{
 		500 * time.Microsecond, // below everything
@@ -130,6 +136,7 @@ func TestCumulativeCounts(t *testing.T) {
 }
 
 func TestCoarse(t *testing.T) {
+	t.Parallel()
 	h := NewCoarse()
 	for i := 1; i <= 1000; i++ {
 		h.Record(time.Duration(i) * time.Millisecond)
@@ -160,6 +167,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func TestMergeOptional(t *testing.T) {
+	t.Parallel()
 	if MergeOptional(nil, nil) != nil {
 		t.Error("nil + nil: want nil (not measured)")
 	}

@@ -170,7 +170,7 @@ func (s *stallServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	from := s.from
 	s.mu.Unlock()
 	if !from.IsZero() && now.Before(from.Add(s.stall)) {
-		time.Sleep(time.Until(from.Add(s.stall)))
+		time.Sleep(time.Until(from.Add(s.stall))) // the stall: what the test measures
 	}
 	w.Write([]byte("ok"))
 }
@@ -278,8 +278,14 @@ func TestClosedLoop(t *testing.T) {
 	})
 }
 
-// Errors are classified, and status codes counted.
+// Errors are classified, and status codes counted. Each run lasts a
+// second; half a second under -short (3 s in all instead of 6 s).
 func TestErrorClasses(t *testing.T) {
+	d := time.Second
+	if testing.Short() {
+		d = 500 * time.Millisecond
+	}
+	due := func(rate int64) int64 { return rate * int64(d) / int64(time.Second) } // sends scheduled at rate/s
 	eachDriver(t, func(t *testing.T, drv string) {
 		t.Run("refused", func(t *testing.T) {
 			ln, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -287,13 +293,13 @@ func TestErrorClasses(t *testing.T) {
 			ln.Close()
 			before := runtime.NumGoroutine()
 			res := runDriver(t, drv, context.Background(), load.Plan{
-				Dialer: dialer(t, "http://"+addr+"/"), Connections: 2, Pacer: constant(t, 200, time.Second),
-				Duration: time.Second, Timeout: time.Second,
+				Dialer: dialer(t, "http://"+addr+"/"), Connections: 2, Pacer: constant(t, 200, d),
+				Duration: d, Timeout: time.Second,
 			})
 			// Every scheduled send is either made (and refused) or counted as
 			// dropped; on an unhindered machine all are made.
-			if res.Requests+res.Dropped != 200 || res.Requests < 100 || res.Errors != res.Requests || res.ErrorKinds[load.KindRefused] != res.Requests {
-				t.Errorf("requests %d dropped %d errors %d kinds %v; want 200 refused", res.Requests, res.Dropped, res.Errors, res.ErrorKinds)
+			if res.Requests+res.Dropped != due(200) || res.Requests < due(100) || res.Errors != res.Requests || res.ErrorKinds[load.KindRefused] != res.Requests {
+				t.Errorf("requests %d dropped %d errors %d kinds %v; want %d refused", res.Requests, res.Dropped, res.Errors, res.ErrorKinds, due(200))
 			}
 			if res.Latency.Count() != 0 {
 				t.Errorf("refused connections recorded %d latencies", res.Latency.Count())
@@ -303,11 +309,11 @@ func TestErrorClasses(t *testing.T) {
 		t.Run("timeout", func(t *testing.T) {
 			srv := startTarget(t, target.Options{Delay: time.Second})
 			res := runDriver(t, drv, context.Background(), load.Plan{
-				Dialer: dialer(t, srv.URL()), Connections: 4, Pacer: constant(t, 20, time.Second),
-				Duration: time.Second, Timeout: 100 * time.Millisecond,
+				Dialer: dialer(t, srv.URL()), Connections: 4, Pacer: constant(t, 20, d),
+				Duration: d, Timeout: 100 * time.Millisecond,
 			})
-			if res.Errors != 20 || res.ErrorKinds[load.KindTimeout] != 20 {
-				t.Errorf("errors %d kinds %v; want 20 timeouts", res.Errors, res.ErrorKinds)
+			if res.Errors != due(20) || res.ErrorKinds[load.KindTimeout] != due(20) {
+				t.Errorf("errors %d kinds %v; want %d timeouts", res.Errors, res.ErrorKinds, due(20))
 			}
 			if p50 := res.Uncorrected.Quantile(50); !within(p50, 100*time.Millisecond, 0.2) {
 				t.Errorf("timeouts recorded at %v, want about the 100ms timeout", p50)
@@ -316,13 +322,13 @@ func TestErrorClasses(t *testing.T) {
 		t.Run("status", func(t *testing.T) {
 			srv := startTarget(t, target.Options{Statuses: []int{200, 503, 404, 200}})
 			res := runDriver(t, drv, context.Background(), load.Plan{
-				Dialer: dialer(t, srv.URL()), Connections: 2, Pacer: constant(t, 400, time.Second),
-				Duration: time.Second, Timeout: time.Second,
+				Dialer: dialer(t, srv.URL()), Connections: 2, Pacer: constant(t, 400, d),
+				Duration: d, Timeout: time.Second,
 			})
 			// The target answers in a 200, 503, 404, 200 rotation.
 			n := res.Requests
-			if n+res.Dropped != 400 || n < 200 {
-				t.Fatalf("requests %d dropped %d; want 400 scheduled", n, res.Dropped)
+			if n+res.Dropped != due(400) || n < due(200) {
+				t.Fatalf("requests %d dropped %d; want %d scheduled", n, res.Dropped, due(400))
 			}
 			c := res.StatusCodes
 			if c[200]+c[503]+c[404] != n || c[503] < n/4-1 || c[503] > n/4+1 || c[404] < n/4-1 || c[404] > n/4+1 {

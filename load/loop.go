@@ -223,6 +223,6 @@ func (d *loopDriver) start(wg *sync.WaitGroup, workers []*worker, sched *schedul
 
 func (d *loopDriver) close() {
 	for _, l := range d.loops {
-		l.Close()
+		_ = l.Close() // the run is over and its results recorded: nothing to act on
 	}
 }

@@ -31,6 +31,9 @@ type nginxAddrs struct{ plain, h2c, tls string }
 // nginxBody; it skips when nginx is not installed, unless CI is set.
 func startNginx(t *testing.T, fx certs.Fixture) nginxAddrs {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skipping the test against a real nginx (the full suite runs it)")
+	}
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
 		if os.Getenv("CI") != "" {

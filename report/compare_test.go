@@ -11,6 +11,7 @@ import (
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
 
 func TestStudentTQuantile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		p, df, want float64
 	}{
@@ -42,6 +43,7 @@ func TestStudentTQuantile(t *testing.T) {
 }
 
 func TestWelchInterval(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		a, b       []float64
@@ -79,6 +81,7 @@ func delta(t *testing.T, c Comparison, metric string) Delta {
 }
 
 func TestCompareFixture(t *testing.T) {
+	t.Parallel()
 	r, _ := buildFixture(t)
 	cs := r.Comparisons
 	if len(cs) != 2 || cs[0].Scenario != "istio" || cs[1].Scenario != "linkerd" || cs[0].Baseline != "baseline" {
@@ -138,6 +141,7 @@ func TestCompareFixture(t *testing.T) {
 }
 
 func TestCompareInsufficientIterations(t *testing.T) {
+	t.Parallel()
 	r, _ := buildFixture(t)
 	r.Scenarios[1].Iterations = r.Scenarios[1].Iterations[:1]
 	cs, err := Compare(r)
@@ -156,6 +160,7 @@ func TestCompareInsufficientIterations(t *testing.T) {
 }
 
 func TestComparePooledNotMeanOfPercentiles(t *testing.T) {
+	t.Parallel()
 	// Two iterations per side with very different tails: the pooled p99
 	// differs from the mean of the two p99s, and the delta must be pooled.
 	r, _ := buildFixture(t)
@@ -178,6 +183,7 @@ func TestComparePooledNotMeanOfPercentiles(t *testing.T) {
 }
 
 func TestCompareReports(t *testing.T) {
+	t.Parallel()
 	r, _ := buildFixture(t)
 	only := func(i int) *Report { c := *r; c.Scenarios = r.Scenarios[i : i+1]; return &c }
 	tests := []struct {
@@ -233,6 +239,7 @@ func TestCompareReports(t *testing.T) {
 }
 
 func TestCompareNoBaseline(t *testing.T) {
+	t.Parallel()
 	r, _ := buildFixture(t)
 	r.Scenarios = r.Scenarios[1:]
 	if cs, err := Compare(r); cs != nil || err != nil {

@@ -134,6 +134,7 @@ func buildFixture(t testing.TB) (*Report, [][]*load.Result) {
 // TestFixtureGolden keeps testdata/fixture.json, the report other packages
 // (slo, render, formats) test against, in step with buildFixture.
 func TestFixtureGolden(t *testing.T) {
+	t.Parallel()
 	r, _ := buildFixture(t)
 	var buf bytes.Buffer
 	if err := Encode(&buf, r); err != nil {

@@ -28,6 +28,7 @@ func withHandshakes(n int, tls bool) *load.Result {
 }
 
 func TestHandshakeLatencies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name             string
 		results          []*load.Result

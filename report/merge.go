@@ -145,7 +145,7 @@ func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, err
 	var totalWindow, sent, cpu float64
 	for i, s := range ss {
 		out.Iterations += s.Iterations
-		out.Tally.Add(&s.Tally)
+		out.Add(&s.Tally) // Tally.Add, promoted through Counts
 		w := windows[i]
 		totalWindow += w
 		sent += s.AchievedRate * w

@@ -33,6 +33,7 @@ func split(t *testing.T) (full, a, b *Report) {
 }
 
 func TestMergeLossless(t *testing.T) {
+	t.Parallel()
 	full, a, b := split(t)
 	m, err := Merge(a, b)
 	if err != nil {
@@ -69,6 +70,7 @@ func TestMergeLossless(t *testing.T) {
 }
 
 func TestMergeChecks(t *testing.T) {
+	t.Parallel()
 	_, a, b := split(t)
 	tests := []struct {
 		name    string
@@ -114,6 +116,7 @@ func TestMergeChecks(t *testing.T) {
 }
 
 func TestMergeWindowWeights(t *testing.T) {
+	t.Parallel()
 	// A 10 s iteration at 100/s and a 30 s one at 200/s pool to 175/s.
 	mk := func(rate float64, secs int) *Report {
 		r := synthetic()

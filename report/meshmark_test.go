@@ -37,6 +37,7 @@ func meshmarkScore(t *testing.T, latPct, lossPct, cpuPer1k, memPer1k float64, wi
 }
 
 func TestMeshMark(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                string
 		lat, loss, cpu, mem float64

@@ -45,6 +45,7 @@ func synthetic() *load.Result {
 }
 
 func TestNewIterationNumbers(t *testing.T) {
+	t.Parallel()
 	it, err := NewIteration(0, synthetic(), Options{Percentiles: []float64{99.5, 50}, Buckets: []time.Duration{time.Millisecond, 100 * time.Millisecond, time.Hour}}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +84,7 @@ func TestNewIterationNumbers(t *testing.T) {
 }
 
 func TestWarnings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		change func(*load.Result)
@@ -120,6 +122,7 @@ func TestWarnings(t *testing.T) {
 }
 
 func TestSummarizePools(t *testing.T) {
+	t.Parallel()
 	a, b := synthetic(), synthetic()
 	b.Start, b.End = t0.Add(time.Minute), t0.Add(time.Minute+20*time.Second) // a 20 s window
 	b.Latency.Reset()
@@ -165,6 +168,7 @@ func testReport(t *testing.T) *Report {
 }
 
 func TestWriteReadFile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sub", "r.json")
 	r := testReport(t)

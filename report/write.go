@@ -19,7 +19,9 @@ func Encode(w io.Writer, r *Report) error {
 // whole new one, never a torn write, even if smp is killed mid-write.
 func WriteFile(path string, r *Report) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Reports are made to be shared (and compared by others): the directory and
+	// the file are world-readable, as mkdir and the shell would make them.
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: see above
 		return fmt.Errorf("write report: %w", err)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -27,17 +29,17 @@ func WriteFile(path string, r *Report) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
+	defer func() { _ = os.Remove(tmp) }() // no-op after a successful rename
 	if err := Encode(f, r); err != nil {
-		f.Close()
+		_ = f.Close() // cleanup on an error path: the write error is the one to report
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		_ = f.Close() // cleanup on an error path: the write error is the one to report
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := f.Chmod(0o644); err != nil {
-		f.Close()
+		_ = f.Close() // cleanup on an error path: the write error is the one to report
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
@@ -51,7 +53,7 @@ func WriteFile(path string, r *Report) error {
 
 // ReadFile reads a report and checks its schema version.
 func ReadFile(path string) (*Report, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // G304: reading the report the caller named is the point
 	if err != nil {
 		return nil, err
 	}

@@ -169,17 +169,21 @@ func TestRunProtocols(t *testing.T) {
 			if tt.Load.Protocol == spec.ProtocolTCP || tt.Load.Protocol == spec.ProtocolGRPC {
 				status = "0" // an echo has no status; gRPC's OK is 0
 			}
-			if s.Requests != 40 || s.Errors != 0 || s.StatusCodes[status] != 40 {
-				t.Fatalf("requests %d, errors %v, statuses %v; want 40 × %s", s.Requests, s.ErrorKinds, s.StatusCodes, status)
+			// 40 sends are due in the window; on a saturated machine a few
+			// (a connection and TLS handshake each) may not make it before
+			// the run ends, and are counted as dropped.
+			if s.Requests+s.Dropped != 40 || s.Requests < 30 || s.Errors != 0 || s.StatusCodes[status] != s.Requests {
+				t.Fatalf("requests %d, dropped %d, errors %v, statuses %v; want 40 × %s (a few dropped at most)",
+					s.Requests, s.Dropped, s.ErrorKinds, s.StatusCodes, status)
 			}
 			if (s.ConnectTime != nil) != tc.connect || (s.TLSHandshake != nil) != tc.tls {
 				t.Fatalf("connectTime %v, tlsHandshake %v; want present: %v, %v", s.ConnectTime, s.TLSHandshake, tc.connect, tc.tls)
 			}
-			if tc.connect && (s.ConnectTime.Count != 40 || s.ConnectTime.Min <= 0) {
-				t.Errorf("connectTime %+v; want 40, > 0", s.ConnectTime)
+			if tc.connect && (s.ConnectTime.Count != s.Requests || s.ConnectTime.Min <= 0) {
+				t.Errorf("connectTime %+v; want %d, > 0", s.ConnectTime, s.Requests)
 			}
-			if tc.tls && (s.TLSHandshake.Count != 40 || s.TLSHandshake.Min <= 0) {
-				t.Errorf("tlsHandshake %+v; want 40, > 0", s.TLSHandshake)
+			if tc.tls && (s.TLSHandshake.Count != s.Requests || s.TLSHandshake.Min <= 0) {
+				t.Errorf("tlsHandshake %+v; want %d, > 0", s.TLSHandshake, s.Requests)
 			}
 			// Time to first byte comes with a connection per request, and
 			// leaves out the set-up that the latency includes.
@@ -190,9 +194,9 @@ func TestRunProtocols(t *testing.T) {
 				return
 			}
 			least := float64(tc.least) / float64(time.Millisecond)
-			if s.FirstByte.Count != 40 || s.FirstByte.Min <= least ||
+			if s.FirstByte.Count != s.Requests || s.FirstByte.Min <= least ||
 				s.FirstByte.Percentiles["p50"] >= s.UncorrectedLatency.Percentiles["p50"] {
-				t.Errorf("firstByte %+v; want 40, above %vms, below the latency p50 %v", s.FirstByte, least, s.UncorrectedLatency.Percentiles["p50"])
+				t.Errorf("firstByte %+v; want %d, above %vms, below the latency p50 %v", s.FirstByte, s.Requests, least, s.UncorrectedLatency.Percentiles["p50"])
 			}
 			if tc.least > 0 && s.ConnectTime.Percentiles["p50"] >= least/2 {
 				t.Errorf("connectTime p50 %vms; want well below the %v service time", s.ConnectTime.Percentiles["p50"], tc.least)

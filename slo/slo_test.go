@@ -28,6 +28,7 @@ func fixture(t *testing.T) *report.Report {
 }
 
 func TestParseJoinsErrors(t *testing.T) {
+	t.Parallel()
 	_, err := Parse([]string{"p99 < 20ms", "p99 < 20", "latency < 1ms"})
 	if err == nil || !errors.Is(err, assertion.ErrSyntax) {
 		t.Fatalf("error %v", err)
@@ -44,6 +45,7 @@ func TestParseJoinsErrors(t *testing.T) {
 }
 
 func TestEvaluateGolden(t *testing.T) {
+	t.Parallel()
 	as, err := Parse([]string{
 		"p99 < 5ms",              // baseline 4.08 and linkerd 4.28 pass; istio 5.30 fails
 		"p99.9 <= 50ms",          // all pass
@@ -107,6 +109,7 @@ func TestEvaluateGolden(t *testing.T) {
 }
 
 func TestEvaluateWithoutBaseline(t *testing.T) {
+	t.Parallel()
 	r := fixture(t)
 	r.Scenarios = r.Scenarios[1:]
 	as, _ := Parse([]string{"overhead.p99 < 1ms", "p99 < 100ms"})

@@ -71,7 +71,7 @@ func StartGRPC(ctx context.Context, o GRPCOptions) (*GRPCServer, error) {
 		}
 		s.done <- err
 	}()
-	context.AfterFunc(ctx, func() { s.Close() })
+	context.AfterFunc(ctx, func() { _ = s.Close() }) // Wait reports how the server ended
 	return s, nil
 }
 

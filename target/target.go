@@ -120,7 +120,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 		s.done <- err
 	}()
-	context.AfterFunc(ctx, func() { s.Close() })
+	context.AfterFunc(ctx, func() { _ = s.Close() }) // Wait reports how the server ended
 	return s, nil
 }
 

@@ -32,7 +32,7 @@ func StartEcho(ctx context.Context, addr string) (*Echo, error) {
 	e := &Echo{ln: ln, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	e.wg.Add(1)
 	go e.accept()
-	context.AfterFunc(ctx, func() { e.Close() })
+	context.AfterFunc(ctx, func() { _ = e.Close() }) // nobody to tell: the caller cancelled
 	return e, nil
 }
 

@@ -33,7 +33,7 @@ func (g fortioGen) run(ctx context.Context, b *bench, url string, rate int) (res
 	if err != nil {
 		return result{}, fmt.Errorf("fortio: read its result file: %w", err)
 	}
-	os.Remove(js)
+	_ = os.Remove(js) // read already; the work directory goes at the end anyway
 	r, err := parseFortio(data)
 	r.cpu = cpu
 	return r, err

@@ -92,7 +92,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a temporary directory: a leftover is harmless
 	url, stopNginx, err := startNginx(ctx, o, dir)
 	if err != nil {
 		return err
@@ -189,7 +189,7 @@ http {
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start nginx: %w", err)
 	}
-	stop := func() { termGroup(cmd); cmd.Wait() }
+	stop := func() { termGroup(cmd); _ = cmd.Wait() } // it exits by our SIGTERM: its status says nothing
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for range 200 {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {

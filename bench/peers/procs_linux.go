@@ -14,7 +14,8 @@ func groupAttr() *syscall.SysProcAttr {
 }
 
 // termGroup sends SIGTERM to cmd's process group.
-func termGroup(cmd *exec.Cmd) { syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+// A group already gone (ESRCH) is what stopping wants, so the error is dropped.
+func termGroup(cmd *exec.Cmd) { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 
 // childCPU is the user+system CPU time of an exited child (and the
 // children it waited for); 0 when it did not run.

@@ -42,7 +42,7 @@ func (g vegetaGen) run(ctx context.Context, b *bench, url string, rate int) (res
 		return result{}, fmt.Errorf("vegeta: write its targets file: %w", err)
 	}
 	results := filepath.Join(b.work, "vegeta.results")
-	defer os.Remove(results)
+	defer func() { _ = os.Remove(results) }() // in the work directory, removed with it anyway
 	r, c := "0", strconv.Itoa(b.conns)
 	if rate > 0 {
 		r = strconv.Itoa(rate) + "/s"

@@ -51,6 +51,7 @@ func TestPoll(t *testing.T) {
 	if err := c.Start(context.Background(), targets); err != nil {
 		t.Fatal(err)
 	}
+	// The windows are the measurement: samples before, in and after it.
 	time.Sleep(2 * res)
 	from := time.Now()
 	time.Sleep(6 * res)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestCumulative(t *testing.T) {
+	t.Parallel()
 	at := func(s int64) model.Time { return model.TimeFromUnix(1_700_000_000 + s) }
 	tests := []struct {
 		name string
@@ -54,6 +55,7 @@ func TestCumulative(t *testing.T) {
 }
 
 func TestSelector(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		target collect.Target
 		want   string // empty: an error
@@ -126,7 +128,10 @@ func fakeAPI(t *testing.T, results map[string]string) *httptest.Server {
 	return srv
 }
 
+// Each case waits out Stop's one-second settle: they run in parallel, and
+// in parallel with the other fake-server tests.
 func TestMissingSeries(t *testing.T) {
+	t.Parallel()
 	mem := `[{"metric":{},"values":[[1700000000,"1048576"],[1700000001,"1048576"]]}]`
 	tests := []struct {
 		name    string
@@ -138,26 +143,30 @@ func TestMissingSeries(t *testing.T) {
 		{"no memory", map[string]string{CPUMetric: mem}, "no " + MemoryMetric + " series"},
 	}
 	for _, tc := range tests {
-		srv := fakeAPI(t, tc.results)
-		c := &Collector{URL: srv.URL, ScrapeInterval: time.Millisecond, Margin: time.Millisecond}
-		target := collect.Target{Name: "gone", Namespace: "ns", Pod: "nope", Container: "c"}
-		if err := c.Start(context.Background(), []collect.Target{target}); err != nil {
-			t.Fatal(err)
-		}
-		got := c.Stop()
-		if len(got) != 1 {
-			t.Fatalf("%s: %d series, want 1", tc.name, len(got))
-		}
-		if len(got[0].Samples) != 0 || !strings.Contains(got[0].Note, tc.note) {
-			t.Errorf("%s: %d samples, note %q; want none and a note with %q", tc.name, len(got[0].Samples), got[0].Note, tc.note)
-		}
-		if !strings.Contains(got[0].Source, `pod="nope"`) {
-			t.Errorf("%s: source %q does not carry the query", tc.name, got[0].Source)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := fakeAPI(t, tc.results)
+			c := &Collector{URL: srv.URL, ScrapeInterval: time.Millisecond, Margin: time.Millisecond}
+			target := collect.Target{Name: "gone", Namespace: "ns", Pod: "nope", Container: "c"}
+			if err := c.Start(context.Background(), []collect.Target{target}); err != nil {
+				t.Fatal(err)
+			}
+			got := c.Stop()
+			if len(got) != 1 {
+				t.Fatalf("%d series, want 1", len(got))
+			}
+			if len(got[0].Samples) != 0 || !strings.Contains(got[0].Note, tc.note) {
+				t.Errorf("%d samples, note %q; want none and a note with %q", len(got[0].Samples), got[0].Note, tc.note)
+			}
+			if !strings.Contains(got[0].Source, `pod="nope"`) {
+				t.Errorf("source %q does not carry the query", got[0].Source)
+			}
+		})
 	}
 }
 
 func TestJoinedSamples(t *testing.T) {
+	t.Parallel()
 	srv := fakeAPI(t, map[string]string{
 		CPUMetric:    `[{"metric":{},"values":[[1700000000,"10"],[1700000001,"10.25"],[1700000002,"0.25"]]}]`,
 		MemoryMetric: `[{"metric":{},"values":[[1700000000,"2097152"],[1700000001,"2097152"],[1700000002,"1048576"]]}]`,

@@ -23,12 +23,12 @@ import (
 // whose CPU counter rises at a known rate, then checks the collector's
 // series, cut to a window, against that rate.
 func TestRealPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the real-server test (about 15 s; the full suite runs it)")
+	}
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Skip("prometheus is not installed (scripts/install-deps installs the Debian package): skipping the real-server test")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the real-server test (about 15 s)")
 	}
 	const rate = 0.25    // CPU seconds per second: 250 mCores
 	const mem = 50 << 20 // working set, bytes
@@ -58,6 +58,7 @@ func TestRealPrometheus(t *testing.T) {
 	if err := c.Start(context.Background(), targets); err != nil {
 		t.Fatal(err)
 	}
+	// The window is the measurement: a rate over 6 scrapes.
 	time.Sleep(time.Second)
 	from := time.Now()
 	time.Sleep(6 * time.Second)

@@ -20,6 +20,7 @@ func parseFile(t *testing.T, name string, s Schema, match map[string]string) (St
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		file      string
@@ -91,6 +92,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text string
 		noReq      bool // errors.Is ErrNoRequests
@@ -115,6 +117,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestQuantileEdges(t *testing.T) {
+	t.Parallel()
 	h := &Histogram{Bounds: []float64{0.001, 0.01}, Counts: []uint64{5, 10}, Count: 12}
 	tests := []struct{ q, want float64 }{
 		{0, 0},         // the first bucket starts at zero

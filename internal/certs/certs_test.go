@@ -10,6 +10,7 @@ import (
 // A workload identity verifies against its CA for both ends of mutual TLS
 // and names the workload by DNS name and SPIFFE ID.
 func TestWorkload(t *testing.T) {
+	t.Parallel()
 	ca, err := NewCA("test CA")
 	if err != nil {
 		t.Fatal(err)

@@ -141,7 +141,9 @@ func startWhenLoading(t *testing.T, cmd *exec.Cmd) *lockedBuffer {
 		}
 		time.Sleep(20 * time.Millisecond) // polling a condition
 	}
-	// Both specs warm up for 500 ms; a second past it has results.
+	// Both specs warm up for 500 ms; a second past it has results. Not a
+	// synchronisation: this is the stretch of load the partial report must
+	// hold (about 200 requests at 200/s), which the tests check.
 	time.Sleep(1500 * time.Millisecond)
 	return stderr
 }

@@ -13,10 +13,11 @@ import (
 )
 
 // loadJSON runs smp load with args at 200/s for 250ms (50 measured
-// requests) and decodes the report.
+// requests), on 2 connections unless args say otherwise, and decodes the
+// report.
 func loadJSON(t *testing.T, args ...string) (int, *report.Summary, string) {
 	t.Helper()
-	args = append([]string{"load"}, append(args, "--rate", "200", "-c", "2", "-d", "350ms", "--warmup", "100ms", "-o", "json")...)
+	args = append([]string{"load", "--rate", "200", "-c", "2", "-d", "350ms", "--warmup", "100ms", "-o", "json"}, args...)
 	code, out, errOut := smp(t, args...)
 	var r report.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Scenarios) != 1 {
@@ -31,14 +32,19 @@ func TestLoadMTLS(t *testing.T) {
 	srv := startTarget(t, target.Options{Size: 10, TLS: m.Server})
 	mtls := []string{"--cacert", fx.CA, "--cert", fx.ClientCert, "--key", fx.ClientKey}
 
-	// A connection per request, over mTLS: the handshakes are timed.
-	code, s, errOut := loadJSON(t, append([]string{srv.URL(), "--new-connection"}, mtls...)...)
-	if code != 0 || s.Requests != 50 || s.Errors != 0 {
-		t.Fatalf("exit %d, requests %d, errors %v: %s", code, s.Requests, s.ErrorKinds, errOut)
+	// A connection per request, over mTLS: the handshakes are timed. At
+	// 50/s for a second on 4 connections (still 50 requests), and a few
+	// sends may be dropped at the end: under -race on a busy machine the
+	// in-process client and server managed fewer than 200 handshakes a
+	// second between them.
+	code, s, errOut := loadJSON(t, append([]string{srv.URL(), "--new-connection", "--rate", "50", "-d", "1100ms", "-c", "4"}, mtls...)...)
+	if code != 0 || s.Requests+s.Dropped != 50 || s.Requests < 25 || s.Errors != 0 {
+		t.Fatalf("exit %d, requests %d (dropped %d, late %d), errors %v; want 50 sends, at least 25 made, no error: %s",
+			code, s.Requests, s.Dropped, s.Late, s.ErrorKinds, errOut)
 	}
-	if s.ConnectTime == nil || s.TLSHandshake == nil || s.ConnectTime.Count != 50 || s.TLSHandshake.Count != 50 ||
+	if s.ConnectTime == nil || s.TLSHandshake == nil || s.ConnectTime.Count != s.Requests || s.TLSHandshake.Count != s.Requests ||
 		s.ConnectTime.Min <= 0 || s.TLSHandshake.Min <= 0 {
-		t.Errorf("connectTime %+v\ntlsHandshake %+v\nwant 50 each, > 0", s.ConnectTime, s.TLSHandshake)
+		t.Errorf("connectTime %+v\ntlsHandshake %+v\nwant %d each, > 0", s.ConnectTime, s.TLSHandshake, s.Requests)
 	}
 	// HTTP/2 over the same mTLS, 4 streams per connection.
 	code, s, errOut = loadJSON(t, append([]string{srv.URL(), "--protocol", "http2", "--streams", "4"}, mtls...)...)

@@ -76,15 +76,20 @@ Start with:
 		if cpuProfile == "" {
 			return nil
 		}
-		f, err := os.Create(cpuProfile)
+		f, err := os.Create(cpuProfile) //nolint:gosec // G304: the file the user named with --cpuprofile
 		if err != nil {
 			return usageErr("--cpuprofile: %v", err)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
+			_ = f.Close() // cleanup on an error path: the start error is the one to report
 			return usageErr("--cpuprofile: %v", err)
 		}
-		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
+		stopProfile = func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil { // the profile may be incomplete: say so
+				fmt.Fprintf(s.Err, "smp: --cpuprofile %s: %v\n", cpuProfile, err)
+			}
+		}
 		return nil
 	}
 	root.PersistentPostRun = func(*cobra.Command, []string) {

@@ -96,7 +96,7 @@ func (o *targetOptions) run(c *cobra.Command, s Streams) error {
 		return err
 	}
 	if certFile != "" {
-		defer os.Remove(certFile) // the self-signed certificate lives as long as the target
+		defer func() { _ = os.Remove(certFile) }() // the self-signed certificate lives as long as the target
 	}
 	srv, err := target.Start(c.Context(), topts)
 	if err != nil {
@@ -105,19 +105,19 @@ func (o *targetOptions) run(c *cobra.Command, s Streams) error {
 	if o.tcpEcho != "" {
 		e, err := target.StartEcho(c.Context(), o.tcpEcho)
 		if err != nil {
-			srv.Close()
+			_ = srv.Close() // cleanup on an error path: the start error is the one to report
 			return &ExitError{Code: ExitFailed, Err: err}
 		}
-		defer e.Close()
+		defer func() { _ = e.Close() }() // shutdown of a target the user stopped: nothing to act on
 		fmt.Fprintf(s.Out, "smp target: TCP echo on %s\n", e.Addr())
 	}
 	if o.grpc != "" {
 		g, err := target.StartGRPC(c.Context(), target.GRPCOptions{Addr: o.grpc, Delay: delay, TLS: topts.TLS})
 		if err != nil {
-			srv.Close()
+			_ = srv.Close() // cleanup on an error path: the start error is the one to report
 			return &ExitError{Code: ExitFailed, Err: err}
 		}
-		defer g.Close()
+		defer func() { _ = g.Close() }() // shutdown of a target the user stopped: nothing to act on
 		scheme := "grpc"
 		if topts.TLS != nil {
 			scheme = "grpcs"

@@ -162,7 +162,7 @@ func writeTarball(ctx context.Context, path string, ref name.Tag, img v1.Image) 
 	if err != nil {
 		return 0, fmt.Errorf("output: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // fails harmlessly after the rename
 	w := &ctxWriter{ctx: ctx, w: tmp}
 	if err := writeArchive(w, ref, img); err != nil {
 		tmp.Close()

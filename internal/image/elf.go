@@ -82,7 +82,7 @@ func CheckStatic(path string, p Platform) error {
 		}
 		return fmt.Errorf("binary: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
 		return fmt.Errorf("%s is an ELF %s, not an executable: %w", path, f.Type, ErrNotStatic)
 	}

@@ -30,6 +30,7 @@ func writeELF(t *testing.T, m elf.Machine, interp string) string {
 }
 
 func TestCheckStatic(t *testing.T) {
+	t.Parallel()
 	static := writeELF(t, elf.EM_X86_64, "")
 	if err := CheckStatic(static, amd64); err != nil {
 		t.Fatalf("static amd64 fixture rejected: %v", err)
@@ -73,6 +74,7 @@ func TestCheckStatic(t *testing.T) {
 }
 
 func TestParsePlatform(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]Platform{
 		"linux/amd64":    amd64,
 		"linux/arm64":    {OS: "linux", Arch: "arm64"},
@@ -90,6 +92,7 @@ func TestParsePlatform(t *testing.T) {
 }
 
 func TestImageContents(t *testing.T) {
+	t.Parallel()
 	bin := writeELF(t, elf.EM_X86_64, "")
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	img, err := New(Options{Binary: bin, Platform: amd64, Version: "1.2.3", Revision: "abc123", Created: created})
@@ -105,7 +108,7 @@ func TestImageContents(t *testing.T) {
 		c.Labels[LabelVersion] != "1.2.3" || c.Labels[LabelRevision] != "abc123" {
 		t.Errorf("config = entrypoint %q, user %q, labels %v", c.Entrypoint, c.User, c.Labels)
 	}
-	if cf.OS != "linux" || cf.Architecture != "amd64" || !cf.Created.Time.Equal(created) {
+	if cf.OS != "linux" || cf.Architecture != "amd64" || !cf.Created.Equal(created) {
 		t.Errorf("config = %s/%s created %v; want linux/amd64 created %v", cf.OS, cf.Architecture, cf.Created, created)
 	}
 	layers, err := img.Layers()
@@ -168,6 +171,7 @@ func readTar(t *testing.T, r io.Reader) map[string]layerFile {
 }
 
 func TestBuildDeterministic(t *testing.T) {
+	t.Parallel()
 	bin := writeELF(t, elf.EM_X86_64, "")
 	dir := t.TempDir()
 	build := func(out string, mod func(*Options)) Result {
@@ -243,6 +247,7 @@ func TestBuildDeterministic(t *testing.T) {
 }
 
 func TestBuildRejects(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "smp.tar")
 	for name, o := range map[string]Options{

@@ -108,7 +108,7 @@ func metricsServer(addr string, routes []*routeStats) (*http.Server, net.Listene
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		bw := bufio.NewWriter(w)
 		writeMetrics(bw, routes)
-		bw.Flush()
+		_ = bw.Flush() // fails only when the scraper went away: nobody left to tell
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	return srv, ln, nil

@@ -163,7 +163,7 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 		l.errProtocol = errors.New("protocol error")
 	}
 	if _, err := wait(ep, l.events, &l.ts); err != nil {
-		unix.Close(ep)
+		_ = unix.Close(ep) // cleanup on an error path
 		return nil, fmt.Errorf("evloop: epoll_pwait2 (Linux 5.11 or later): %w", err)
 	}
 	l.wake, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
@@ -179,10 +179,10 @@ func New(ctx context.Context, cfg Config) (*Loop, error) {
 	if err != nil {
 		for _, fd := range []int{l.wake, l.timerEp} {
 			if fd >= 0 {
-				unix.Close(fd)
+				_ = unix.Close(fd) // cleanup on an error path
 			}
 		}
-		unix.Close(ep)
+		_ = unix.Close(ep)
 		return nil, fmt.Errorf("evloop: eventfd: %w", err)
 	}
 	for i, c := range cfg.Codecs {
@@ -207,9 +207,7 @@ func (l *Loop) Close() error {
 	for _, c := range l.conns {
 		l.closeFD(c)
 	}
-	unix.Close(l.wake)
-	unix.Close(l.timerEp)
-	return unix.Close(l.ep)
+	return errors.Join(unix.Close(l.wake), unix.Close(l.timerEp), unix.Close(l.ep))
 }
 
 // Connect opens the connections ahead of the run, giving up at deadline:
@@ -267,7 +265,8 @@ func (l *Loop) Run(f Feed) {
 	// default 50 µs timer slack (epoll_pwait2 honours the thread's slack).
 	if old, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0); err == nil {
 		_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0)
-		defer unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(old), 0, 0, 0)
+		// Restoring the slack can fail only as setting it did: nothing to act on.
+		defer func() { _ = unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(old), 0, 0, 0) }()
 	}
 	l.start, l.timeout = f.Start(), f.Timeout()
 	l.free = l.free[:0]

@@ -70,7 +70,7 @@ func socket(addr netip.AddrPort) (int, unix.Sockaddr, error) {
 		return -1, nil, fmt.Errorf("socket: %w", err)
 	}
 	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd) // cleanup on an error path
 		return -1, nil, fmt.Errorf("setsockopt TCP_NODELAY: %w", err)
 	}
 	// Receive timestamps: without them, responses are timed when the loop

@@ -163,8 +163,8 @@ func TestConn(t *testing.T) {
 		t.Fatal("a first byte before any response")
 	}
 	const wait = 5 * time.Millisecond
-	time.Sleep(wait)
-	c.Read(buf) // the response's HEADERS
+	time.Sleep(wait) // the server's delay: what the test measures
+	c.Read(buf)      // the response's HEADERS
 	c.Write(client[end:])
 	d, ok := c.FirstByte()
 	if !ok || d < wait || d > wait+50*time.Millisecond {

@@ -82,7 +82,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 		}
 	}
 	if err := c.nc.SetDeadline(deadline); err != nil {
-		c.Close()
+		_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 		return r, err
 	}
 	req, body := c.c.req, []byte(nil)
@@ -91,12 +91,12 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 		req, body, c.head = s.req, s.body, s.head
 	}
 	if _, err := c.nc.Write(req); err != nil {
-		c.Close()
+		_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 		return r, err
 	}
 	if body != nil {
 		if _, err := c.nc.Write(body); err != nil {
-			c.Close()
+			_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 			return r, err
 		}
 	}
@@ -107,7 +107,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 		if c.r == c.w {
 			c.r, c.w = 0, 0
 			if err := c.fill(); err != nil {
-				c.Close()
+				_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 				if errors.Is(err, io.EOF) {
 					err = io.ErrUnexpectedEOF
 				}
@@ -118,7 +118,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 	}
 	resp, keep, err := c.readResponse()
 	if err != nil || !keep || c.c.newConn {
-		c.Close()
+		_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 	}
 	resp.Connect, resp.TLSHandshake, resp.FirstByte = r.Connect, r.TLSHandshake, r.FirstByte
 	return resp, err

@@ -119,7 +119,7 @@ func (s *stream) Do(deadline time.Time) (load.Response, error) {
 	)
 	if s.c.newConn {
 		timed = &r
-		defer s.sh.close()
+		defer func() { _ = s.sh.close() }() // a connection per request: its outcome is already in r
 	}
 	ctx, cancel := context.WithDeadline(s.ctx, deadline)
 	defer cancel()

@@ -39,11 +39,11 @@ func Drivers() []string { return []string{DriverEventLoop, DriverGoroutines} }
 type TLS int
 
 const (
-	// TLSNever: cleartext only.
+	// TLSNever means cleartext only.
 	TLSNever TLS = iota
-	// TLSOptional: over TLS when the URL's scheme says so (https, grpcs).
+	// TLSOptional means over TLS when the URL's scheme says so (https, grpcs).
 	TLSOptional
-	// TLSRequired: over TLS only.
+	// TLSRequired means over TLS only.
 	TLSRequired
 )
 
@@ -114,9 +114,13 @@ func Titles(has ...func(Protocol) bool) []string {
 	return titles
 }
 
-// Capabilities, for Names and Titles.
+// HasEventLoop reports whether p's client can run on the event loop; a
+// filter for Names and Titles.
 func HasEventLoop(p Protocol) bool { return p.EventLoop }
-func HasStreams(p Protocol) bool   { return p.Streams }
+
+// HasStreams reports whether p multiplexes streams on a connection; a
+// filter for Names and Titles.
+func HasStreams(p Protocol) bool { return p.Streams }
 
 // Schemes returns the URL schemes of every protocol, each once, in the
 // order of All.

@@ -9,6 +9,7 @@ import (
 // mutual and on the other side of TLS, and every protocol reachable by a
 // URL scheme.
 func TestTable(t *testing.T) {
+	t.Parallel()
 	all := All()
 	if all[0].Name != HTTP1 {
 		t.Errorf("first protocol %q, want the default %q", all[0].Name, HTTP1)
@@ -36,6 +37,7 @@ func TestTable(t *testing.T) {
 
 // TestNames checks the capability filters against the table as written.
 func TestNames(t *testing.T) {
+	t.Parallel()
 	if got, want := Names(), []string{HTTP1, H2C, HTTP2, TCP, GRPC}; !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
@@ -61,6 +63,7 @@ func TestNames(t *testing.T) {
 
 // TestAllIsACopy checks that a caller cannot change the table.
 func TestAllIsACopy(t *testing.T) {
+	t.Parallel()
 	a := All()
 	a[0].EventLoop = !a[0].EventLoop
 	if All()[0].EventLoop == a[0].EventLoop {

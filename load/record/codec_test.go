@@ -97,8 +97,15 @@ func sameResult(t *testing.T, want, got *Result) {
 }
 
 func TestCodecRoundTrip(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range 40 {
+	// Each case costs tens of milliseconds (a hundred under -race): -short
+	// runs the first 10 of the full suite's 40.
+	cases := 40
+	if testing.Short() {
+		cases = 10
+	}
+	for i := range cases {
 		r := randomResult(rng)
 		b, err := Encode(r)
 		if err != nil {
@@ -116,6 +123,7 @@ func TestCodecRoundTrip(t *testing.T) {
 }
 
 func TestCodecEmptyResult(t *testing.T) {
+	t.Parallel()
 	r := NewResult()
 	b, err := Encode(r)
 	if err != nil {
@@ -129,6 +137,7 @@ func TestCodecEmptyResult(t *testing.T) {
 }
 
 func TestDecodeRejects(t *testing.T) {
+	t.Parallel()
 	good, err := Encode(NewResult())
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestCountsAdd(t *testing.T) {
+	t.Parallel()
 	var sum Counts[int] // nil maps: Add makes them
 	a := Counts[int]{Requests: 3, Sent: 2, Errors: 1, Late: 1, Dropped: 4, BytesReceived: 100,
 		StatusCodes: map[int]int64{200: 2}, ErrorKinds: map[string]int64{"timeout": 1}}
@@ -28,6 +29,7 @@ func TestCountsAdd(t *testing.T) {
 // TestCountsJSON checks the report's names, with Sent left out and empty
 // maps written as objects.
 func TestCountsJSON(t *testing.T) {
+	t.Parallel()
 	var c Counts[string]
 	c.Add(&Counts[string]{Requests: 2, Sent: 2, StatusCodes: map[string]int64{"200": 2}})
 	b, err := json.Marshal(c)

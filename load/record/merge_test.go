@@ -12,6 +12,7 @@ import (
 // of all their requests pooled, the whole window, the summed rate and each
 // client's figures.
 func TestMergePooled(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(5, 6))
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	pooled := hist.New()

@@ -6,6 +6,7 @@ import (
 )
 
 func TestResultAdd(t *testing.T) {
+	t.Parallel()
 	sum := NewResult()
 	a := NewResult()
 	a.Requests, a.StatusCodes[200] = 2, 2

@@ -9,6 +9,7 @@ import (
 // TestPickWeights checks that picks follow the weights: over 60000 picks,
 // each variant's share is within 4 standard deviations of its weight's.
 func TestPickWeights(t *testing.T) {
+	t.Parallel()
 	m, err := New([]float64{6, 3, 0.5, 0.5}, nil, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +36,7 @@ func TestPickWeights(t *testing.T) {
 // distinct sizes, and that the drawn sizes follow the table: a uniform
 // distribution over [100, 103] gives each size about a quarter.
 func TestPickSizes(t *testing.T) {
+	t.Parallel()
 	m, err := New([]float64{1, 1}, []SizeDist{{}, {Type: SizeUniform, Min: 100, Max: 103}}, 9)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +65,7 @@ func TestPickSizes(t *testing.T) {
 // TestPicksDeterministic checks that a seed fixes each connection's
 // sequence, and that connections and seeds differ.
 func TestPicksDeterministic(t *testing.T) {
+	t.Parallel()
 	m, err := New([]float64{1, 1}, []SizeDist{{}, {Type: SizeLognormal, Median: 500, Sigma: 1}}, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +102,7 @@ func TestPickNoAlloc(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		weights []float64
@@ -122,6 +126,7 @@ func TestNewRejects(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		method  string

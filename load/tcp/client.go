@@ -131,7 +131,7 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 	}
 	n, fb, err := c.echo(deadline)
 	if err != nil || c.c.newConn {
-		c.Close()
+		_ = c.Close() // the exchange\'s outcome is its error (or none); a close error adds nothing
 	}
 	r.FirstByte = fb
 	if err != nil {
@@ -157,7 +157,7 @@ func (c *conn) echo(deadline time.Time) (n int64, firstByte time.Duration, err e
 	// A payload larger than the socket buffers is written while its echo
 	// is read: an echo server writes back as it reads, and would block.
 	werr := make(chan error, 1)
-	go func() { _, err := c.nc.Conn.Write(p); werr <- err }()
+	go func() { _, err := c.nc.Write(p); werr <- err }()
 	n, _, err = c.readEcho(false)
 	if err != nil {
 		_ = c.nc.SetDeadline(time.Unix(1, 0)) // unblock the writer

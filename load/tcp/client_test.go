@@ -114,7 +114,7 @@ func TestFirstByte(t *testing.T) {
 			if err != nil {
 				return
 			}
-			time.Sleep(delay)
+			time.Sleep(delay) // the server's service time: what the test measures
 			if _, err := c.Write(b[:n]); err != nil {
 				return
 			}
@@ -175,7 +175,7 @@ func TestEchoErrors(t *testing.T) {
 			}
 		}, load.KindReset},
 		// No echo at all.
-		{"silent", func(c net.Conn) { time.Sleep(time.Second) }, load.KindTimeout},
+		{"silent", func(c net.Conn) { time.Sleep(time.Second) }, load.KindTimeout}, // a server that never answers
 	}
 	for _, tt := range tests {
 		c := client(t, tcp.Config{Addr: badServer(t, tt.serve), PayloadSize: 10})

@@ -51,13 +51,13 @@ func (Provider) Deploy(ctx context.Context, s *platform.Scenario) (*platform.Dep
 		if err != nil {
 			return nil, fmt.Errorf("builtin target: %w", err)
 		}
-		d.Target, d.State = "grpc://"+g.Addr(), &server{stop: func() { g.Close() }}
+		d.Target, d.State = "grpc://"+g.Addr(), &server{stop: func() { _ = g.Close() }}
 	case spec.ProtocolTCP:
 		e, err := target.StartEcho(bg, "127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("builtin target: %w", err)
 		}
-		d.Target, d.State = "tcp://"+e.Addr(), &server{stop: func() { e.Close() }}
+		d.Target, d.State = "tcp://"+e.Addr(), &server{stop: func() { _ = e.Close() }}
 	default:
 		tctx, cancel := context.WithCancel(bg)
 		srv, err := target.Start(tctx, target.Options{

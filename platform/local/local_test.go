@@ -64,6 +64,9 @@ func get(t *testing.T, url string) (int, int) {
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func requireProgram(t *testing.T, name string) {
+	if testing.Short() {
+		t.Skipf("-short: skipping the test of the real %s (the full suite runs it)", name)
+	}
 	if _, err := exec.LookPath(name); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not installed; scripts/install-deps installs it", name)

@@ -23,6 +23,7 @@ func read(t testing.TB, parts ...string) []byte {
 }
 
 func TestDecodeDetects(t *testing.T) {
+	t.Parallel()
 	rep := read(t, "..", "testdata", "fixture.json")
 	r, _ := report.ReadFile(filepath.Join("..", "testdata", "fixture.json"))
 	smpDoc, _ := json.Marshal(smp.Export(r))

@@ -97,13 +97,13 @@ func percentileChart(r *report.Report, hs []*hist.Histogram) template.HTML {
 		ss = append(ss, s)
 	}
 	if hi == 0 {
-		return template.HTML(emptyChart(id, name, "no latency histogram in this report"))
+		return svgHTML(emptyChart(id, name, "no latency histogram in this report"))
 	}
 	x := axis{lo: 0, hi: math.Ceil(xmax), label: "percentile"}
 	for n := 0.0; n <= x.hi; n++ {
 		x.ticks = append(x.ticks, tick{n, [...]string{"0%", "90%", "99%", "99.9%", "99.99%", "99.999%"}[int(n)]})
 	}
-	return template.HTML(lineChart{id: id, title: name, x: x, y: logAxis(lo, hi, "latency ms (log)"), series: ss}.svg())
+	return svgHTML(lineChart{id: id, title: name, x: x, y: logAxis(lo, hi, "latency ms (log)"), series: ss}.svg())
 }
 
 // histogramChart plots the share of requests per latency bin (log-spaced
@@ -117,7 +117,7 @@ func histogramChart(r *report.Report, hs []*hist.Histogram) template.HTML {
 		}
 	}
 	if hi == 0 {
-		return template.HTML(emptyChart(id, name, "no latency histogram in this report"))
+		return svgHTML(emptyChart(id, name, "no latency histogram in this report"))
 	}
 	lo = math.Max(lo, 1e-6)
 	const bins = 60
@@ -144,7 +144,7 @@ func histogramChart(r *report.Report, hs []*hist.Histogram) template.HTML {
 		}
 		ss = append(ss, s)
 	}
-	return template.HTML(lineChart{id: id, title: name, x: logAxis(lo, hi, "latency ms (log)"),
+	return svgHTML(lineChart{id: id, title: name, x: logAxis(lo, hi, "latency ms (log)"),
 		y: linearAxis(0, top*1.05, "% of requests per bin"), series: ss}.svg())
 }
 
@@ -169,9 +169,9 @@ func timelineChart(r *report.Report, id, name, unit string, get func(report.Time
 		ss = append(ss, se)
 	}
 	if xmax == 0 {
-		return template.HTML(emptyChart(id, name, "no timeline in this report"))
+		return svgHTML(emptyChart(id, name, "no timeline in this report"))
 	}
-	return template.HTML(lineChart{id: id, title: name, x: linearAxis(0, xmax, "seconds (iterations end to end)"),
+	return svgHTML(lineChart{id: id, title: name, x: linearAxis(0, xmax, "seconds (iterations end to end)"),
 		y: linearAxis(0, ymax*1.1, unit), series: ss}.svg())
 }
 
@@ -207,9 +207,9 @@ func resourceChart(r *report.Report, id, name, unit string, mem bool) template.H
 		c.values = append(c.values, vals)
 	}
 	if !measured {
-		return template.HTML(emptyChart(id, name, "no resource figures in this report"))
+		return svgHTML(emptyChart(id, name, "no resource figures in this report"))
 	}
-	return template.HTML(c.svg())
+	return svgHTML(c.svg())
 }
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{

@@ -51,6 +51,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		format, file string
 		o            Options
@@ -75,6 +76,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestTableShape(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := Table(&buf, fixture(t), Options{}); err != nil {
 		t.Fatal(err)
@@ -104,6 +106,7 @@ func TestTableShape(t *testing.T) {
 }
 
 func TestJUnitParses(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	r := fixture(t)
 	if err := JUnit(&buf, r); err != nil {
@@ -125,6 +128,7 @@ func TestJUnitParses(t *testing.T) {
 }
 
 func TestHTMLSelfContained(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	if err := HTML(&buf, fixture(t)); err != nil {
 		t.Fatal(err)
@@ -150,7 +154,28 @@ func TestHTMLSelfContained(t *testing.T) {
 
 // TestHTMLEmptyReport: a report with no data still renders every chart,
 // each saying why it is blank.
+// The charts go into the page unescaped (svgHTML): a scenario name from the
+// report must come out of them escaped.
+func TestHTMLChartsEscapeScenarioNames(t *testing.T) {
+	t.Parallel()
+	r := fixture(t)
+	const evil = `<img src=x onerror="alert(1)">`
+	r.Scenarios[0].Name = evil
+	var buf bytes.Buffer
+	if err := HTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "<img") {
+		t.Error("a scenario name reached the page unescaped")
+	}
+	if !strings.Contains(page, `data-series="&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"`) {
+		t.Error("the percentile chart lacks the escaped scenario name")
+	}
+}
+
 func TestHTMLEmptyReport(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	r := &report.Report{SchemaVersion: report.SchemaVersion, Scenarios: []report.Scenario{{Name: "x"}}}
 	if err := HTML(&buf, r); err != nil {
@@ -164,6 +189,7 @@ func TestHTMLEmptyReport(t *testing.T) {
 }
 
 func TestNiceTicks(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		lo, hi float64
 		want   string

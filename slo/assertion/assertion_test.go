@@ -7,6 +7,7 @@ import (
 )
 
 func TestParseValid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in         string
 		kind, unit string
@@ -43,6 +44,7 @@ func TestParseValid(t *testing.T) {
 }
 
 func TestParseInvalid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in       string
 		offset   int
@@ -82,6 +84,7 @@ func TestParseInvalid(t *testing.T) {
 }
 
 func TestHolds(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		op   string
 		v    float64

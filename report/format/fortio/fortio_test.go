@@ -34,6 +34,7 @@ func fixture(t testing.TB) *report.Report {
 }
 
 func TestImport(t *testing.T) {
+	t.Parallel()
 	res, err := Decode(read(t, "fortio-http.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +69,7 @@ func TestImport(t *testing.T) {
 }
 
 func TestDecodeRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -88,6 +90,7 @@ func TestDecodeRejects(t *testing.T) {
 }
 
 func TestExportGolden(t *testing.T) {
+	t.Parallel()
 	res, err := Export(fixture(t), "istio")
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +125,7 @@ func TestExportGolden(t *testing.T) {
 // TestRoundTrip: export then import keeps counts exactly and percentiles
 // within the exported buckets' resolution.
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	f := fixture(t)
 	res, err := Export(f, "linkerd")
 	if err != nil {

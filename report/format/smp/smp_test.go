@@ -24,6 +24,7 @@ func fixture(t testing.TB) *report.Report {
 }
 
 func TestExportGolden(t *testing.T) {
+	t.Parallel()
 	r := fixture(t)
 	r.Test.Load.Request.Headers = map[string]string{"content-type": "application/json", "Authorization": "REDACTED"}
 	var buf bytes.Buffer
@@ -66,6 +67,7 @@ func TestExportGolden(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	raw, _ := json.Marshal(Export(fixture(t)))
 	d, err := Decode(raw)
 	if err != nil || len(d.Results) != 3 {
