@@ -121,7 +121,7 @@ func ParseArrival(s string) (Arrival, error) {
 		}
 		return Arrival{Type: kind, Steps: steps}, nil
 	}
-	return Arrival{}, fmt.Errorf("expected constant, poisson, ramp:FROM:TO, sine:AMPLITUDE:PERIOD, burst:ON:OFF or step:RATE@DUR,RATE@DUR,...")
+	return Arrival{}, fmt.Errorf("expected constant, poisson, ramp:FROM:TO, sine:AMPLITUDE:PERIOD, burst:ON:OFF or step:RATE@DUR[,RATE@DUR]")
 }
 
 const stepsForm = "step:RATE@DURATION,RATE@DURATION,..., such as step:100@10s,500@10s,1000@10s"

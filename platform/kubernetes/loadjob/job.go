@@ -24,8 +24,6 @@ const (
 	// indexAnnotation is where Kubernetes records an indexed Job pod's
 	// completion index.
 	indexAnnotation = "batch.kubernetes.io/job-completion-index"
-	// jobNameLabel is the label Kubernetes sets on a Job's pods.
-	jobNameLabel = "batch.kubernetes.io/job-name"
 )
 
 // jobParams is what a Job is built from.
