@@ -34,6 +34,9 @@ import (
 // skips the test saying what is missing.
 func clusterEnv(t *testing.T) (kubeconfig, image string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs on a real cluster for a while; runs without -short")
+	}
 	kubeconfig = os.Getenv("SMP_KUBECONFIG")
 	if kubeconfig == "" {
 		kubeconfig = os.Getenv("KUBECONFIG")

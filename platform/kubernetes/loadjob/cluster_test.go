@@ -29,6 +29,9 @@ import (
 
 func clusterClient(t *testing.T) (kubernetes.Interface, string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs on a real cluster for a while; runs without -short")
+	}
 	kc, image := os.Getenv("SMP_KUBECONFIG"), os.Getenv("SMP_IMAGE")
 	if kc == "" || image == "" {
 		t.Skip("set SMP_KUBECONFIG (a kubeconfig) and SMP_IMAGE (an smp image on the nodes, e.g. smp:dev) to run load Jobs on a real cluster")
