@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The Kubernetes examples are valid specs.
@@ -42,5 +43,24 @@ func TestCleanupFlags(t *testing.T) {
 	code, _, errOut = smp(t, "cleanup", "--all", "--kubeconfig", kc)
 	if code != ExitUsage || !strings.Contains(errOut, kc) {
 		t.Errorf("bad kubeconfig: exit %d, %s", code, errOut)
+	}
+}
+
+// On a cluster without the meshes it names, examples/kubernetes.yaml fails
+// in preflight, within seconds, as bad input naming what it looked for.
+func TestKubernetesExampleMissingMeshes(t *testing.T) {
+	kc := os.Getenv("SMP_KUBECONFIG")
+	if kc == "" || testing.Short() {
+		t.Skip("needs a real cluster without Istio or Linkerd: SMP_KUBECONFIG (scripts/test sets it from test/cluster); runs without -short")
+	}
+	start := time.Now()
+	code, _, errOut := smp(t, "run", "../../examples/kubernetes.yaml", "--kubeconfig", kc, "--report", filepath.Join(t.TempDir(), "r.json"))
+	took := time.Since(start)
+	// The test cluster never has Linkerd (Istio it may: test/istio).
+	if code != ExitUsage || !strings.Contains(errOut, "preflight") || !strings.Contains(errOut, "linkerd/linkerd-destination") {
+		t.Errorf("exit %d, stderr:\n%s", code, errOut)
+	}
+	if took > 10*time.Second {
+		t.Errorf("preflight took %v", took)
 	}
 }
