@@ -27,7 +27,7 @@ say "applying Istio CRDs ($ISTIO_MODULE_VERSION)"
 kc apply --server-side --force-conflicts --field-manager=smp-test-istio -f "$CACHE/crd-all.gen.yaml" >/dev/null
 kc wait --for=condition=Established --timeout=60s -f "$CACHE/crd-all.gen.yaml" >/dev/null
 
-version=$("$BIN/pilot-discovery" version -s)
+version=$("$BIN/pilot-discovery" version -s 2>/dev/null | sed -n 's/^client version: //p')
 [[ -n $version && $version != unknown ]] || die "pilot-discovery reports no version (built unstamped?)"
 say "applying istiod.yaml (version $version)"
 sed "s/__ISTIO_VERSION__/$version/" "$HERE/istiod.yaml" | kc apply -f - >/dev/null
