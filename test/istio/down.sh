@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # down.sh: removes everything up.sh and istiod created in the test cluster: istiod.yaml's objects
 # (namespace istio-system with all in it, the ClusterRole and ClusterRoleBinding), the Istio CRDs
-# (and so every Istio resource), and the istio-ca-root-cert ConfigMaps istiod published in every
-# namespace. A no-op when the cluster is down (it keeps nothing) or istiod was never installed.
+# (and so every Istio resource), and the ConfigMaps istiod published in every namespace
+# (istio-ca-root-cert, istio-ca-crl). A no-op when the cluster is down (it keeps nothing) or when
+# istiod was never installed.
 # The image stays in containerd (the cluster's down.sh removes it with the rest).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,17 +21,26 @@ kc get --raw /readyz >/dev/null 2>&1 || die "the test cluster's API server is no
 
 say "deleting istiod (namespace $ISTIO_NS, cluster RBAC)"
 kc delete --ignore-not-found --wait=true --timeout=120s -f "$HERE/istiod.yaml" >/dev/null
-say "deleting istio-ca-root-cert ConfigMaps"
-kc get configmaps -A --field-selector=metadata.name=istio-ca-root-cert \
-  -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}' |
-  while read -r ns; do
-    [[ -n $ns ]] && kc -n "$ns" delete configmap istio-ca-root-cert --ignore-not-found >/dev/null
+# What istiod publishes in every namespace (its CA's root certificate and revocation list).
+published="istio-ca-root-cert istio-ca-crl"
+# published_in NAME: the namespaces holding a ConfigMap NAME.
+published_in() {
+  kc get configmaps -A --field-selector="metadata.name=$1" \
+    -o jsonpath='{range .items[*]}{.metadata.namespace}{"\n"}{end}'
+}
+say "deleting the ConfigMaps istiod published ($published)"
+for name in $published; do
+  published_in "$name" | while read -r ns; do
+    [[ -z $ns ]] || kc -n "$ns" delete configmap "$name" --ignore-not-found >/dev/null
   done
+done
 crds=$CACHE/crd-all.gen.yaml
 [[ -f $crds ]] || crds=$ISTIO_SRC/manifests/charts/base/files/crd-all.gen.yaml
 say "deleting Istio CRDs"
 kc delete --ignore-not-found --wait=true --timeout=120s -f "$crds" >/dev/null
-left=$(kc get configmaps -A --field-selector=metadata.name=istio-ca-root-cert -o name | wc -l)
-[[ $left == 0 ]] || die "$left istio-ca-root-cert ConfigMaps remain"
+for name in $published; do
+  left=$(published_in "$name" | grep -c . || true)
+  [[ $left == 0 ]] || die "$left ConfigMaps $name remain"
+done
 kc get namespace "$ISTIO_NS" >/dev/null 2>&1 && die "namespace $ISTIO_NS remains"
 say "istiod removed"
