@@ -108,9 +108,9 @@ func TestKubernetesReferenceExample(t *testing.T) {
 	}
 }
 
-// Ctrl-C while the load runs in the cluster: the report of what was
-// measured comes back partial, and every namespace the run made is gone
-// (checked by kubeTest's cleanup).
+// Ctrl-C while the load runs in the cluster: the clients stop and what
+// they measured comes back in a partial report, and every namespace the
+// run made is gone (checked by kubeTest's cleanup).
 func TestKubernetesInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("deploys to a cluster; runs without -short")
@@ -119,7 +119,10 @@ func TestKubernetesInterrupt(t *testing.T) {
 	tt.Load.Duration = spec.Duration(60 * time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w := &cancelOn{line: "load running against", after: 3 * time.Second, cancel: cancel}
+	// The clients start together 10 s after their Job is made
+	// (loadjob.DefaultStartDelay), then warm up for 2 s: Ctrl-C 5 s
+	// into the measured window.
+	w := &cancelOn{line: "load running against", after: 17 * time.Second, cancel: cancel}
 	start := time.Now()
 	rep, err := Run(ctx, tt, Options{Provider: p, LogDir: t.TempDir(), Progress: w})
 	if !errors.Is(err, ErrInterrupted) || rep == nil || !rep.Partial {
@@ -129,7 +132,11 @@ func TestKubernetesInterrupt(t *testing.T) {
 		t.Errorf("the interrupted run took %v", took)
 	}
 	if len(rep.Scenarios) != 1 {
-		t.Errorf("scenarios after the interrupt: %d, want the first only", len(rep.Scenarios))
+		t.Fatalf("scenarios after the interrupt: %d, want the first only", len(rep.Scenarios))
+	}
+	its := rep.Scenarios[0].Iterations
+	if len(its) != 1 || !its[0].Partial || its[0].Requests < 100 || len(its[0].Clients) != 2 {
+		t.Errorf("the interrupted iteration lost what the clients measured: %+v", its)
 	}
 }
 

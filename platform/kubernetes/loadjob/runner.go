@@ -63,8 +63,9 @@ type Runner struct {
 // merged result (record.Merge), with each client's figures in Clients.
 // The Job and its ConfigMap are deleted before it returns. A client that
 // fails fails the whole: the error names the pod, its container's state and
-// the last lines of its log. When ctx is cancelled the Job is deleted and
-// ctx's error returned, without results (the pods' are not read).
+// the last lines of its log. When ctx is cancelled the clients are stopped
+// and what they measured until then comes back, marked partial (see
+// interrupted); ctx's error only when none had anything to say.
 func (r *Runner) Load(ctx context.Context, t *spec.Test, target string) (res *load.Result, err error) {
 	n := max(r.Clients, 1)
 	if r.Client == nil || r.Namespace == "" || r.Image == "" {
@@ -111,6 +112,9 @@ func (r *Runner) Load(ctx context.Context, t *spec.Test, target string) (res *lo
 		return nil, fmt.Errorf("load job: create job %s/%s: %w", r.Namespace, p.Name, err)
 	}
 	if err := r.wait(ctx, p.Name, n); err != nil {
+		if ctx.Err() != nil {
+			return r.interrupted(ctx, p.Name, n)
+		}
 		return nil, err
 	}
 	return r.collect(ctx, p.Name, n)
