@@ -168,9 +168,12 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 func probe(ctx context.Context, url string, tlsConf *tls.Config, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	client := &http.Client{Timeout: 2 * time.Second}
+	// A new connection each try: a connection made while the Services
+	// were still being programmed may have reached a pod that is not the
+	// Service's (an address a deleted pod had), and would stay there.
+	tr := &http.Transport{DisableKeepAlives: true, TLSClientConfig: tlsConf}
+	client := &http.Client{Timeout: 2 * time.Second, Transport: tr}
 	if tlsConf != nil {
-		client.Transport = &http.Transport{TLSClientConfig: tlsConf}
 		url = "https://" + strings.TrimPrefix(url, "http://")
 	}
 	var last error
@@ -181,12 +184,14 @@ func probe(ctx context.Context, url string, tlsConf *tls.Config, limit time.Dura
 		}
 		resp, err := client.Do(req)
 		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
-			err = fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+			// Who answered helps: a stale route reaches another server.
+			err = fmt.Errorf("GET %s: %s (server %q, body %q)", req.URL, resp.Status, resp.Header.Get("Server"), strings.TrimSpace(string(body)))
 		}
 		last = err
 		select {
