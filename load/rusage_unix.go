@@ -1,6 +1,9 @@
+//go:build linux || darwin
+
 package load
 
 import (
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -9,14 +12,21 @@ import (
 // CPU time and memory with getrusage(RUSAGE_SELF).
 const usageNotMeasured = ""
 
+// kib converts ru_maxrss to KiB: it is in KiB on Linux, in bytes on macOS.
+func kib(maxrss int64) int64 {
+	if runtime.GOOS == "darwin" {
+		return maxrss / 1024
+	}
+	return maxrss
+}
+
 func readUsage() usage {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return usage{}
 	}
 	return usage{
-		cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
-		// ru_maxrss is in bytes on macOS (KiB on Linux).
-		maxRSS: ru.Maxrss / 1024,
+		cpu:    time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
+		maxRSS: kib(int64(ru.Maxrss)),
 	}
 }
