@@ -4,7 +4,6 @@ package precise
 
 import (
 	"context"
-	"sort"
 	"testing"
 	"time"
 )
@@ -18,21 +17,7 @@ func TestUntilAccuracyWhenIdle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var over []time.Duration
-	for _, d := range []time.Duration{50 * time.Microsecond, 300 * time.Microsecond, 3 * time.Millisecond} {
-		for range 20 {
-			target := time.Now().Add(d)
-			if !s.Until(target) {
-				t.Fatal("Until returned false without cancellation")
-			}
-			late := time.Since(target)
-			if late < 0 {
-				t.Fatalf("woke %v early for a %v sleep", -late, d)
-			}
-			over = append(over, late)
-		}
-	}
-	sort.Slice(over, func(i, j int) bool { return over[i] < over[j] })
+	over := oversleeps(t, s.Until, 20, 50*time.Microsecond, 300*time.Microsecond, 3*time.Millisecond)
 	if med := over[len(over)/2]; med > 2*time.Millisecond {
 		t.Errorf("median oversleep %v", med)
 	}

@@ -7,18 +7,16 @@ import (
 	"time"
 )
 
-// The runtime-timer Sleeper (other systems' only one, built on Linux too):
-// never early, and close to the deadline at the median. The bound is
-// generous: on an idle Linux process the runtime timer is up to about a
-// millisecond late, and the machine is shared.
-func TestTimerSleeperAccuracy(t *testing.T) {
-	s := newTimerSleeper(context.Background())
-	defer s.close()
+// oversleeps sleeps until n deadlines at each of ds from now and returns
+// how late each wake-up was, sorted; a wake-up before its deadline fails
+// the test.
+func oversleeps(t *testing.T, until func(time.Time) bool, n int, ds ...time.Duration) []time.Duration {
+	t.Helper()
 	var over []time.Duration
-	for _, d := range []time.Duration{100 * time.Microsecond, time.Millisecond, 5 * time.Millisecond} {
-		for range 15 {
+	for _, d := range ds {
+		for range n {
 			target := time.Now().Add(d)
-			if !s.until(target) {
+			if !until(target) {
 				t.Fatal("until returned false without cancellation")
 			}
 			late := time.Since(target)
@@ -29,6 +27,17 @@ func TestTimerSleeperAccuracy(t *testing.T) {
 		}
 	}
 	sort.Slice(over, func(i, j int) bool { return over[i] < over[j] })
+	return over
+}
+
+// The runtime-timer Sleeper (other systems' only one, built on Linux too):
+// never early, and close to the deadline at the median. The bound is
+// generous: on an idle Linux process the runtime timer is up to about a
+// millisecond late, and the machine is shared.
+func TestTimerSleeperAccuracy(t *testing.T) {
+	s := newTimerSleeper(context.Background())
+	defer s.close()
+	over := oversleeps(t, s.until, 15, 100*time.Microsecond, time.Millisecond, 5*time.Millisecond)
 	if med := over[len(over)/2]; med > 5*time.Millisecond {
 		t.Errorf("median oversleep %v", med)
 	}
