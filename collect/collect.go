@@ -134,3 +134,26 @@ func absDur(d time.Duration) time.Duration {
 	}
 	return d
 }
+
+// Poll calls f at once and then every interval until the returned stop is
+// called (or ctx is done); stop returns once f has run for the last time.
+// It is the sampling loop of the collectors that poll.
+func Poll(ctx context.Context, interval time.Duration, f func(ctx context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	f(ctx)
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				f(ctx)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}

@@ -39,8 +39,7 @@ type Procfs struct {
 
 	mu      sync.Mutex
 	series  []Series
-	stop    context.CancelFunc
-	done    chan struct{}
+	stop    func()
 	started bool
 }
 
@@ -67,22 +66,7 @@ func (p *Procfs) Start(ctx context.Context, targets []Target) error {
 	for i, t := range targets {
 		p.series[i] = Series{Target: t, Source: ProcfsSource}
 	}
-	ctx, p.stop = context.WithCancel(ctx)
-	p.done = make(chan struct{})
-	p.sample()
-	go func() {
-		defer close(p.done)
-		tick := time.NewTicker(p.Interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				p.sample()
-			}
-		}
-	}()
+	p.stop = Poll(ctx, p.Interval, func(context.Context) { p.sample() })
 	return nil
 }
 
@@ -92,7 +76,6 @@ func (p *Procfs) Stop() []Series {
 		return nil
 	}
 	p.stop()
-	<-p.done
 	p.sample()
 	p.mu.Lock()
 	defer p.mu.Unlock()

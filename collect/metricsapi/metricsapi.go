@@ -47,8 +47,7 @@ type Collector struct {
 	mu      sync.Mutex
 	series  []collect.Series
 	last    []time.Time // the timestamp of each series' last reading
-	stop    context.CancelFunc
-	done    chan struct{}
+	stop    func()
 	ctx     context.Context
 	started bool
 }
@@ -105,22 +104,7 @@ func (c *Collector) Start(ctx context.Context, targets []collect.Target) error {
 	}
 	c.started = true
 	c.ctx = ctx
-	ctx, c.stop = context.WithCancel(ctx)
-	c.done = make(chan struct{})
-	c.poll(ctx)
-	go func() {
-		defer close(c.done)
-		tick := time.NewTicker(c.Interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				c.poll(ctx)
-			}
-		}
-	}()
+	c.stop = collect.Poll(ctx, c.Interval, c.poll)
 	return nil
 }
 
@@ -131,7 +115,6 @@ func (c *Collector) Stop() []collect.Series {
 	}
 	c.started = false
 	c.stop()
-	<-c.done
 	c.poll(context.WithoutCancel(c.ctx))
 	c.mu.Lock()
 	defer c.mu.Unlock()
