@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/smp-dev/smp/hist"
@@ -86,7 +85,7 @@ func NewIteration(index int, r *record.Result, o Options, includesTarget bool) (
 			Requests: c.Requests, Errors: c.Errors, SendLagP99Ms: ms(c.SendLagP99), StartLateMs: ms(c.StartLate),
 		})
 	}
-	it.Warnings = warnings(&it.Counts, r.SendLag, it.Client, r.Partial)
+	it.Warnings = warnings(&it.Counts, r.SendLag, it.Client, r.Client.NotMeasured, r.Partial)
 	for _, c := range it.Clients {
 		if c.StartLateMs > 0 {
 			it.Warnings = append(it.Warnings, fmt.Sprintf("load client %d (%s) started %.0f ms after the shared start", c.Index, c.Pod, c.StartLateMs))
@@ -180,7 +179,7 @@ func optionalLatency(h *hist.Histogram, o Options) (*Latency, error) {
 }
 
 // warnings says what a reader must know before trusting an iteration.
-func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []string {
+func warnings(c *Counts, sendLag *hist.Histogram, cl Client, notMeasured string, partial bool) []string {
 	var w []string
 	if partial {
 		w = append(w, "run interrupted: this iteration covers only part of its window")
@@ -199,8 +198,8 @@ func warnings(c *Counts, sendLag *hist.Histogram, cl Client, partial bool) []str
 	if p99 := sendLag.Quantile(99); p99 > SendLagWarn {
 		w = append(w, fmt.Sprintf("client send lag p99 is %v: corrected latencies include up to that much of the client's own lateness", p99.Round(time.Microsecond)))
 	}
-	if strings.HasPrefix(cl.Source, "not measured") {
-		w = append(w, "load generator CPU and memory not measured on this system: client cpuMcores and maxRssMB read 0")
+	if notMeasured != "" {
+		w = append(w, "load generator CPU and memory not measured ("+notMeasured+"): client cpuMcores and maxRssMB read 0")
 	}
 	if cl.CPUMcores > ClientCPUWarnMcores && !cl.IncludesTarget {
 		w = append(w, fmt.Sprintf("load generator used %.0f mCores: it may be the bottleneck", cl.CPUMcores))
