@@ -148,10 +148,8 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		d.Notes = append(d.Notes, "resources from metrics.k8s.io (metrics-server): coarser than Prometheus (one reading per pod every 15 s or so); give a Prometheus URL for finer figures")
 	case p.PrometheusURL == "":
 		d.Notes = append(d.Notes, "resources not measured: no Prometheus URL (environment.kubernetes.prometheus.url or --prometheus-url) and no metrics.k8s.io API in the cluster")
-	case p.Collector == nil:
-		d.Collector = &prometheus.Collector{URL: p.PrometheusURL}
 	default:
-		d.Collector = p.Collector(p.PrometheusURL, d)
+		d.Collector = &prometheus.Collector{URL: p.PrometheusURL}
 	}
 	// Pods are ready before kube-proxy has programmed every Service: a
 	// request through the whole app must succeed before the load starts.

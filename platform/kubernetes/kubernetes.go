@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/smp-dev/smp/collect"
 	"github.com/smp-dev/smp/platform"
 	"github.com/smp-dev/smp/spec"
 )
@@ -34,13 +33,10 @@ type Provider struct {
 	NamespacePrefix string
 	// Timeout bounds each rollout; default 2m.
 	Timeout time.Duration
-	// PrometheusURL is where the containers' resource series are read.
+	// PrometheusURL is where the containers' resource series are read
+	// (collect/prometheus); empty: metrics.k8s.io where the cluster serves
+	// it, else resources are not measured and each deployment says why.
 	PrometheusURL string
-	// Collector, when set and PrometheusURL is, makes the collector that
-	// reads each deployment's containers' resources; nil means
-	// collect/prometheus at PrometheusURL. Without a PrometheusURL
-	// resources are not measured, and the deployment says why.
-	Collector func(prometheusURL string, d *platform.Deployment) collect.Collector
 	// RunID names this run in namespace names and labels; Preflight picks
 	// one when empty.
 	RunID string
