@@ -140,8 +140,12 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 	d.Components = append(d.Components, clientComponents(name, t.Load.Clients, reference)...)
 	d.Loader = p.loader(c, name, p.RunID, t, m)
 	d.Notes = append(d.Notes, startupNotes(r.tr)...)
+	via := ""
+	if reference {
+		via = " through their own reference sidecar"
+	}
 	d.Notes = append(d.Notes, fmt.Sprintf("namespace %s; the load runs in the cluster: %d client pod(s) of Job %s sending to %s%s",
-		name, max(t.Load.Clients, 1), loadJobName, entry, map[bool]string{true: " through their own reference sidecar", false: ""}[reference]))
+		name, max(t.Load.Clients, 1), loadJobName, entry, via))
 	switch {
 	case p.PrometheusURL == "" && c.servesMetricsAPI():
 		d.Collector = &metricsapi.Collector{Config: c.Config}
