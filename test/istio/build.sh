@@ -54,36 +54,57 @@ gobuild istio.io/istio/pilot/cmd/pilot-discovery vtprotobuf,disable_pgv
 # The CRDs, from the same module, for up.sh.
 cp -f "$ISTIO_SRC/manifests/charts/base/files/crd-all.gen.yaml" "$CACHE/crd-all.gen.yaml"
 
-# --- image ----------------------------------------------------------------------------------------
-# One layer: /pilot-discovery, plus the empty /tmp and /var/lib/istio it writes to. Built with the test
-# cluster's own mkimg tool; rebuilt when the binary changed.
-sum=$(sha256sum "$BIN/pilot-discovery" | cut -c1-16)
-if [[ "$(cat "$IMG/.istiod.sum" 2>/dev/null)" != "$sum" || ! -s $IMG/istiod.tar ]]; then
-  (cd "$HERE/../cluster/mkimg" && go build -trimpath -o "$IMG/.mkimg" .)
+# --- images ---------------------------------------------------------------------------------------
+# Built with the test cluster's own mkimg tool (one layer), each rebuilt when its binary changed.
+#   istiod:      /pilot-discovery, plus the empty /tmp and /var/lib/istio it writes to;
+#   istio-agent: /usr/local/bin/pilot-agent (the injected istio-proxy container runs `pilot-agent
+#                proxy sidecar`, and its postStart hook `pilot-agent wait`, found on the default PATH),
+#                plus the directories the injection template mounts volumes on.
+(cd "$HERE/../cluster/mkimg" && go build -trimpath -o "$IMG/.mkimg" .)
+# mkimage NAME REF BINARY PATH-IN-IMAGE DIR...: packs BINARY at PATH-IN-IMAGE with the empty DIRs.
+mkimage() {
+  local name=$1 ref=$2 bin=$3 at=$4 sum root
+  shift 4
+  sum=$(sha256sum "$bin" | cut -c1-16)
+  if [[ "$(cat "$IMG/.$name.sum" 2>/dev/null)" == "$sum" && -s $IMG/$name.tar ]]; then
+    say "image cached: $IMG/$name.tar"
+    return
+  fi
   root=$(mktemp -d)
-  trap 'rm -rf "$root"' EXIT
-  mkdir -p "$root/tmp" "$root/var/lib/istio" "$root/etc/istio/config"
+  mkdir -p "$root/tmp" "$root$(dirname "$at")"
   chmod 1777 "$root/tmp"
-  cp "$BIN/pilot-discovery" "$root/pilot-discovery"
-  "$IMG/.mkimg" -dir "$root" -tag "$ISTIOD_IMAGE" -entrypoint /pilot-discovery -o "$IMG/.istiod.tar"
-  mv "$IMG/.istiod.tar" "$IMG/istiod.tar"
-  echo "$sum" >"$IMG/.istiod.sum"
-  say "image $ISTIOD_IMAGE: $IMG/istiod.tar ($(du -h "$IMG/istiod.tar" | cut -f1))"
-else
-  say "image cached: $IMG/istiod.tar"
+  for d in "$@"; do mkdir -p "$root$d"; done
+  cp "$bin" "$root$at"
+  "$IMG/.mkimg" -dir "$root" -tag "$ref" -entrypoint "$at" -o "$IMG/.$name.tar"
+  rm -rf "$root"
+  mv "$IMG/.$name.tar" "$IMG/$name.tar"
+  echo "$sum" >"$IMG/.$name.sum"
+  say "image $ref: $IMG/$name.tar ($(du -h "$IMG/$name.tar" | cut -f1))"
+}
+mkimage istiod "$ISTIOD_IMAGE" "$BIN/pilot-discovery" /pilot-discovery /var/lib/istio /etc/istio/config
+if [[ -z ${SKIP_AGENT:-} ]]; then
+  mkimage istio-agent "$AGENT_IMAGE" "$BIN/pilot-agent" /usr/local/bin/pilot-agent \
+    /etc/istio/proxy /etc/istio/pod /var/lib/istio/data /var/run/secrets/istio /var/run/secrets/tokens
 fi
 
+# load_image NAME REF: loads the image into the cluster's containerd unless it holds this build already.
+load_image() {
+  local name=$1 ref=$2 sum
+  sum=$(cat "$IMG/.$name.sum")
+  if ctr -a "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qx "$ref" &&
+    [[ "$(cat "$IMG/.$name.imported" 2>/dev/null)" == "$sum" ]]; then
+    say "image $ref already in containerd"
+  else
+    ctr -a "$CONTAINERD_SOCK" -n k8s.io images import "$IMG/$name.tar" >/dev/null
+    echo "$sum" >"$IMG/.$name.imported"
+    say "imported $ref into containerd (namespace k8s.io)"
+  fi
+}
 if [[ -z ${SKIP_IMPORT:-} ]]; then
   if [[ -S $CONTAINERD_SOCK ]] && ctr -a "$CONTAINERD_SOCK" version >/dev/null 2>&1; then
-    if ctr -a "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qx "$ISTIOD_IMAGE" &&
-      [[ "$(cat "$IMG/.istiod.imported" 2>/dev/null)" == "$sum" ]]; then
-      say "image $ISTIOD_IMAGE already in containerd"
-    else
-      ctr -a "$CONTAINERD_SOCK" -n k8s.io images import "$IMG/istiod.tar" >/dev/null
-      echo "$sum" >"$IMG/.istiod.imported"
-      say "imported $ISTIOD_IMAGE into containerd (namespace k8s.io)"
-    fi
+    load_image istiod "$ISTIOD_IMAGE"
+    [[ -n ${SKIP_AGENT:-} ]] || load_image istio-agent "$AGENT_IMAGE"
   else
-    say "containerd not running at $CONTAINERD_SOCK: image not imported (up.sh imports it)"
+    say "containerd not running at $CONTAINERD_SOCK: images not imported (up.sh imports them)"
   fi
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # down.sh: removes everything up.sh and istiod created in the test cluster: istiod.yaml's objects
-# (namespace istio-system with all in it, the ClusterRole and ClusterRoleBinding), the Istio CRDs
+# (namespace istio-system with all in it, the ClusterRole and ClusterRoleBinding), the sidecar
+# injector's MutatingWebhookConfiguration, the Istio CRDs
 # (and so every Istio resource), and the ConfigMaps istiod published in every namespace
 # (istio-ca-root-cert, istio-ca-crl). A no-op when the cluster is down (it keeps nothing) or when
 # istiod was never installed.
@@ -20,6 +21,7 @@ kc() { "$SMP_KUBECTL" "$@"; }
 kc get --raw /readyz >/dev/null 2>&1 || die "the test cluster's API server is not ready (scripts/cluster status)"
 
 say "deleting istiod (namespace $ISTIO_NS, cluster RBAC)"
+kc delete --ignore-not-found mutatingwebhookconfiguration istio-sidecar-injector >/dev/null
 kc delete --ignore-not-found --wait=true --timeout=120s -f "$HERE/istiod.yaml" >/dev/null
 # What istiod publishes in every namespace (its CA's root certificate and revocation list).
 published="istio-ca-root-cert istio-ca-crl"

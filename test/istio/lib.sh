@@ -8,6 +8,7 @@ read -r ISTIO_MODULE_VERSION ISTIO_SRC < <(cd "$(dirname "${BASH_SOURCE[0]}")" &
 # The module's VERSION file (1.31) + "-dev", as Istio stamps builds of master.
 ISTIO_VERSION=$(cat "$ISTIO_SRC/VERSION")-dev
 ISTIOD_IMAGE=docker.io/library/istiod:smp-test
+AGENT_IMAGE=docker.io/library/istio-agent:smp-test   # pilot-agent, the injected istio-proxy container
 ISTIO_NS=istio-system
 CONTAINERD_SOCK=/run/containerd/containerd.sock   # the test cluster's containerd (fixed socket)
 
