@@ -72,6 +72,10 @@ const (
 	RoleApp    = "app"
 	RoleProxy  = "proxy"
 	RoleClient = "client" // a load client the platform runs (in-cluster load pods)
+	// RoleControlPlane is the mesh's control plane (istiod): measured
+	// beside the scenario, reported in its own section, never counted
+	// with the data plane.
+	RoleControlPlane = "control-plane"
 )
 
 // Ref is a component's identity on its platform: a process, or a container
@@ -139,6 +143,9 @@ type Deployment struct {
 	// InProcess says the target runs inside this process: it shares the
 	// Go scheduler with the load generator and its CPU is in the client's.
 	InProcess bool
+	// ControlPlane is the mesh's control plane where the platform sees it
+	// (a detected istiod, say); nil otherwise.
+	ControlPlane *ControlPlane
 	// Notes are things the reader should know about this deployment.
 	Notes []string
 	// State is the provider's own, opaque to everyone else.
@@ -159,3 +166,30 @@ var ErrSkipped = errors.New("scenario skipped")
 
 // ErrNotFound marks a required program missing from PATH.
 var ErrNotFound = errors.New("not found on PATH")
+
+// ControlPlane is a mesh's control plane as a deployment sees it: its
+// container (its resources are collected like a component's), its own
+// metrics, and a configuration change whose propagation to every client
+// the platform can time.
+type ControlPlane struct {
+	// Component names its container; its Role is RoleControlPlane.
+	Component Component
+	Version   string
+	// Metrics reads its monitoring page (Prometheus text); nil when the
+	// platform cannot.
+	Metrics func(ctx context.Context) ([]byte, error)
+	// Propagate makes one configuration change and times it reaching every
+	// client; nil when the platform cannot.
+	Propagate func(ctx context.Context) (Propagation, error)
+}
+
+// Propagation is how long one configuration change took to reach each
+// client.
+type Propagation struct {
+	Change string    // what was changed
+	Source string    // how it was timed
+	Ms     []float64 // per client that observed it: from the change to its first success
+	Failed int       // clients that did not observe it in time
+	// Problems say why clients failed (one line each).
+	Problems []string
+}

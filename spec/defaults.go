@@ -151,6 +151,16 @@ func (t *Test) platformDefaults(missing func(path string, zero, zeroLegal bool) 
 	if t.Workload.App == AppSample && missing("workload.replicas", t.Workload.Replicas == 0, false) {
 		t.Workload.Replicas = defaultReplicas
 	}
+	// The sample app's gRPC services call their downstreams in Ping; a
+	// health check would stop at the entry service.
+	if t.Workload.App == AppSample && t.Load.Protocol == ProtocolGRPC {
+		if t.Load.GRPC == nil {
+			t.Load.GRPC = &GRPC{}
+		}
+		if missing("load.grpc.method", t.Load.GRPC.Method == "", false) {
+			t.Load.GRPC.Method = GRPCPing
+		}
+	}
 	if e.Kubernetes == nil {
 		e.Kubernetes = &Kubernetes{}
 	}

@@ -179,7 +179,7 @@ func (w *walker) mesh(m *Mesh) object {
 		fields: []field{
 			{"name", w.str(&m.Name, expName), ref("name", "Name of the scenario, unique in the test; same rules as metadata.name.")},
 			{"type", w.word(&m.Type, expMeshType), shape{
-				desc: "none: the no-mesh baseline. reference: smp's own minimal sidecar proxy (both platforms). haproxy, nginx: those proxies as sidecars (installed programs; platform local). envoy: Envoy as sidecar, when an envoy binary is on PATH (otherwise the scenario is skipped; platform local). istio, linkerd, consul, kuma, cilium: a mesh installed in the cluster, detected (not installed) by smp; platform kubernetes only. Types other than none need workload.app: sample.",
+				desc: "none: the no-mesh baseline. reference: smp's own minimal sidecar proxy (both platforms). haproxy, nginx: those proxies as sidecars (installed programs; platform local). envoy: Envoy as sidecar, when an envoy binary is on PATH (otherwise the scenario is skipped; platform local). istio, istio-proxyless (Istio without a proxy: gRPC configured by istiod over xDS; load.protocol grpc), linkerd, consul, kuma, cilium: a mesh installed in the cluster, detected (not installed) by smp; platform kubernetes only. Types other than none need workload.app: sample.",
 				enum: meshTypes(),
 			}},
 			{"mtls", w.boolean(&m.MTLS), shape{

@@ -271,6 +271,10 @@ const (
 	MeshEnvoy     = "envoy"
 	// Meshes smp detects (never installs) on platform kubernetes.
 	MeshIstio   = "istio"
+	// MeshIstioProxyless is Istio without a proxy: the sample app's gRPC
+	// services and the load clients are configured by istiod over xDS
+	// (injection template grpc-agent), with load.protocol grpc.
+	MeshIstioProxyless = "istio-proxyless"
 	MeshLinkerd = "linkerd"
 	MeshConsul  = "consul"
 	MeshKuma    = "kuma"

@@ -42,7 +42,7 @@ const (
 	expApp         = "builtin or sample"
 	expServices    = "an integer from 1 to 20"
 	expTopology    = "chain or fanout"
-	expMeshType    = "one of none, reference, haproxy, nginx, envoy, istio, linkerd, consul, kuma, cilium"
+	expMeshType    = "one of none, reference, haproxy, nginx, envoy, istio, istio-proxyless, linkerd, consul, kuma, cilium"
 	expCPUList     = `a CPU list such as "1", "0-1" or "0,2"`
 	expSizeRange   = "a size from 0 to 64MiB"
 	expServiceTime = "a duration from 0s to 1h"
@@ -123,7 +123,7 @@ func (t *Test) Validate() error {
 	c.checkTLSURL(t)
 	c.checkDriver(t)
 	c.protocolURL(t)
-	c.meshes(t.Meshes, t.Workload.App, t.Environment.Platform)
+	c.meshes(t.Meshes, t.Workload.App, t.Environment.Platform, t.Load.Protocol)
 	if t.Iterations < 1 || t.Iterations > maxIterations {
 		c.add("iterations", strconv.Itoa(t.Iterations), expIterations)
 	}
@@ -437,7 +437,7 @@ func (c *checker) request(field string, r *Request) {
 	}
 }
 
-func (c *checker) meshes(ms []Mesh, app, platform string) {
+func (c *checker) meshes(ms []Mesh, app, platform, protocol string) {
 	switch {
 	case ms == nil:
 		c.add("meshes", "", expMeshes)
@@ -458,6 +458,9 @@ func (c *checker) meshes(ms []Mesh, app, platform string) {
 			// The platform is the problem; the app would only repeat it.
 		} else if m.Type != MeshNone && slices.Contains(meshTypes(), m.Type) && app != AppSample {
 			c.add(f+".type", quote(m.Type), "none unless workload.app is sample (sidecars are deployed around the sample app's services)")
+		}
+		if m.Type == MeshIstioProxyless && protocol != ProtocolGRPC {
+			c.add(f+".type", quote(m.Type), fmt.Sprintf("a mesh type other than istio-proxyless with load.protocol %s (proxyless Istio configures gRPC clients and servers: set load.protocol: grpc)", protocol))
 		}
 		if m.MTLS && m.Type == MeshNone {
 			c.add(f+".mtls", "true", "false for type none (mTLS needs sidecars)")

@@ -36,7 +36,7 @@ var (
 // clusterMeshTypes are the meshes installed in a cluster, which smp
 // detects on platform kubernetes (and never installs).
 func clusterMeshTypes() []string {
-	return []string{MeshIstio, MeshLinkerd, MeshConsul, MeshKuma, MeshCilium}
+	return []string{MeshIstio, MeshIstioProxyless, MeshLinkerd, MeshConsul, MeshKuma, MeshCilium}
 }
 
 // localMeshTypes are the sidecars that only platform local runs.
@@ -55,6 +55,12 @@ func (c *checker) platform(t *Test) {
 		if e.Placement != nil {
 			c.add("environment.placement", "a mapping", "nothing with platform kubernetes (the scheduler places pods)")
 		}
+		if g := t.Load.GRPC; t.Workload.App == AppSample && t.Load.Protocol == ProtocolGRPC && g != nil && g.Method == GRPCHealth {
+			c.add("load.grpc.method", quote(g.Method), "ping (or nothing) with the sample app: its services call their downstreams in Ping, a health check stops at the entry service")
+		}
+	}
+	if t.Workload.App == AppSample && t.Load.Protocol == ProtocolGRPC && !kube {
+		c.add("load.protocol", quote(t.Load.Protocol), "http1 or h2c with the sample app on platform local (its gRPC services run on platform kubernetes)")
 	}
 	l := &t.Load
 	switch {

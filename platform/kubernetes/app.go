@@ -18,9 +18,30 @@ import (
 // Ports of the sample app.
 const (
 	appPort     = 8080 // the app container's listener
+	adminPort   = 8081 // a gRPC app's plain-HTTP admin port: /healthz, /probe
 	servicePort = 80   // every Service's port
 	appName     = "app"
 )
+
+// appMode is how the sample app's services talk: HTTP, or gRPC (with
+// load.protocol grpc), configured by istiod over xDS in a proxyless Istio
+// scenario.
+type appMode struct {
+	grpc, xds bool
+}
+
+func modeOf(t *spec.Test, m spec.Mesh) appMode {
+	g := t.Load.Protocol == spec.ProtocolGRPC
+	return appMode{grpc: g, xds: g && m.Type == spec.MeshIstioProxyless}
+}
+
+// portName is the Service port's name (Istio picks the protocol by it).
+func (a appMode) portName() string {
+	if a.grpc {
+		return "grpc"
+	}
+	return "http"
+}
 
 // service is one sample-app service: its name, the services it calls and,
 // once its Service exists, its ClusterIP.
@@ -60,7 +81,7 @@ func objLabels(runID, svc string) map[string]string {
 // createServices creates one ClusterIP Service per sample-app service,
 // port 80 to targetPort(i), and records their ClusterIPs: there may be no
 // cluster DNS, so callers are given addresses.
-func (c *Client) createServices(ctx context.Context, ns, runID string, svcs []service, targetPort func(i int) int) error {
+func (c *Client) createServices(ctx context.Context, ns, runID string, svcs []service, mode appMode, targetPort func(i int) int) error {
 	for i := range svcs {
 		s := &corev1.Service{
 			ObjectMeta: metav1.ObjectMeta{Name: svcs[i].name, Namespace: ns, Labels: objLabels(runID, svcs[i].name)},
@@ -68,7 +89,7 @@ func (c *Client) createServices(ctx context.Context, ns, runID string, svcs []se
 				Type:     corev1.ServiceTypeClusterIP,
 				Selector: map[string]string{LabelService: svcs[i].name},
 				Ports: []corev1.ServicePort{{
-					Name: "http", Port: servicePort, Protocol: corev1.ProtocolTCP,
+					Name: mode.portName(), AppProtocol: ptr(mode.portName()), Port: servicePort, Protocol: corev1.ProtocolTCP,
 					TargetPort: intstr.FromInt32(int32(targetPort(i))),
 				}},
 			},
@@ -85,13 +106,25 @@ func (c *Client) createServices(ctx context.Context, ns, runID string, svcs []se
 	return nil
 }
 
-// appContainer runs the smp image's service role. downstreams are the
-// URLs it calls for each request.
-func appContainer(image string, w spec.Workload, downstreams []string) (corev1.Container, error) {
+// appContainer runs the smp image's service role. downstreams are what
+// it calls for each request: URLs, or gRPC targets in gRPC mode.
+func appContainer(image string, w spec.Workload, mode appMode, downstreams []string) (corev1.Container, error) {
 	args := []string{"service", "--addr", "0.0.0.0:" + strconv.Itoa(appPort),
 		"--size", strconv.FormatInt(int64(w.ResponseSize), 10), "--delay", w.ServiceTime.D().String()}
 	for _, d := range downstreams {
 		args = append(args, "--downstream", d)
+	}
+	ports := []corev1.ContainerPort{{Name: "http", ContainerPort: appPort}}
+	ready := corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: target.HealthPath, Port: intstr.FromInt32(appPort)}}
+	if mode.grpc {
+		args = append(args, "--protocol", "grpc", "--admin-addr", "0.0.0.0:"+strconv.Itoa(adminPort))
+		if mode.xds {
+			args = append(args, "--xds")
+		}
+		ports = []corev1.ContainerPort{{Name: "grpc", ContainerPort: appPort}, {Name: "admin", ContainerPort: adminPort}}
+		// Ready once the gRPC server serves (an xDS server: once istiod
+		// has sent its listener).
+		ready = corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: target.HealthPath, Port: intstr.FromInt32(adminPort)}}
 	}
 	res, err := requirements(w.Resources)
 	if err != nil {
@@ -100,10 +133,10 @@ func appContainer(image string, w spec.Workload, downstreams []string) (corev1.C
 	return corev1.Container{
 		Name: appName, Image: image, Args: args,
 		ImagePullPolicy: corev1.PullIfNotPresent,
-		Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: appPort}},
+		Ports:           ports,
 		Resources:       res,
 		ReadinessProbe: &corev1.Probe{
-			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: target.HealthPath, Port: intstr.FromInt32(appPort)}},
+			ProbeHandler:  ready,
 			PeriodSeconds: 1, FailureThreshold: 3,
 		},
 	}, nil

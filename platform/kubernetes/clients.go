@@ -56,8 +56,9 @@ func clientSidecarConfig(entry service, mtls bool, concurrency int) proxy.Config
 
 // withClientSidecar adds the reference sidecar to a client pod as a native
 // sidecar: the load container starts once the sidecar listens.
-func withClientSidecar(image string, mtls bool) func(*corev1.PodSpec) {
-	return func(ps *corev1.PodSpec) {
+func withClientSidecar(image string, mtls bool) func(*corev1.PodTemplateSpec) {
+	return func(pt *corev1.PodTemplateSpec) {
+		ps := &pt.Spec
 		sc := sidecarContainer(image, mtls)
 		always := corev1.ContainerRestartPolicyAlways
 		sc.RestartPolicy = &always
@@ -72,18 +73,22 @@ func withClientSidecar(image string, mtls bool) func(*corev1.PodSpec) {
 	}
 }
 
-// clientComponents are the load clients (and their sidecars) as
-// components: their pods do not exist yet when the collector starts, so
-// each is named by its Job index (a pod-name prefix).
-func clientComponents(ns string, clients int, reference bool) []platform.Component {
+// clientComponents are the load clients (and their sidecars, or Istio's
+// agent) as components: their pods do not exist yet when the collector
+// starts, so each is named by its Job index (a pod-name prefix).
+func clientComponents(ns string, clients int, reference, agent bool) []platform.Component {
 	var out []platform.Component
 	for i := range max(clients, 1) {
 		pod := fmt.Sprintf("%s-%d-*", loadJobName, i)
 		out = append(out, platform.Component{Name: fmt.Sprintf("load-client-%d", i), Role: platform.RoleClient,
 			Ref: platform.Ref{Namespace: ns, Pod: pod, Container: loadjob.Container}})
-		if reference {
+		switch {
+		case reference:
 			out = append(out, platform.Component{Name: fmt.Sprintf("load-client-%d-proxy", i), Role: platform.RoleProxy,
 				Ref: platform.Ref{Namespace: ns, Pod: pod, Container: sidecarName}})
+		case agent:
+			out = append(out, platform.Component{Name: fmt.Sprintf("load-client-%d-%s", i, agentContainer), Role: platform.RoleProxy,
+				Ref: platform.Ref{Namespace: ns, Pod: pod, Container: agentContainer}})
 		}
 	}
 	return out
@@ -95,8 +100,14 @@ func (p *Provider) loader(c *Client, ns, runID string, t *spec.Test, m spec.Mesh
 		Client: c.Set, Namespace: ns, Image: p.image(), Labels: objLabels(runID, "load"),
 		Clients: t.Load.Clients, JobName: loadJobName,
 	}
-	if m.Type == spec.MeshReference {
+	switch m.Type {
+	case spec.MeshReference:
 		r.PodMutator = withClientSidecar(p.image(), m.MTLS)
+	case spec.MeshIstioProxyless:
+		// Istio's agent is an ordinary container (its grpc-agent template
+		// has no native-sidecar form): the worker stops it when done.
+		r.PodMutator = proxylessPod(m.MTLS)
+		r.QuitURL = "http://127.0.0.1:" + strconv.Itoa(agentStatus) + "/quitquitquit"
 	}
 	return r
 }

@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -60,6 +61,11 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 	}()
 
 	reference := m.Type == spec.MeshReference
+	mode := modeOf(t, m)
+	proxyless := m.Type == spec.MeshIstioProxyless
+	if reference && mode.grpc {
+		return nil, fmt.Errorf("%w: meshes: mesh %s: type reference with load.protocol grpc: smp's reference sidecar carries HTTP; use istio-proxyless, or protocol http1", spec.ErrInvalid, m.Name)
+	}
 	svcs := layout(t.Workload)
 	port := func(int) int {
 		if reference {
@@ -67,8 +73,18 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		}
 		return appPort
 	}
-	if err := c.createServices(ctx, name, p.RunID, svcs, port); err != nil {
+	if err := c.createServices(ctx, name, p.RunID, svcs, mode, port); err != nil {
 		return nil, err
+	}
+	if proxyless {
+		if err := c.waitRootCert(ctx, name, 30*time.Second); err != nil {
+			return nil, err
+		}
+		if m.MTLS {
+			if err := c.createIstioMTLS(ctx, name, p.RunID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	var probeTLS *tls.Config
 	if reference && m.MTLS {
@@ -116,15 +132,18 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 			volumes = sidecarVolumes(sv.name, m.MTLS)
 		} else {
 			for _, j := range sv.calls {
-				downstreams = append(downstreams, "http://"+net.JoinHostPort(svcs[j].ip, strconv.Itoa(servicePort))+"/")
+				downstreams = append(downstreams, downstream(mode, svcs[j], name))
 			}
 		}
-		app, err := appContainer(p.image(), t.Workload, downstreams)
+		app, err := appContainer(p.image(), t.Workload, mode, downstreams)
 		if err != nil {
 			return nil, err
 		}
 		containers = append([]corev1.Container{app}, containers...)
 		dep := deployment(name, p.RunID, sv, replicas, containers, volumes)
+		if proxyless {
+			proxylessPod(m.MTLS)(&dep.Spec.Template)
+		}
 		if _, err := c.Set.AppsV1().Deployments(name).Create(ctx, dep, metav1.CreateOptions{}); err != nil {
 			return nil, fmt.Errorf("create deployment %s/%s: %w", name, sv.name, err)
 		}
@@ -133,12 +152,37 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 	if r.err != nil {
 		return nil, r.err
 	}
-	entry := "http://" + net.JoinHostPort(svcs[0].ip, strconv.Itoa(servicePort)) + "/"
+	pods := sortedPods(r.tr)
+	if proxyless {
+		var ps []*corev1.Pod
+		for _, pt := range pods {
+			ps = append(ps, pt.pod)
+		}
+		if err := checkInjected(ps); err != nil {
+			return nil, err
+		}
+	}
+	entry := entryTarget(mode, svcs[0], name)
 	d := &platform.Deployment{Target: clientTarget(entry, reference), State: st}
 	d.Components = components(name, r.tr)
-	c.withProxyMetrics(d.Components)
-	d.Components = append(d.Components, clientComponents(name, t.Load.Clients, reference)...)
+	if !proxyless {
+		// Istio's agent without Envoy counts no requests.
+		c.withProxyMetrics(d.Components)
+	}
+	d.Components = append(d.Components, clientComponents(name, t.Load.Clients, reference, proxyless)...)
 	d.Loader = p.loader(c, name, p.RunID, t, m)
+	var prop *propagator
+	if proxyless {
+		prop = &propagator{c: c, ns: name, runID: p.RunID, svc: svcs[len(svcs)-1], grpcPort: appPort}
+		for _, pt := range pods {
+			prop.pods = append(prop.pods, pt.name)
+		}
+	}
+	cp, note := c.controlPlaneFor(ctx, m, prop)
+	d.ControlPlane = cp
+	if note != "" {
+		d.Notes = append(d.Notes, note)
+	}
 	d.Notes = append(d.Notes, startupNotes(r.tr)...)
 	via := ""
 	if reference {
@@ -155,12 +199,85 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 	default:
 		d.Collector = &prometheus.Collector{URL: p.PrometheusURL}
 	}
-	// Pods are ready before kube-proxy has programmed every Service: a
-	// request through the whole app must succeed before the load starts.
+	// Pods are ready before kube-proxy has programmed every Service (or
+	// istiod has pushed every route): a request through the whole app must
+	// succeed before the load starts.
+	if mode.grpc {
+		// From the entry service's own pod, as the load clients will call.
+		at, err := c.probeFromPod(ctx, name, pods[0].name, strings.TrimPrefix(entry, "grpc://"), 30*time.Second)
+		if err != nil {
+			return nil, fmt.Errorf("every pod is ready but a call through the entry service does not succeed from pod %s: %w", pods[0].name, err)
+		}
+		firstCall(d.Components, at)
+		return d, nil
+	}
 	if err := probe(ctx, entry, probeTLS, 30*time.Second); err != nil {
 		return nil, fmt.Errorf("every pod is ready but a request through the entry service does not succeed from this machine: %w", err)
 	}
+	firstCall(d.Components, time.Now())
 	return d, nil
+}
+
+// downstream is how a service calls service sv: its ClusterIP (there may
+// be no cluster DNS), or its xDS name.
+func downstream(mode appMode, sv service, ns string) string {
+	switch {
+	case mode.xds:
+		return "xds:///" + xdsName(sv.name, ns)
+	case mode.grpc:
+		return net.JoinHostPort(sv.ip, strconv.Itoa(servicePort))
+	default:
+		return "http://" + net.JoinHostPort(sv.ip, strconv.Itoa(servicePort)) + "/"
+	}
+}
+
+// entryTarget is where the load goes: the entry service as a URL of the
+// load's protocol.
+func entryTarget(mode appMode, entry service, ns string) string {
+	switch {
+	case mode.xds:
+		return "xds:///" + xdsName(entry.name, ns)
+	case mode.grpc:
+		return "grpc://" + net.JoinHostPort(entry.ip, strconv.Itoa(servicePort))
+	default:
+		return "http://" + net.JoinHostPort(entry.ip, strconv.Itoa(servicePort)) + "/"
+	}
+}
+
+// firstCall adds the first call that went through the whole app to the
+// app's and proxies' startup steps.
+func firstCall(comps []platform.Component, at time.Time) {
+	for i := range comps {
+		if comps[i].Role == platform.RoleApp || comps[i].Role == platform.RoleProxy {
+			comps[i].Steps = append(comps[i].Steps, platform.Step{Name: "first call", At: at})
+		}
+	}
+}
+
+// probeFromPod asks a gRPC app pod's admin port (through the API server's
+// pod proxy) to call target until a call succeeds, within limit, and
+// returns when one did.
+func (c *Client) probeFromPod(ctx context.Context, ns, pod, target string, limit time.Duration) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, limit+10*time.Second)
+	defer cancel()
+	b, err := c.Set.CoreV1().Pods(ns).ProxyGet("http", pod, strconv.Itoa(adminPort), "/probe",
+		map[string]string{"target": target, "timeout": limit.String()}).DoRaw(ctx)
+	at := time.Now()
+	if err != nil {
+		return at, fmt.Errorf("GET %s:%d/probe through the API server: %w", pod, adminPort, err)
+	}
+	var r struct {
+		OK       bool   `json:"ok"`
+		Attempts int    `json:"attempts"`
+		Error    string `json:"error"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return at, fmt.Errorf("probe answer %q: %w", b, err)
+	}
+	if !r.OK {
+		return at, fmt.Errorf("no call to %s succeeded in %v (%d attempts): %s", target, limit, r.Attempts, r.Error)
+	}
+	return at, nil
 }
 
 // probe waits until url answers 200 (the request went through every

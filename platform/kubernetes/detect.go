@@ -53,7 +53,7 @@ func versionLabels() []string {
 func (c *Client) detect(ctx context.Context, meshType string) (platform.MeshInfo, error) {
 	cp, ok := controlPlanes()[meshType]
 	if !ok {
-		return platform.MeshInfo{}, fmt.Errorf("mesh type %q: expected one of istio, linkerd, consul, kuma, cilium", meshType)
+		return platform.MeshInfo{}, fmt.Errorf("mesh type %q: expected one of istio, istio-proxyless, linkerd, consul, kuma, cilium", meshType)
 	}
 	var meta metav1.ObjectMeta
 	var pod corev1.PodSpec

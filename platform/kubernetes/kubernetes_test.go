@@ -263,8 +263,9 @@ func TestClientSidecar(t *testing.T) {
 	if got := clientTarget("http://10.96.0.9:80/", true); got != "http://127.0.0.1:15001/" {
 		t.Errorf("client target %s", got)
 	}
-	var ps corev1.PodSpec
-	withClientSidecar("smp:dev", true)(&ps)
+	var pt corev1.PodTemplateSpec
+	withClientSidecar("smp:dev", true)(&pt)
+	ps := pt.Spec
 	if len(ps.InitContainers) != 1 || ps.InitContainers[0].RestartPolicy == nil ||
 		*ps.InitContainers[0].RestartPolicy != corev1.ContainerRestartPolicyAlways || ps.InitContainers[0].StartupProbe == nil {
 		t.Errorf("init containers %+v", ps.InitContainers)
@@ -272,8 +273,12 @@ func TestClientSidecar(t *testing.T) {
 	if len(ps.Volumes) != 2 {
 		t.Errorf("volumes %+v", ps.Volumes)
 	}
-	comps := clientComponents("ns", 2, true)
+	comps := clientComponents("ns", 2, true, false)
 	if len(comps) != 4 || comps[0].Ref.Pod != "smp-load-0-*" || comps[0].Role != platform.RoleClient || comps[3].Ref.Container != sidecarName {
 		t.Errorf("client components %+v", comps)
+	}
+	comps = clientComponents("ns", 1, false, true)
+	if len(comps) != 2 || comps[1].Ref.Container != agentContainer || comps[1].Role != platform.RoleProxy {
+		t.Errorf("proxyless client components %+v", comps)
 	}
 }

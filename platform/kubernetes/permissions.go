@@ -39,8 +39,10 @@ func Permissions() []Permission {
 	// The namespaces of a run: created, watched until gone, listed by
 	// smp cleanup.
 	add("", "namespaces", "create", "get", "list", "delete")
-	// The sample app, its sidecar configuration and mTLS certificates.
-	add("", "services", "create", "get")
+	// The sample app, its sidecar configuration and mTLS certificates;
+	// with proxyless Istio, a Service created and deleted to time
+	// configuration propagation.
+	add("", "services", "create", "get", "delete")
 	add("", "configmaps", "create", "delete")
 	add("", "secrets", "create")
 	add("apps", "deployments", "create", "get", "list")
@@ -57,6 +59,9 @@ func Permissions() []Permission {
 	add("", "pods/proxy", "get")
 	// Resources without Prometheus: metrics-server's pod metrics.
 	add("metrics.k8s.io", "pods", "get")
+	// Istio mTLS scenarios: mutual TLS required in the scenario's namespace.
+	add("security.istio.io", "peerauthentications", "create")
+	add("networking.istio.io", "destinationrules", "create")
 	return ps
 }
 

@@ -35,6 +35,8 @@ type jobParams struct {
 	Start                  time.Time
 	// Deadline bounds the Job's run (activeDeadlineSeconds).
 	Deadline time.Duration
+	// QuitURL is POSTed by the worker when done (Runner.QuitURL).
+	QuitURL string
 }
 
 // labels are p.Labels plus the Job's own.
@@ -69,6 +71,15 @@ func (p *jobParams) job() *batchv1.Job {
 	grace := int64(5)
 	no := false
 	labels := p.labels()
+	args := []string{"worker",
+		"--spec", SpecDir + "/" + SpecFile,
+		"--target", p.Target,
+		"--clients", strconv.Itoa(p.Clients),
+		"--start", p.Start.UTC().Format(time.RFC3339Nano),
+	}
+	if p.QuitURL != "" {
+		args = append(args, "--quit-url", p.QuitURL)
+	}
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: labels},
 		Spec: batchv1.JobSpec{
@@ -88,12 +99,7 @@ func (p *jobParams) job() *batchv1.Job {
 						Name:            Container,
 						Image:           p.Image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
-						Args: []string{"worker",
-							"--spec", SpecDir + "/" + SpecFile,
-							"--target", p.Target,
-							"--clients", strconv.Itoa(p.Clients),
-							"--start", p.Start.UTC().Format(time.RFC3339Nano),
-						},
+						Args:            args,
 						VolumeMounts: []corev1.VolumeMount{{Name: "spec", MountPath: SpecDir, ReadOnly: true}},
 					}},
 					Volumes: []corev1.Volume{{

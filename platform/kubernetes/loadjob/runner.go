@@ -45,11 +45,16 @@ type Runner struct {
 	// StartDelay sets the shared start after the Job's creation; 0 means
 	// DefaultStartDelay.
 	StartDelay time.Duration
-	// PodMutator, when set, changes each client pod's spec before the Job
-	// is made: to add a mesh's sidecar, say. A sidecar must be a native
-	// one (an init container with restartPolicy Always), or the pods
-	// never complete.
-	PodMutator func(*corev1.PodSpec)
+	// PodMutator, when set, changes each client pod's template before the
+	// Job is made: to add a mesh's sidecar, or the annotations that have
+	// a mesh inject one. A sidecar must be a native one (an init container
+	// with restartPolicy Always), or the pods never complete, unless
+	// QuitURL stops it.
+	PodMutator func(*corev1.PodTemplateSpec)
+	// QuitURL, when set, is POSTed by each worker when it is done: an
+	// injected sidecar that is an ordinary container (Istio's agent on
+	// /quitquitquit) then exits and the pod completes.
+	QuitURL string
 	// Logs reads the client pods' logs; nil means APILogs{Client}.
 	Logs LogSource
 	// JobName names the Job (and its ConfigMap); its pods are named
@@ -91,12 +96,12 @@ func (r *Runner) Load(ctx context.Context, t *spec.Test, target string) (res *lo
 	}
 	p := jobParams{
 		Name: name, Namespace: r.Namespace, Image: r.Image, Labels: r.Labels,
-		Clients: n, Target: target, Start: time.Now().Add(delay),
+		Clients: n, Target: target, Start: time.Now().Add(delay), QuitURL: r.QuitURL,
 		Deadline: delay + t.Load.Duration.D() + 2*time.Minute,
 	}
 	job := p.job()
 	if r.PodMutator != nil {
-		r.PodMutator(&job.Spec.Template.Spec)
+		r.PodMutator(&job.Spec.Template)
 	}
 	cms := r.Client.CoreV1().ConfigMaps(r.Namespace)
 	jobs := r.Client.BatchV1().Jobs(r.Namespace)

@@ -137,8 +137,8 @@ func TestRunnerMergesClients(t *testing.T) {
 	always := corev1.ContainerRestartPolicyAlways
 	r := &Runner{Client: cs, Namespace: ns, Image: "smp:dev", Clients: 3, Logs: logs, PollInterval: 10 * time.Millisecond,
 		Labels: map[string]string{"smp.dev/run": "r1"},
-		PodMutator: func(ps *corev1.PodSpec) {
-			ps.InitContainers = append(ps.InitContainers, corev1.Container{Name: "sidecar", RestartPolicy: &always})
+		PodMutator: func(pt *corev1.PodTemplateSpec) {
+			pt.Spec.InitContainers = append(pt.Spec.InitContainers, corev1.Container{Name: "sidecar", RestartPolicy: &always})
 		}}
 	res, err := r.Load(ctx, loadSpec(t), "http://entry:8080/")
 	if err != nil {
