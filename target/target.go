@@ -8,6 +8,11 @@
 // StartGRPC serves gRPC (health and PingMethod), so that every protocol of
 // package load can be driven locally.
 //
+// The sample app's gRPC services are GRPCServers too (SizedReply, with a
+// GRPCDownstream to call first), optionally managed over xDS (Istio
+// proxyless gRPC), each with an Admin port in plain HTTP: readiness, a
+// Probe for config propagation, and the calls counted by peer identity.
+//
 // Per-request overrides: the query parameters delay (a Go duration), size
 // (bytes) and status (a code) replace the server's settings for that request.
 package target

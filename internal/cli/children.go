@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smp-dev/smp/internal/proxy"
+	"github.com/smp-dev/smp/internal/xdsgrpc"
 	"github.com/smp-dev/smp/spec"
 	"github.com/smp-dev/smp/target"
 )
@@ -22,6 +23,9 @@ import (
 type serviceOptions struct {
 	addr, size, delay string
 	downstreams       []string
+	protocol          string
+	xds               bool
+	adminAddr         string
 }
 
 func newServiceCmd(s Streams) *cobra.Command {
@@ -40,6 +44,16 @@ func newServiceCmd(s Streams) *cobra.Command {
 			if err != nil {
 				return usageErr("--size %q: %v", o.size, err)
 			}
+			switch o.protocol {
+			case "http":
+				if o.xds {
+					return usageErr("--xds with --protocol http: expected --protocol grpc")
+				}
+			case "grpc":
+				return o.runGRPC(c, s, delay, int64(size))
+			default:
+				return usageErr("--protocol %q: expected http or grpc", o.protocol)
+			}
 			opts := target.Options{Addr: o.addr, Delay: delay, Size: int64(size)}
 			if len(o.downstreams) > 0 {
 				opts.Downstream = target.Downstream(o.downstreams, 30*time.Second)
@@ -56,8 +70,51 @@ func newServiceCmd(s Streams) *cobra.Command {
 	f.StringVar(&o.addr, "addr", "127.0.0.1:0", "listen address")
 	f.StringVar(&o.size, "size", "1KiB", "response body size")
 	f.StringVar(&o.delay, "delay", "0s", "service time")
-	f.StringArrayVar(&o.downstreams, "downstream", nil, "URL to call before answering (repeatable: called at once)")
+	f.StringArrayVar(&o.downstreams, "downstream", nil,
+		"to call before answering (repeatable: called at once): a URL, or with --protocol grpc host:port or xds:///name:port")
+	f.StringVar(&o.protocol, "protocol", "http", "http, or grpc (Ping and health on --addr, plain-HTTP admin on --admin-addr)")
+	f.BoolVar(&o.xds, "xds", false, "with --protocol grpc: serve as an xDS server (Istio proxyless gRPC; needs GRPC_XDS_BOOTSTRAP)")
+	f.StringVar(&o.adminAddr, "admin-addr", "0.0.0.0:8081", "with --protocol grpc: admin address (/healthz, /probe, /peers)")
 	return c
+}
+
+// runGRPC serves the gRPC sample-app service and its admin port.
+func (o *serviceOptions) runGRPC(c *cobra.Command, s Streams, delay time.Duration, size int64) error {
+	for _, d := range o.downstreams {
+		if err := target.CheckGRPCTarget(d); err != nil {
+			return usageErr("--downstream: %v", err)
+		}
+	}
+	if o.xds {
+		if err := xdsgrpc.CheckBootstrap(); err != nil {
+			return usageErr("--xds: %v", err)
+		}
+	}
+	opts := target.GRPCOptions{Addr: o.addr, Delay: delay, SizedReply: true, Size: size, XDS: o.xds, Log: s.Err}
+	if len(o.downstreams) > 0 {
+		d, err := target.NewGRPCDownstream(o.downstreams)
+		if err != nil {
+			return &ExitError{Code: ExitFailed, Err: err}
+		}
+		defer func() { _ = d.Close() }() // the service is stopping: nothing to act on
+		opts.Downstream = d.Call
+	}
+	srv, err := target.StartGRPC(c.Context(), opts)
+	if err != nil {
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	admin, err := target.StartAdmin(c.Context(), target.AdminOptions{Addr: o.adminAddr, Server: srv})
+	if err != nil {
+		_ = srv.Close() // cleanup on an error path: the start error is the one to report
+		return &ExitError{Code: ExitFailed, Err: err}
+	}
+	defer func() { _ = admin.Close() }() // the service is stopping: nothing to act on
+	mode := "grpc"
+	if o.xds {
+		mode = "grpc, xds"
+	}
+	fmt.Fprintf(s.Err, "service listening on %s (%s), admin on %s, downstream %v\n", srv.Addr(), mode, admin.URL(), o.downstreams)
+	return srv.Wait()
 }
 
 func newProxyCmd(s Streams) *cobra.Command {

@@ -11,6 +11,11 @@
 // classified by its cause: a deadline is a timeout, a refused connection
 // or a failed TLS handshake is reported as such, other gRPC statuses are
 // protocol errors naming their code.
+//
+// With Config.XDS the client is an Istio proxyless gRPC client: it calls
+// xds:///host:port, resolved, balanced and secured (mutual TLS or
+// plaintext, as the control plane says) by grpc-go's xDS client, which
+// dials itself; failures are then classified from gRPC's status text.
 package grpc
 
 import (
@@ -26,6 +31,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -63,6 +69,11 @@ type Config struct {
 	// connect and TLS handshake and the call's time to first byte (each
 	// Response carries them; see package load/h2timing).
 	NewConnection bool
+	// XDS calls xds:///Addr through the xDS control plane named by the
+	// bootstrap in GRPC_XDS_BOOTSTRAP (Istio proxyless gRPC), with the xDS
+	// client credentials. Not with TLS (the mesh brings its certificates)
+	// nor NewConnection.
+	XDS bool
 }
 
 // Client is a load.Dialer for gRPC.
@@ -72,6 +83,7 @@ type Client struct {
 	payload []byte
 	tls     *tls.Config
 	newConn bool
+	xds     credentials.TransportCredentials // with Config.XDS
 }
 
 var _ load.Dialer = (*Client)(nil)
@@ -99,6 +111,11 @@ func New(cfg Config) (*Client, error) {
 		}
 	default:
 		return nil, fmt.Errorf("grpc: method %q: expected %s or %s", cfg.Method, MethodHealth, MethodPing)
+	}
+	if cfg.XDS {
+		if err := c.setXDS(cfg); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.TLS != nil {
 		t := cfg.TLS.Clone()
@@ -129,6 +146,9 @@ func (c *Client) Conn(ctx context.Context) load.Conn {
 // clientConn makes a ClientConn that dials through l. It connects lazily,
 // at its first call or Connect.
 func (c *Client) clientConn(l *link) (*grpc.ClientConn, error) {
+	if c.xds != nil {
+		return c.xdsClientConn()
+	}
 	cc, err := grpc.NewClient("passthrough:///"+c.addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()), // TLS, if any, is the dialer's
 		grpc.WithContextDialer(l.dial),
@@ -322,6 +342,8 @@ func (l *link) cause(err error) error {
 			return fmt.Errorf("%w (%v)", cause, err)
 		case strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
 			return fmt.Errorf("%w: %v", load.ErrTLS, err)
+		case l.c.xds != nil:
+			return xdsCause(err, msg)
 		default:
 			// The transport went away (closed, reset) with no recorded cause.
 			return fmt.Errorf("%w: %v", load.ErrReset, err)
