@@ -184,3 +184,35 @@ func TestMergeOptional(t *testing.T) {
 		t.Errorf("h + one value: count %d, want 2", got.Count())
 	}
 }
+
+func TestBucketQuantile(t *testing.T) {
+	bounds := []float64{0.1, 0.5, 1}
+	// 10 at most 0.1, 10 more in (0.1, 0.5], none in (0.5, 1], 5 above 1.
+	cum := []uint64{10, 20, 20}
+	for _, tc := range []struct {
+		q, want float64
+	}{
+		{0.2, 0.05}, // rank 5 of the 10 in [0, 0.1]: halfway
+		{0.4, 0.1},  // rank 10: the top of the first bucket
+		{0.6, 0.3},  // rank 15: halfway through (0.1, 0.5]
+		{0.8, 0.5},  // rank 20: the top of the second bucket
+		{0.99, 1},   // beyond the last bound: that bound
+		{0, 0},      // rank 0 sits at the start of the first bucket
+		{1, 1},      // the whole count lies above the last bound
+	} {
+		if got := BucketQuantile(bounds, cum, 25, tc.q); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("q=%g: got %g, want %g", tc.q, got, tc.want)
+		}
+	}
+	for _, bad := range []float64{-0.1, 1.1, math.NaN()} {
+		if got := BucketQuantile(bounds, cum, 25, bad); !math.IsNaN(got) {
+			t.Errorf("q=%g: got %g, want NaN", bad, got)
+		}
+	}
+	if got := BucketQuantile(bounds, []float64{1, 2}, 2, 0.5); !math.IsNaN(got) {
+		t.Errorf("mismatched slices: got %g, want NaN", got)
+	}
+	if got := BucketQuantile(bounds, []int64{0, 0, 0}, 0, 0.5); !math.IsNaN(got) {
+		t.Errorf("empty: got %g, want NaN", got)
+	}
+}

@@ -188,6 +188,7 @@ func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, err
 	}
 	out.Resources = mergeResources(ss, windows, out.AchievedRate)
 	out.Startup = mergeStartup(ss)
+	out.ControlPlane = mergeControlPlane(ss, windows)
 	return out, nil
 }
 

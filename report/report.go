@@ -135,7 +135,10 @@ type Iteration struct {
 	Components []Component `json:"components,omitempty"`
 	Resources  *Resources  `json:"resources,omitempty"`
 	Startup    *Startup    `json:"startup,omitempty"`
-	Partial    bool        `json:"partial,omitempty"`
+	// ControlPlane is what the mesh's control plane (istiod) did and cost
+	// in the window; nil when the scenario has none or it was not read.
+	ControlPlane *ControlPlane `json:"controlPlane,omitempty"`
+	Partial      bool          `json:"partial,omitempty"`
 	// Error says why the iteration failed (a component crashed, say).
 	Error    string   `json:"error,omitempty"`
 	Warnings []string `json:"warnings,omitempty"`
@@ -158,6 +161,8 @@ type Summary struct {
 	// Resources and Startup pool the iterations' components.
 	Resources *Resources `json:"resources,omitempty"`
 	Startup   *Startup   `json:"startup,omitempty"`
+	// ControlPlane pools the iterations' (PoolControlPlane).
+	ControlPlane *ControlPlane `json:"controlPlane,omitempty"`
 }
 
 // Latency summarizes one histogram, in milliseconds.

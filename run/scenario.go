@@ -145,6 +145,7 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 			return nil, err
 		}
 		sum.Resources, sum.Startup = report.PoolResources(sc.Iterations)
+		sum.ControlPlane = report.PoolControlPlane(sc.Iterations)
 		sc.Summary = sum
 	}
 	return sc, failure

@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/smp-dev/smp/hist"
+
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -95,18 +97,18 @@ var ErrNoRequests = errors.New("no matching request counter")
 // Parse reads metrics text and sums the series of s that carry every
 // label in match (all series when match is empty).
 func Parse(r io.Reader, s Schema, match map[string]string) (Stats, error) {
-	fams, err := parseText(r)
+	fams, err := ParseText(r)
 	if err != nil {
 		return Stats{}, fmt.Errorf("%s metrics: %w", s.Name, err)
 	}
 	return FromFamilies(fams, s, match)
 }
 
-// parseText runs expfmt's text parser, turning its panics into errors:
+// ParseText runs expfmt's text parser, turning its panics into errors:
 // the parser of prometheus/common v0.66.1 dereferences nil on a line that
 // opens with braces, such as "{}" (fixed upstream in prometheus/common
 // pull request 922), and a proxy's metrics are input smp does not control.
-func parseText(r io.Reader) (fams map[string]*dto.MetricFamily, err error) {
+func ParseText(r io.Reader) (fams map[string]*dto.MetricFamily, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			fams, err = nil, fmt.Errorf("malformed metrics text (the parser panicked: %v)", v)
@@ -150,14 +152,25 @@ func FromFamilies(fams map[string]*dto.MetricFamily, s Schema, match map[string]
 	return st, nil
 }
 
-// histogram sums the matching series of s.Latency, scaled to seconds. It
-// reads the _bucket, _sum and _count series whether the family is typed
-// histogram or (as some exporters leave it) untyped.
+// histogram sums the matching series of s.Latency, scaled to seconds.
 func histogram(fams map[string]*dto.MetricFamily, s Schema, match map[string]string) (*Histogram, error) {
 	if s.Latency == "" {
 		return nil, nil
 	}
-	unit := s.Unit
+	h, err := ReadHistogram(fams, s.Latency, s.Unit, match)
+	if err != nil {
+		return nil, fmt.Errorf("%s metrics: %w", s.Name, err)
+	}
+	return h, nil
+}
+
+// ReadHistogram sums the series of the histogram family name that carry
+// every label in match, multiplying bounds and sums by unit (seconds per
+// unit of the family; 0 is taken as 1). It reads the _bucket, _sum and
+// _count series whether the family is typed histogram or (as some
+// exporters leave it) untyped. It returns nil when no series matched, and
+// an error when the buckets are not cumulative.
+func ReadHistogram(fams map[string]*dto.MetricFamily, name string, unit float64, match map[string]string) (*Histogram, error) {
 	if unit <= 0 {
 		unit = 1
 	}
@@ -165,7 +178,7 @@ func histogram(fams map[string]*dto.MetricFamily, s Schema, match map[string]str
 	var count uint64
 	var sum float64
 	n := 0
-	for _, m := range selected(fams[s.Latency], match) {
+	for _, m := range selected(fams[name], match) {
 		h := m.GetHistogram()
 		if h == nil {
 			continue
@@ -183,11 +196,11 @@ func histogram(fams map[string]*dto.MetricFamily, s Schema, match map[string]str
 		sum += h.GetSampleSum() * unit
 	}
 	if n == 0 {
-		for _, m := range selected(fams[s.Latency+"_bucket"], match) {
+		for _, m := range selected(fams[name+"_bucket"], match) {
 			v, ok := value(m)
 			le, err := strconv.ParseFloat(label(m, "le"), 64)
 			if !ok || err != nil {
-				return nil, fmt.Errorf("%s metrics: %s_bucket %s: expected a count and a numeric le", s.Name, s.Latency, labels(m))
+				return nil, fmt.Errorf("%s_bucket %s: expected a count and a numeric le", name, labels(m))
 			}
 			n++
 			if math.IsInf(le, +1) {
@@ -196,7 +209,7 @@ func histogram(fams map[string]*dto.MetricFamily, s Schema, match map[string]str
 				byBound[le*unit] += uint64(v)
 			}
 		}
-		for _, m := range selected(fams[s.Latency+"_sum"], match) {
+		for _, m := range selected(fams[name+"_sum"], match) {
 			v, _ := value(m)
 			sum += v * unit
 		}
@@ -214,8 +227,8 @@ func histogram(fams map[string]*dto.MetricFamily, s Schema, match map[string]str
 	}
 	for i := range h.Counts {
 		if (i > 0 && h.Counts[i] < h.Counts[i-1]) || h.Counts[i] > h.Count {
-			return nil, fmt.Errorf("%s metrics: %s: bucket le=%g holds %d: expected cumulative counts no greater than the count %d",
-				s.Name, s.Latency, h.Bounds[i], h.Counts[i], h.Count)
+			return nil, fmt.Errorf("%s: bucket le=%g holds %d: expected cumulative counts no greater than the count %d",
+				name, h.Bounds[i], h.Counts[i], h.Count)
 		}
 	}
 	return h, nil
@@ -227,22 +240,10 @@ func histogram(fams map[string]*dto.MetricFamily, s Schema, match map[string]str
 // beyond the last bound is that bound. NaN for an empty histogram or a q
 // out of range.
 func (h *Histogram) Quantile(q float64) float64 {
-	if h == nil || h.Count == 0 || len(h.Bounds) == 0 || q < 0 || q > 1 || math.IsNaN(q) {
+	if h == nil {
 		return math.NaN()
 	}
-	rank := q * float64(h.Count)
-	lower, below := 0.0, uint64(0)
-	for i, b := range h.Bounds {
-		if float64(h.Counts[i]) >= rank {
-			in := h.Counts[i] - below
-			if in == 0 {
-				return b
-			}
-			return lower + (b-lower)*(rank-float64(below))/float64(in)
-		}
-		lower, below = b, h.Counts[i]
-	}
-	return h.Bounds[len(h.Bounds)-1]
+	return hist.BucketQuantile(h.Bounds, h.Counts, h.Count, q)
 }
 
 // selected returns the metrics of f that carry every label of match.
@@ -347,23 +348,30 @@ func (s Stats) Sub(before Stats) Stats {
 			}
 		}
 	}
-	out.Latency = s.Latency.sub(before.Latency)
+	out.Latency = s.Latency.Sub(before.Latency)
 	return out
 }
 
-// sub is h minus before, bucket by bucket; h itself when the two do not
-// have the same buckets or h restarted.
-func (h *Histogram) sub(before *Histogram) *Histogram {
+// Sub is h minus before (an earlier reading of the same histogram),
+// bucket by bucket: the observations in between. It is h itself when the
+// two do not have the same buckets or when any count went down (the
+// process restarted and counts from zero); nil when h is nil.
+func (h *Histogram) Sub(before *Histogram) *Histogram {
 	if h == nil {
 		return nil
 	}
-	if before == nil || !slices.Equal(h.Bounds, before.Bounds) || h.Count < before.Count {
+	if before == nil || !slices.Equal(h.Bounds, before.Bounds) || len(h.Counts) != len(before.Counts) || h.Count < before.Count {
 		return h
+	}
+	for i := range h.Counts {
+		if h.Counts[i] < before.Counts[i] {
+			return h
+		}
 	}
 	out := &Histogram{Bounds: h.Bounds, Counts: make([]uint64, len(h.Counts)),
 		Count: h.Count - before.Count, Sum: h.Sum - before.Sum}
 	for i := range h.Counts {
-		out.Counts[i] = delta(h.Counts[i], before.Counts[i])
+		out.Counts[i] = h.Counts[i] - before.Counts[i]
 	}
 	return out
 }

@@ -8,7 +8,9 @@ package render
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -137,7 +139,91 @@ func rows() []row {
 		roleRow("app mCores", "", app, func(u *report.RoleUsage) float64 { return u.CPUMcores }),
 		roleRow("app MB", "", app, func(u *report.RoleUsage) float64 { return u.MemMB }),
 		{label: "client mCores", digits: 1, value: func(s *report.Scenario) (float64, bool) { return s.Summary.Client.CPUMcores, true }},
+		cpRow("control plane mCores", 1, func(cp *report.ControlPlane) (float64, bool) { return cp.CPUMcores, measured(cp) }),
+		cpRow("control plane MB", 1, func(cp *report.ControlPlane) (float64, bool) { return cp.MemMB, measured(cp) }),
+		cpRow("xDS pushes", 0, func(cp *report.ControlPlane) (float64, bool) {
+			return xdsValue(cp, func(x *report.XDS) float64 { return x.PushesTotal })
+		}),
+		cpRow("xDS convergence p99 ms", 1, func(cp *report.ControlPlane) (float64, bool) {
+			if cp.XDS == nil || cp.XDS.ConvergenceMs == nil {
+				return 0, false
+			}
+			return cp.XDS.ConvergenceMs.P99, true
+		}),
+		cpRow("config propagation p50 ms", 1, func(cp *report.ControlPlane) (float64, bool) {
+			return cp.Propagation.P50Ms, cp.Propagation != nil && cp.Propagation.Clients > 0
+		}),
+		cpRow("config propagation max ms", 1, func(cp *report.ControlPlane) (float64, bool) {
+			return cp.Propagation.MaxMs, cp.Propagation != nil && cp.Propagation.Clients > 0
+		}),
 	}
+}
+
+// cpRow is a control-plane figure; the row is left out when no scenario
+// has one.
+func cpRow(label string, digits int, get func(*report.ControlPlane) (float64, bool)) row {
+	return row{label: label, digits: digits, value: func(s *report.Scenario) (float64, bool) {
+		if s.Summary.ControlPlane == nil {
+			return 0, false
+		}
+		return get(s.Summary.ControlPlane)
+	}}
+}
+
+// measured says the control plane's CPU and memory were read (its note
+// says why not otherwise).
+func measured(cp *report.ControlPlane) bool { return cp.Note == "" || cp.Samples > 0 }
+
+func xdsValue(cp *report.ControlPlane, get func(*report.XDS) float64) (float64, bool) {
+	if cp.XDS == nil {
+		return 0, false
+	}
+	return get(cp.XDS), true
+}
+
+// controlPlaneLines describes each scenario's control plane in a few
+// cells: scenario, what and where, xDS, propagation, note.
+func controlPlaneLines(r *report.Report) [][]string {
+	var out [][]string
+	for _, s := range r.Scenarios {
+		cp := s.Summary.ControlPlane
+		if cp == nil {
+			continue
+		}
+		who := strings.TrimSpace(cp.Name + " " + cp.Version)
+		if cp.Pod != "" {
+			who += " (" + strings.TrimPrefix(cp.Namespace+"/"+cp.Pod, "/") + ")"
+		}
+		xds := "-"
+		if x := cp.XDS; x != nil {
+			xds = fmt.Sprintf("%s proxies; %s pushes", fmtNum(x.ConnectedProxies, 0), fmtNum(x.PushesTotal, 0))
+			if len(x.Pushes) > 0 {
+				xds += " (" + countsByKey(x.Pushes) + ")"
+			}
+			if q := x.ConvergenceMs; q != nil {
+				xds += fmt.Sprintf("; convergence p50/p90/p99 %s/%s/%s ms of %s", fmtNum(q.P50, 1), fmtNum(q.P90, 1), fmtNum(q.P99, 1), fmtNum(q.Count, 0))
+			}
+		}
+		prop := "-"
+		if p := cp.Propagation; p != nil {
+			prop = fmt.Sprintf("%s: %d clients, p50 %s ms, max %s ms", p.Change, p.Clients, fmtNum(p.P50Ms, 1), fmtNum(p.MaxMs, 1))
+			if p.Failed > 0 {
+				prop += fmt.Sprintf(", %d never saw it", p.Failed)
+			}
+		}
+		out = append(out, []string{s.Name, who, xds, prop, cp.Note})
+	}
+	return out
+}
+
+// countsByKey formats counts by key, sorted by key: "cds=4 eds=25".
+func countsByKey(m map[string]float64) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + fmtNum(m[k], 0)
+	}
+	return strings.Join(parts, " ")
 }
 
 // grid is the comparison table as text cells: a header row, then one row

@@ -72,6 +72,16 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 		fmt.Fprintln(w, paint(ansiBold, "MeshMark (0-100; 100 = no overhead observed)"))
 		writeAlignedAs(w, nil, mm, true, nil, nil)
 	}
+	if cps := controlPlaneLines(r); len(cps) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, paint(ansiBold, "Control plane (pooled over iterations)"))
+		for _, line := range cps {
+			fmt.Fprintf(w, "%s: %s\n  xDS: %s\n  propagation: %s\n", line[0], line[1], line[2], line[3])
+			if line[4] != "" {
+				fmt.Fprintf(w, "  note: %s\n", line[4])
+			}
+		}
+	}
 	if len(r.SLO) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, paint(ansiBold, "SLO"))
@@ -208,6 +218,12 @@ func Markdown(w io.Writer, r *report.Report) error {
 			return "not measured"
 		}
 		mdRow(w, []string{c.Scenario, "**" + fmtNum(c.MeshMark.Score, 1) + "**", get("latency"), get("throughput"), get("cpu"), get("memory")})
+	}
+	if cps := controlPlaneLines(r); len(cps) > 0 {
+		fmt.Fprint(w, "\n### Control plane\n\n| scenario | control plane | xDS | config propagation | note |\n|---|---|---|---|---|\n")
+		for _, line := range cps {
+			mdRow(w, line)
+		}
 	}
 	if len(r.SLO) > 0 {
 		fmt.Fprint(w, "\n### SLO\n\n| result | scenario | assertion | value |\n|---|---|---|---:|\n")
