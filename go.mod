@@ -12,7 +12,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/net v0.43.0
 	golang.org/x/sys v0.50.0
-	google.golang.org/grpc v1.66.2
+	google.golang.org/grpc v1.65.0
 	google.golang.org/protobuf v1.36.8
 	k8s.io/api v0.34.4
 	k8s.io/apimachinery v0.34.4

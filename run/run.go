@@ -165,6 +165,13 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 	switch t.Load.Protocol {
 	case spec.ProtocolGRPC:
 		cfg := grpc.Config{Addr: u.Host, NewConnection: t.Load.NewConnection}
+		if u.Scheme == "xds" {
+			// xds:///name:port: an Istio proxyless client (in-cluster).
+			cfg.Addr, cfg.XDS = strings.TrimPrefix(u.Path, "/"), true
+			if u.Host != "" {
+				cfg.Addr = u.Host
+			}
+		}
 		if g := t.Load.GRPC; g != nil {
 			cfg.Method, cfg.PayloadSize = g.Method, int(g.PayloadSize)
 		}

@@ -187,6 +187,9 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 				Namespace: c.Ref.Namespace, Pod: c.Ref.Pod, Container: c.Ref.Container,
 			})
 		}
+		if d.ControlPlane != nil {
+			targets = append(targets, controlPlaneTarget(d.ControlPlane))
+		}
 		if err := d.Collector.Start(ctx, targets); errors.Is(err, collect.ErrUnsupported) {
 			unsampled, d.Collector = err, nil
 		} else if err != nil {
@@ -207,8 +210,10 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 		}()
 	}
 	proxiesBefore := readProxies(ctx, d)
+	cpBefore := readControlPlane(ctx, d.ControlPlane)
 	res, err := r.load(lctx, d)
 	proxiesAfter := readProxies(ctx, d)
+	cpAfter := readControlPlane(ctx, d.ControlPlane)
 	var series []collect.Series
 	if d.Collector != nil {
 		series = d.Collector.Stop()
@@ -222,6 +227,12 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	}
 	it.Warnings = append(it.Warnings, d.Notes...)
 	it.Components = components(d, series, res)
+	var cpWarnings []string
+	if ctx.Err() == nil {
+		// After the load and its readings: the change does not disturb them.
+		it.ControlPlane, it.Components, cpWarnings = controlPlane(ctx, d.ControlPlane, it.Components, cpBefore, cpAfter)
+	}
+	it.Warnings = append(it.Warnings, cpWarnings...)
 	addProxyViews(&it, proxiesBefore, proxiesAfter)
 	if unsampled != nil {
 		it.Warnings = append(it.Warnings, fmt.Sprintf("component CPU and memory not sampled: %v", unsampled))

@@ -24,11 +24,13 @@ type ProbeResult struct {
 }
 
 // Probe measures how long until target (see CheckGRPCTarget) answers a
-// Ping, for the propagation of mesh config: it tries one Ping at a time,
-// each on a ClientConn of its own (so that nothing a previous attempt
-// resolved or connected is reused; with xds:/// that includes fetching
-// the target's config from the control plane), until one succeeds or
-// timeout has passed (or ctx is done).
+// Ping, for the propagation of mesh config: it tries one Ping at a time on
+// one ClientConn, as an application holding a channel would, until one
+// succeeds or timeout has passed (or ctx is done). With xds:/// the
+// channel watches the target's config from the first attempt on, so a
+// name the control plane does not know yet succeeds as soon as its config
+// is pushed (a new channel per attempt would instead pay a whole xDS
+// fetch each time, and need more than an attempt's deadline for it).
 func Probe(ctx context.Context, target string, timeout time.Duration, o ProbeOptions) ProbeResult {
 	if o.Interval <= 0 {
 		o.Interval = 10 * time.Millisecond
@@ -40,9 +42,15 @@ func Probe(ctx context.Context, target string, timeout time.Duration, o ProbeOpt
 	ctx, cancel := context.WithDeadline(ctx, start.Add(timeout))
 	defer cancel()
 	var r ProbeResult
+	cc, err := DialGRPC(target)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	defer cc.Close()
 	for {
 		r.Attempts++
-		err := probeOnce(ctx, target, o.Attempt)
+		err := probeOnce(ctx, cc, o.Attempt)
 		r.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000
 		if err == nil {
 			r.OK, r.Error = true, ""
@@ -60,13 +68,8 @@ func Probe(ctx context.Context, target string, timeout time.Duration, o ProbeOpt
 	}
 }
 
-// probeOnce is one Ping on a new ClientConn, closed after it.
-func probeOnce(ctx context.Context, target string, attempt time.Duration) error {
-	cc, err := DialGRPC(target)
-	if err != nil {
-		return err
-	}
-	defer cc.Close()
+// probeOnce is one Ping on cc.
+func probeOnce(ctx context.Context, cc *grpc.ClientConn, attempt time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, attempt)
 	defer cancel()
 	// Not WaitForReady: a refused connection fails the attempt at once,

@@ -25,11 +25,13 @@ type controlPlane struct {
 // controlPlanes are where each cluster mesh is detected.
 func controlPlanes() map[string]controlPlane {
 	return map[string]controlPlane{
-		spec.MeshIstio:   {kind: "deployment", namespace: "istio-system", name: "istiod", container: "discovery"},
-		spec.MeshLinkerd: {kind: "deployment", namespace: "linkerd", name: "linkerd-destination", container: "destination"},
-		spec.MeshConsul:  {kind: "deployment", selector: "app=consul,component=connect-injector", container: "sidecar-injector"},
-		spec.MeshKuma:    {kind: "deployment", namespace: "kuma-system", name: "kuma-control-plane", container: "control-plane"},
-		spec.MeshCilium:  {kind: "daemonset", namespace: "kube-system", name: "cilium", container: "cilium-agent"},
+		spec.MeshIstio: {kind: "deployment", namespace: "istio-system", name: "istiod", container: "discovery"},
+		// The same istiod; its injector adds the agent (template grpc-agent).
+		spec.MeshIstioProxyless: {kind: "deployment", namespace: "istio-system", name: "istiod", container: "discovery"},
+		spec.MeshLinkerd:        {kind: "deployment", namespace: "linkerd", name: "linkerd-destination", container: "destination"},
+		spec.MeshConsul:         {kind: "deployment", selector: "app=consul,component=connect-injector", container: "sidecar-injector"},
+		spec.MeshKuma:           {kind: "deployment", namespace: "kuma-system", name: "kuma-control-plane", container: "control-plane"},
+		spec.MeshCilium:         {kind: "daemonset", namespace: "kube-system", name: "cilium", container: "cilium-agent"},
 	}
 }
 

@@ -64,7 +64,7 @@ func injection(meshType string, enabled bool) (labels, annotations map[string]st
 		return no
 	}
 	switch meshType {
-	case spec.MeshIstio:
+	case spec.MeshIstio, spec.MeshIstioProxyless:
 		labels["istio-injection"] = on("enabled", "disabled")
 	case spec.MeshLinkerd:
 		annotations["linkerd.io/inject"] = on("enabled", "disabled")
