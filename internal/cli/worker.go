@@ -19,7 +19,6 @@ type workerOptions struct {
 	clients int
 	index   int
 	start   string
-	quitURL string
 }
 
 // newWorkerCmd is the hidden command a load Job's pods run (see package
@@ -46,7 +45,6 @@ func newWorkerCmd(s Streams) *cobra.Command {
 	f.IntVar(&o.clients, "clients", 1, "how many clients share the load")
 	f.IntVar(&o.index, "index", -1, "this client's index, 0..clients-1 (default: $JOB_COMPLETION_INDEX)")
 	f.StringVar(&o.start, "start", "", "the shared start time, RFC 3339 (default: at once)")
-	f.StringVar(&o.quitURL, "quit-url", "", "a URL to POST when done, to stop an injected sidecar (e.g. Istio's agent: http://127.0.0.1:15020/quitquitquit)")
 	return c
 }
 
@@ -74,6 +72,6 @@ func (o *workerOptions) worker(s Streams) (*loadjob.Worker, error) {
 	host, _ := os.Hostname()
 	return &loadjob.Worker{
 		Test: t, Target: o.target, Clients: o.clients, Index: index, Start: start,
-		Pod: host, Plan: run.Plan, Log: s.Err, QuitURL: o.quitURL,
+		Pod: host, Plan: run.Plan, Log: s.Err,
 	}, nil
 }

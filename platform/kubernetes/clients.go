@@ -105,9 +105,9 @@ func (p *Provider) loader(c *Client, ns, runID string, t *spec.Test, m spec.Mesh
 		r.PodMutator = withClientSidecar(p.image(), m.MTLS)
 	case spec.MeshIstioProxyless:
 		// Istio's agent is an ordinary container (its grpc-agent template
-		// has no native-sidecar form): the worker stops it when done.
+		// has no native-sidecar form, and its /quitquitquit fails without
+		// Envoy): the Runner reads each client once its worker exits.
 		r.PodMutator = proxylessPod(m.MTLS)
-		r.QuitURL = "http://127.0.0.1:" + strconv.Itoa(agentStatus) + "/quitquitquit"
 	}
 	return r
 }

@@ -23,7 +23,6 @@ import (
 // clients (xds:/// targets) are configured by istiod directly.
 const (
 	agentContainer = "istio-proxy" // pilot-agent, as Istio's template names it
-	agentStatus    = 15020         // pilot-agent's status port (/healthz/ready, /quitquitquit)
 	istioRootCert  = "istio-ca-root-cert"
 	clusterDomain  = "cluster.local"
 )

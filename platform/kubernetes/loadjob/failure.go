@@ -26,6 +26,11 @@ func failedPods(pods []corev1.Pod) []corev1.Pod {
 			bad = append(bad, p)
 			continue
 		}
+		// The worker failed while an injected sidecar keeps the pod running.
+		if cs := workerStatus(&p); cs != nil && cs.State.Terminated != nil && cs.State.Terminated.ExitCode != 0 {
+			bad = append(bad, p)
+			continue
+		}
 		if cs := workerStatus(&p); cs != nil && cs.State.Waiting != nil && stuck[cs.State.Waiting.Reason] {
 			bad = append(bad, p)
 		}
@@ -109,3 +114,15 @@ func (r *Runner) failure(ctx context.Context, name string, bad []corev1.Pod) err
 }
 
 func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+
+// workerDone says a client pod has finished its share: the pod succeeded,
+// or its worker container exited 0 while a sidecar an admission webhook
+// injected as an ordinary container keeps the pod running (Istio's agent
+// in proxyless mode).
+func workerDone(p *corev1.Pod) bool {
+	if p.Status.Phase == corev1.PodSucceeded {
+		return true
+	}
+	cs := workerStatus(p)
+	return cs != nil && cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
+}

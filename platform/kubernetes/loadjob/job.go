@@ -35,8 +35,6 @@ type jobParams struct {
 	Start                  time.Time
 	// Deadline bounds the Job's run (activeDeadlineSeconds).
 	Deadline time.Duration
-	// QuitURL is POSTed by the worker when done (Runner.QuitURL).
-	QuitURL string
 }
 
 // labels are p.Labels plus the Job's own.
@@ -77,9 +75,6 @@ func (p *jobParams) job() *batchv1.Job {
 		"--clients", strconv.Itoa(p.Clients),
 		"--start", p.Start.UTC().Format(time.RFC3339Nano),
 	}
-	if p.QuitURL != "" {
-		args = append(args, "--quit-url", p.QuitURL)
-	}
 	return &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, Labels: labels},
 		Spec: batchv1.JobSpec{
@@ -100,7 +95,7 @@ func (p *jobParams) job() *batchv1.Job {
 						Image:           p.Image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
 						Args:            args,
-						VolumeMounts: []corev1.VolumeMount{{Name: "spec", MountPath: SpecDir, ReadOnly: true}},
+						VolumeMounts:    []corev1.VolumeMount{{Name: "spec", MountPath: SpecDir, ReadOnly: true}},
 					}},
 					Volumes: []corev1.Volume{{
 						Name: "spec",

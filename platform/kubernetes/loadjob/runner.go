@@ -47,14 +47,11 @@ type Runner struct {
 	StartDelay time.Duration
 	// PodMutator, when set, changes each client pod's template before the
 	// Job is made: to add a mesh's sidecar, or the annotations that have
-	// a mesh inject one. A sidecar must be a native one (an init container
-	// with restartPolicy Always), or the pods never complete, unless
-	// QuitURL stops it.
+	// a mesh inject one. A client is done when its worker container has
+	// terminated: a sidecar that keeps running (an ordinary container a
+	// webhook injected) does not hold the load up; the Job is deleted
+	// after the results are read.
 	PodMutator func(*corev1.PodTemplateSpec)
-	// QuitURL, when set, is POSTed by each worker when it is done: an
-	// injected sidecar that is an ordinary container (Istio's agent on
-	// /quitquitquit) then exits and the pod completes.
-	QuitURL string
 	// Logs reads the client pods' logs; nil means APILogs{Client}.
 	Logs LogSource
 	// JobName names the Job (and its ConfigMap); its pods are named
@@ -96,7 +93,7 @@ func (r *Runner) Load(ctx context.Context, t *spec.Test, target string) (res *lo
 	}
 	p := jobParams{
 		Name: name, Namespace: r.Namespace, Image: r.Image, Labels: r.Labels,
-		Clients: n, Target: target, Start: time.Now().Add(delay), QuitURL: r.QuitURL,
+		Clients: n, Target: target, Start: time.Now().Add(delay),
 		Deadline: delay + t.Load.Duration.D() + 2*time.Minute,
 	}
 	job := p.job()
@@ -172,6 +169,15 @@ func (r *Runner) wait(ctx context.Context, name string, n int) error {
 		if err != nil {
 			return err
 		}
+		done := 0
+		for i := range pods {
+			if workerDone(&pods[i]) {
+				done++
+			}
+		}
+		if done >= n {
+			return nil
+		}
 		if bad := failedPods(pods); len(bad) > 0 {
 			return r.failure(ctx, name, bad)
 		}
@@ -223,7 +229,7 @@ func (r *Runner) collect(ctx context.Context, name string, n int) (*load.Result,
 	results := make([]*record.Result, n)
 	for i := range pods {
 		pod := &pods[i]
-		if pod.Status.Phase != corev1.PodSucceeded {
+		if !workerDone(pod) {
 			continue
 		}
 		idx, err := podIndex(pod)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/smp-dev/smp/load"
@@ -28,10 +27,6 @@ type Worker struct {
 	Plan func(t *spec.Test, target string) (load.Plan, error)
 	// Log receives progress lines (stderr); nil discards them.
 	Log io.Writer
-	// QuitURL, when set, is POSTed when the worker is done, whatever the
-	// outcome: an injected sidecar that is an ordinary container (Istio's
-	// agent) exits then, and the pod completes.
-	QuitURL string
 }
 
 // Run waits for the start, runs the share and writes the framed result to
@@ -43,13 +38,6 @@ func (w *Worker) Run(ctx context.Context, out io.Writer) error {
 		if w.Log != nil {
 			fmt.Fprintf(w.Log, format+"\n", args...)
 		}
-	}
-	if w.QuitURL != "" {
-		defer func() {
-			if err := quit(w.QuitURL); err != nil {
-				logf("smp worker: %v", err)
-			}
-		}()
 	}
 	share, err := Split(w.Test, w.Clients, w.Index)
 	if err != nil {
@@ -93,24 +81,4 @@ func rateText(r float64) string {
 		return "closed loop"
 	}
 	return fmt.Sprintf("%g req/s", r)
-}
-
-// quit POSTs to a sidecar's quit endpoint.
-func quit(url string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
-	if err != nil {
-		return fmt.Errorf("quit %s: %w", url, err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("quit %s: %w", url, err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("quit %s: %s", url, resp.Status)
-	}
-	return nil
 }
