@@ -143,6 +143,11 @@ type Deployment struct {
 	// InProcess says the target runs inside this process: it shares the
 	// Go scheduler with the load generator and its CPU is in the client's.
 	InProcess bool
+	// Check, when set, is the platform's own check of what the load went
+	// through, run after the load: notes for the report, and an error when
+	// the scenario was not what it claims (mutual TLS asked for, plaintext
+	// seen).
+	Check func(ctx context.Context) (notes []string, err error)
 	// ControlPlane is the mesh's control plane where the platform sees it
 	// (a detected istiod, say); nil otherwise.
 	ControlPlane *ControlPlane

@@ -214,6 +214,13 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	res, err := r.load(lctx, d)
 	proxiesAfter := readProxies(ctx, d)
 	cpAfter := readControlPlane(ctx, d.ControlPlane)
+	var checkNotes []string
+	var checkErr error
+	if d.Check != nil && err == nil {
+		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
+		checkNotes, checkErr = d.Check(cctx)
+		ccancel()
+	}
 	var series []collect.Series
 	if d.Collector != nil {
 		series = d.Collector.Stop()
@@ -226,6 +233,7 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 		return nil, nil, ierr
 	}
 	it.Warnings = append(it.Warnings, d.Notes...)
+	it.Warnings = append(it.Warnings, checkNotes...)
 	it.Components = components(d, series, res)
 	var cpWarnings []string
 	if ctx.Err() == nil {
@@ -241,6 +249,10 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	if crash := d.Error(); crash != nil {
 		it.Error = crash.Error()
 		return &it, res, crash
+	}
+	if checkErr != nil {
+		it.Error = checkErr.Error()
+		return &it, res, checkErr
 	}
 	return &it, res, nil
 }

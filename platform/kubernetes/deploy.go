@@ -177,6 +177,7 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		for _, pt := range pods {
 			prop.pods = append(prop.pods, pt.name)
 		}
+		d.Check = c.peersCheck(name, prop.pods, m.MTLS)
 	}
 	cp, note := c.controlPlaneFor(ctx, m, prop)
 	d.ControlPlane = cp

@@ -2,8 +2,11 @@ package kubernetes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+
+	"github.com/smp-dev/smp/target"
 )
 
 // Istio without a proxy (mesh type istio-proxyless): the namespace is
@@ -131,4 +136,45 @@ func checkInjected(pods []*corev1.Pod) error {
 		}
 	}
 	return nil
+}
+
+// peersCheck reads, from every app pod's admin port, who its gRPC server
+// answered: with mTLS every call must have come with a verified client
+// certificate (an Istio SPIFFE identity), none in plaintext; without, the
+// counts are noted. It proves what carried the load, from the servers'
+// side.
+func (c *Client) peersCheck(ns string, pods []string, mtls bool) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		var notes, bad []string
+		for _, pod := range pods {
+			b, err := c.Set.CoreV1().Pods(ns).ProxyGet("http", pod, strconv.Itoa(adminPort), "/peers", nil).DoRaw(ctx)
+			if err != nil {
+				return notes, fmt.Errorf("peers of pod %s/%s: %w", ns, pod, err)
+			}
+			var pc target.PeerCounts
+			if err := json.Unmarshal(b, &pc); err != nil {
+				return notes, fmt.Errorf("peers of pod %s/%s: %q: %w", ns, pod, b, err)
+			}
+			var ids []string
+			var n uint64
+			for id, k := range pc.MTLS {
+				ids = append(ids, fmt.Sprintf("%s ×%d", id, k))
+				n += k
+			}
+			sort.Strings(ids)
+			notes = append(notes, fmt.Sprintf("peers of pod %s: %d plaintext, %d TLS without client certificate, %d mutual TLS [%s]",
+				pod, pc.Plaintext, pc.TLS, n, strings.Join(ids, ", ")))
+			if mtls && (pc.Plaintext > 0 || pc.TLS > 0 || n == 0) {
+				bad = append(bad, pod)
+			}
+		}
+		if len(bad) > 0 {
+			return notes, fmt.Errorf("mutual TLS was asked for, but pods %s served calls without a verified client certificate (or none at all): %s",
+				strings.Join(bad, ", "), strings.Join(notes, "; "))
+		}
+		if mtls {
+			notes = append(notes, fmt.Sprintf("mutual TLS verified: every call the %d app pods served came with an Istio-issued client certificate", len(pods)))
+		}
+		return notes, nil
+	}
 }
