@@ -60,7 +60,7 @@ func (c *checker) platform(t *Test) {
 		}
 	}
 	if t.Workload.App == AppSample && t.Load.Protocol == ProtocolGRPC && !kube {
-		c.add("load.protocol", quote(t.Load.Protocol), "http1 or h2c with the sample app on platform local (its gRPC services run on platform kubernetes)")
+		c.add("load.protocol", quote(t.Load.Protocol), "a protocol other than grpc with the sample app on platform local (its gRPC services run on platform kubernetes)")
 	}
 	l := &t.Load
 	switch {
