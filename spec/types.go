@@ -270,15 +270,15 @@ const (
 	MeshNginx     = "nginx"
 	MeshEnvoy     = "envoy"
 	// Meshes smp detects (never installs) on platform kubernetes.
-	MeshIstio   = "istio"
+	MeshIstio = "istio"
 	// MeshIstioProxyless is Istio without a proxy: the sample app's gRPC
 	// services and the load clients are configured by istiod over xDS
 	// (injection template grpc-agent), with load.protocol grpc.
 	MeshIstioProxyless = "istio-proxyless"
-	MeshLinkerd = "linkerd"
-	MeshConsul  = "consul"
-	MeshKuma    = "kuma"
-	MeshCilium  = "cilium"
+	MeshLinkerd        = "linkerd"
+	MeshConsul         = "consul"
+	MeshKuma           = "kuma"
+	MeshCilium         = "cilium"
 )
 
 // Metrics says what to compute from the histograms.
