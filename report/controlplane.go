@@ -31,7 +31,8 @@ type ControlPlane struct {
 }
 
 // XDS is what the control plane pushed to its proxies over the window,
-// read from its own metrics before and after.
+// read from its own metrics before the load and after it (after the
+// propagation change, when there is one).
 type XDS struct {
 	// Pushes counts pushes by xDS type (cds, eds, lds, rds, …; Istio's
 	// pilot_xds_pushes also counts failed sends as cds_senderr, …).

@@ -36,11 +36,33 @@ func readControlPlane(ctx context.Context, cp *platform.ControlPlane) *controlPl
 	return &controlPlaneReading{snap: snap, err: err}
 }
 
+// propagate times the deployment's configuration change, after the load
+// (so that it does not disturb it); nil when there is none or it failed
+// (the warnings say why).
+func propagate(ctx context.Context, cp *platform.ControlPlane) (*report.Propagation, []string) {
+	if cp == nil || cp.Propagate == nil || ctx.Err() != nil {
+		return nil, nil
+	}
+	pctx, cancel := context.WithTimeout(ctx, propagationTimeout)
+	p, err := cp.Propagate(pctx)
+	cancel()
+	if err != nil {
+		return nil, []string{fmt.Sprintf("config propagation not measured: %v", err)}
+	}
+	var warnings []string
+	for _, pr := range p.Problems {
+		warnings = append(warnings, "config propagation: "+pr)
+	}
+	return report.NewPropagation(p.Change, p.Source, p.Ms, p.Failed), warnings
+}
+
 // controlPlane builds the iteration's control-plane section: its resources
-// over the window (its series, taken out of the components), what it
-// pushed between the readings, and the propagation of one change timed
-// after the load. It returns the components without the control plane's.
-func controlPlane(ctx context.Context, cp *platform.ControlPlane, comps []report.Component, before, after *controlPlaneReading) (*report.ControlPlane, []report.Component, []string) {
+// over the measurement window (its series, taken out of the components),
+// what it pushed between the readings (just before the load, and after the
+// propagation change, so that the window holds config pushes to time
+// convergence by), and the propagation. It returns the components without
+// the control plane's.
+func controlPlane(cp *platform.ControlPlane, comps []report.Component, before, after *controlPlaneReading, prop *report.Propagation) (*report.ControlPlane, []report.Component, []string) {
 	if cp == nil {
 		return nil, comps, nil
 	}
@@ -73,19 +95,7 @@ func controlPlane(ctx context.Context, cp *platform.ControlPlane, comps []report
 			out.Version = after.snap.Version
 		}
 	}
-	if cp.Propagate != nil {
-		pctx, cancel := context.WithTimeout(ctx, propagationTimeout)
-		p, err := cp.Propagate(pctx)
-		cancel()
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("config propagation not measured: %v", err))
-		} else {
-			out.Propagation = report.NewPropagation(p.Change, p.Source, p.Ms, p.Failed)
-			for _, pr := range p.Problems {
-				warnings = append(warnings, "config propagation: "+pr)
-			}
-		}
-	}
+	out.Propagation = prop
 	return out, kept, warnings
 }
 

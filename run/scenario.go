@@ -213,7 +213,6 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	cpBefore := readControlPlane(ctx, d.ControlPlane)
 	res, err := r.load(lctx, d)
 	proxiesAfter := readProxies(ctx, d)
-	cpAfter := readControlPlane(ctx, d.ControlPlane)
 	var checkNotes []string
 	var checkErr error
 	if d.Check != nil && err == nil {
@@ -221,6 +220,12 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 		checkNotes, checkErr = d.Check(cctx)
 		ccancel()
 	}
+	var prop *report.Propagation
+	var propWarnings []string
+	if err == nil {
+		prop, propWarnings = propagate(ctx, d.ControlPlane)
+	}
+	cpAfter := readControlPlane(ctx, d.ControlPlane)
 	var series []collect.Series
 	if d.Collector != nil {
 		series = d.Collector.Stop()
@@ -236,10 +241,8 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	it.Warnings = append(it.Warnings, checkNotes...)
 	it.Components = components(d, series, res)
 	var cpWarnings []string
-	if ctx.Err() == nil {
-		// After the load and its readings: the change does not disturb them.
-		it.ControlPlane, it.Components, cpWarnings = controlPlane(ctx, d.ControlPlane, it.Components, cpBefore, cpAfter)
-	}
+	it.ControlPlane, it.Components, cpWarnings = controlPlane(d.ControlPlane, it.Components, cpBefore, cpAfter, prop)
+	it.Warnings = append(it.Warnings, propWarnings...)
 	it.Warnings = append(it.Warnings, cpWarnings...)
 	addProxyViews(&it, proxiesBefore, proxiesAfter)
 	if unsampled != nil {

@@ -47,7 +47,7 @@ func Probe(ctx context.Context, target string, timeout time.Duration, o ProbeOpt
 		r.Error = err.Error()
 		return r
 	}
-	defer cc.Close()
+	defer func() { _ = cc.Close() }()
 	for {
 		r.Attempts++
 		err := probeOnce(ctx, cc, o.Attempt)

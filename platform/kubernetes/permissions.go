@@ -43,7 +43,7 @@ func Permissions() []Permission {
 	// with proxyless Istio, a Service created and deleted to time
 	// configuration propagation.
 	add("", "services", "create", "get", "delete")
-	add("", "configmaps", "create", "delete")
+	add("", "configmaps", "create", "delete", "get")
 	add("", "secrets", "create")
 	add("apps", "deployments", "create", "get", "list")
 	// Rollout: pods watched until ready; their events explain a failure.

@@ -146,6 +146,7 @@ func checkInjected(pods []*corev1.Pod) error {
 func (c *Client) peersCheck(ns string, pods []string, mtls bool) func(context.Context) ([]string, error) {
 	return func(ctx context.Context) ([]string, error) {
 		var notes, bad []string
+		var total uint64
 		for _, pod := range pods {
 			b, err := c.Set.CoreV1().Pods(ns).ProxyGet("http", pod, strconv.Itoa(adminPort), "/peers", nil).DoRaw(ctx)
 			if err != nil {
@@ -164,12 +165,16 @@ func (c *Client) peersCheck(ns string, pods []string, mtls bool) func(context.Co
 			sort.Strings(ids)
 			notes = append(notes, fmt.Sprintf("peers of pod %s: %d plaintext, %d TLS without client certificate, %d mutual TLS [%s]",
 				pod, pc.Plaintext, pc.TLS, n, strings.Join(ids, ", ")))
-			if mtls && (pc.Plaintext > 0 || pc.TLS > 0 || n == 0) {
+			total += n
+			if mtls && (pc.Plaintext > 0 || pc.TLS > 0) {
 				bad = append(bad, pod)
 			}
 		}
+		if mtls && total == 0 {
+			return notes, fmt.Errorf("mutual TLS was asked for, but no app pod served a call with a client certificate: %s", strings.Join(notes, "; "))
+		}
 		if len(bad) > 0 {
-			return notes, fmt.Errorf("mutual TLS was asked for, but pods %s served calls without a verified client certificate (or none at all): %s",
+			return notes, fmt.Errorf("mutual TLS was asked for, but pods %s served calls without a verified client certificate: %s",
 				strings.Join(bad, ", "), strings.Join(notes, "; "))
 		}
 		if mtls {
