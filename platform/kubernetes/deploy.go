@@ -153,14 +153,12 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		return nil, r.err
 	}
 	pods := sortedPods(r.tr)
-	if proxyless {
-		var ps []*corev1.Pod
-		for _, pt := range pods {
-			ps = append(ps, pt.pod)
-		}
-		if err := checkInjected(ps); err != nil {
-			return nil, err
-		}
+	var ps []*corev1.Pod
+	for _, pt := range pods {
+		ps = append(ps, pt.pod)
+	}
+	if err := checkInjected(m.Type, ps); err != nil {
+		return nil, err
 	}
 	entry := entryTarget(mode, svcs[0], name)
 	d := &platform.Deployment{Target: clientTarget(entry, reference), State: st}
@@ -170,6 +168,9 @@ func (p *Provider) Deploy(ctx context.Context, s *platform.Scenario) (_ *platfor
 		c.withProxyMetrics(d.Components)
 	}
 	d.Components = append(d.Components, clientComponents(name, t.Load.Clients, reference, proxyless)...)
+	if m.MTLS && !reference && !proxyless {
+		d.Notes = append(d.Notes, fmt.Sprintf("mtls: true is recorded, but smp does not set mutual TLS up for mesh type %s: the mesh's own policy in the cluster applies", m.Type))
+	}
 	d.Loader = p.loader(c, name, p.RunID, t, m)
 	var prop *propagator
 	if proxyless {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/smp-dev/smp/spec"
 	"github.com/smp-dev/smp/target"
 )
 
@@ -122,17 +124,44 @@ func (c *Client) createIstioMTLS(ctx context.Context, ns, runID string) error {
 	return nil
 }
 
-// checkInjected fails when a pod of the app has no agent: the namespace
-// asked for injection, but no webhook added it.
-func checkInjected(pods []*corev1.Pod) error {
+// injectedContainers are the containers a mesh's injector adds to every
+// pod (any one of them); nil for meshes without a sidecar (Cilium) and
+// the ones smp deploys itself.
+func injectedContainers(meshType string) []string {
+	switch meshType {
+	case spec.MeshIstio, spec.MeshIstioProxyless:
+		return []string{agentContainer}
+	case spec.MeshLinkerd:
+		return []string{"linkerd-proxy"}
+	case spec.MeshConsul:
+		return []string{"consul-dataplane", "envoy-sidecar"}
+	case spec.MeshKuma:
+		return []string{"kuma-sidecar"}
+	}
+	return nil
+}
+
+// checkInjected fails when a pod of the app has none of the containers
+// the mesh's injector adds: the namespace asked for injection, but no
+// webhook did it, and the numbers would be a baseline's under the mesh's
+// name.
+func checkInjected(meshType string, pods []*corev1.Pod) error {
+	want := injectedContainers(meshType)
+	if want == nil {
+		return nil
+	}
 	for _, p := range pods {
 		found := false
 		for _, ctr := range podContainers(p) {
-			found = found || ctr.Name == agentContainer
+			found = found || slices.Contains(want, ctr.Name)
 		}
 		if !found {
-			return fmt.Errorf("pod %s/%s has no %s container: Istio's sidecar injector did not inject it (is istiod's injection webhook installed, with the grpc-agent template?)",
-				p.Namespace, p.Name, agentContainer)
+			hint := ""
+			if meshType == spec.MeshIstioProxyless {
+				hint = ", with the grpc-agent template"
+			}
+			return fmt.Errorf("pod %s/%s has no %s container: the %s sidecar injector did not inject it (is its injection webhook installed%s?)",
+				p.Namespace, p.Name, strings.Join(want, " or "), meshType, hint)
 		}
 	}
 	return nil
