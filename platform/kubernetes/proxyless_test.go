@@ -457,3 +457,87 @@ func TestIstioControlPlane(t *testing.T) {
 		t.Errorf("no running istiod: %+v %q", cp, note)
 	}
 }
+
+// The propagator's probes start before the Service exists; each pod's
+// time is from the Service's creation to its answer; a pod whose probe
+// never succeeds counts as failed, with its error a problem. The Service
+// selects the last service's pods on the gRPC port, and is deleted after.
+func TestPropagate(t *testing.T) {
+	created := make(chan struct{})
+	var once sync.Once
+	var mu sync.Mutex
+	var targets []string
+	api := &apiServer{answer: func(w http.ResponseWriter, r *http.Request) bool {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/api/v1/namespaces/ns/services":
+			once.Do(func() { close(created) })
+			return false // echoed
+		case r.Method == http.MethodDelete:
+			_, _ = io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Success"}`)
+			return true
+		case strings.HasSuffix(r.URL.Path, "/proxy/probe"):
+			mu.Lock()
+			targets = append(targets, r.URL.Query().Get("target"))
+			mu.Unlock()
+			select {
+			case <-created:
+			case <-time.After(10 * time.Second):
+				_, _ = io.WriteString(w, `{"ok":false,"error":"never created"}`)
+				return true
+			}
+			if strings.Contains(r.URL.Path, "svc-1-b") {
+				_, _ = io.WriteString(w, `{"ok":false,"attempts":40,"error":"no listener"}`)
+				return true
+			}
+			time.Sleep(20 * time.Millisecond)
+			_, _ = io.WriteString(w, `{"ok":true,"attempts":12,"elapsedMs":1020}`)
+			return true
+		}
+		return false
+	}}
+	cfg := api.start(t)
+	cfg.ContentType = runtime.ContentTypeJSON // the server echoes what it gets
+	set, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{Set: set, Config: cfg}
+	p := &propagator{c: c, ns: "ns", runID: "r1", svc: service{name: "svc-1"}, grpcPort: appPort, pods: []string{"svc-0-a", "svc-1-b", "svc-1-c"}}
+	out, err := p.propagate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Ms) != 2 || out.Failed != 1 || len(out.Problems) != 1 || !strings.Contains(out.Problems[0], "svc-1-b: no listener") {
+		t.Fatalf("propagation %+v", out)
+	}
+	// Each answer came at least 20 ms after the create, and well within
+	// the probe's 1 s head start.
+	for _, ms := range out.Ms {
+		if ms < 20 || ms > 5000 {
+			t.Errorf("time %v ms; want from 20 ms (the probe's answer) to a few seconds", ms)
+		}
+	}
+	if !strings.Contains(out.Change, "smp-propagation-1") || !strings.Contains(out.Change, "svc-1") || out.Source == "" {
+		t.Errorf("change %q source %q", out.Change, out.Source)
+	}
+	mu.Lock()
+	if len(targets) != 3 || targets[0] != "xds:///smp-propagation-1.ns.svc.cluster.local:80" {
+		t.Errorf("probe targets %q", targets)
+	}
+	mu.Unlock()
+	var svc corev1.Service
+	if err := json.Unmarshal(api.bodies["/api/v1/namespaces/ns/services"], &svc); err != nil {
+		t.Fatal(err)
+	}
+	sp := svc.Spec.Ports
+	if svc.Name != "smp-propagation-1" || svc.Spec.Selector[LabelService] != "svc-1" || len(sp) != 1 || sp[0].Name != "grpc" ||
+		sp[0].AppProtocol == nil || *sp[0].AppProtocol != "grpc" || sp[0].Port != servicePort || sp[0].TargetPort.IntValue() != appPort || svc.Labels[LabelRun] != "r1" {
+		t.Errorf("service %+v", svc)
+	}
+	api.mu.Lock()
+	deleted := slices.Contains(api.reqs, "DELETE /api/v1/namespaces/ns/services/smp-propagation-1")
+	api.mu.Unlock()
+	if !deleted {
+		t.Errorf("the Service was not deleted: %v", api.reqs)
+	}
+}
