@@ -71,7 +71,7 @@ func TestControlPlaneSection(t *testing.T) {
 	}
 	comps := dataPlane()
 	orig := slices.Clone(comps)
-	cp, kept, warnings := controlPlane(context.Background(), istiodCP(propagate), comps,
+	cp, kept, warnings := section(context.Background(), istiodCP(propagate), comps,
 		reading(t, before, nil), reading(t, after, nil))
 	if cp == nil {
 		t.Fatal("no control plane section")
@@ -125,7 +125,7 @@ func TestControlPlaneSection(t *testing.T) {
 func TestControlPlaneVersion(t *testing.T) {
 	cp := istiodCP(nil)
 	cp.Version = "1.24.0"
-	out, _, _ := controlPlane(context.Background(), cp, dataPlane(),
+	out, _, _ := section(context.Background(), cp, dataPlane(),
 		reading(t, istiodPage(t, "before.txt"), nil), reading(t, istiodPage(t, "after.txt"), nil))
 	if out.Version != "1.24.0" || out.Propagation != nil {
 		t.Errorf("version %q propagation %+v", out.Version, out.Propagation)
@@ -138,7 +138,7 @@ func TestControlPlaneFailures(t *testing.T) {
 	failing := func(context.Context) (platform.Propagation, error) {
 		return platform.Propagation{}, errors.New("create service: forbidden")
 	}
-	cp, _, warnings := controlPlane(context.Background(), istiodCP(failing), dataPlane(), reading(t, before, nil), reading(t, after, nil))
+	cp, _, warnings := section(context.Background(), istiodCP(failing), dataPlane(), reading(t, before, nil), reading(t, after, nil))
 	if cp.Propagation != nil || cp.XDS == nil {
 		t.Errorf("propagation %+v xds %+v", cp.Propagation, cp.XDS)
 	}
@@ -156,7 +156,7 @@ func TestControlPlaneFailures(t *testing.T) {
 		{"after", reading(t, before, nil), reading(t, nil, errors.New("pod proxy: 503")), "not read after the load: pod proxy: 503"},
 		{"unparsable", reading(t, before, nil), reading(t, []byte("not { prometheus"), nil), "not read after the load: "},
 	} {
-		cp, kept, warnings := controlPlane(context.Background(), istiodCP(nil), dataPlane(), tc.before, tc.after)
+		cp, kept, warnings := section(context.Background(), istiodCP(nil), dataPlane(), tc.before, tc.after)
 		if cp == nil || cp.XDS != nil {
 			t.Errorf("%s: section %+v", tc.name, cp)
 			continue
@@ -170,7 +170,7 @@ func TestControlPlaneFailures(t *testing.T) {
 	}
 
 	// No readings at all (no metrics page): no xDS, no warning.
-	cp, _, warnings = controlPlane(context.Background(), istiodCP(nil), dataPlane(), nil, nil)
+	cp, _, warnings = section(context.Background(), istiodCP(nil), dataPlane(), nil, nil)
 	if cp == nil || cp.XDS != nil || len(warnings) != 0 {
 		t.Errorf("no readings: %+v %q", cp, warnings)
 	}
@@ -179,14 +179,14 @@ func TestControlPlaneFailures(t *testing.T) {
 	}
 
 	// No control-plane series: a note says its resources were not measured.
-	cp, kept, _ := controlPlane(context.Background(), istiodCP(nil), dataPlane()[:1], nil, nil)
+	cp, kept, _ := section(context.Background(), istiodCP(nil), dataPlane()[:1], nil, nil)
 	if cp.Note == "" || cp.CPUMcores != 0 || len(kept) != 1 {
 		t.Errorf("no series: %+v kept %v", cp, names(kept))
 	}
 
 	// No control plane: the components come back as they were.
 	comps := dataPlane()
-	cp, kept, warnings = controlPlane(context.Background(), nil, comps, nil, nil)
+	cp, kept, warnings = section(context.Background(), nil, comps, nil, nil)
 	if cp != nil || len(warnings) != 0 || !slices.Equal(names(kept), names(comps)) {
 		t.Errorf("nil control plane: %+v %v %q", cp, names(kept), warnings)
 	}
@@ -198,4 +198,12 @@ func TestControlPlaneTarget(t *testing.T) {
 	if tg.Name != "istiod" || tg.Role != platform.RoleControlPlane || tg.Namespace != "istio-system" || tg.Pod != "istiod-abc" || tg.Container != "discovery" {
 		t.Errorf("target %+v", tg)
 	}
+}
+
+// section is what an iteration does: the propagation after the load, then
+// the control plane's section with it.
+func section(ctx context.Context, cp *platform.ControlPlane, comps []report.Component, before, after *controlPlaneReading) (*report.ControlPlane, []report.Component, []string) {
+	prop, warnings := propagate(ctx, cp)
+	out, kept, w := controlPlane(cp, comps, before, after, prop)
+	return out, kept, append(warnings, w...)
 }

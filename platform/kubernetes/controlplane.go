@@ -144,6 +144,9 @@ func (p *propagator) propagate(ctx context.Context) (platform.Propagation, error
 	}()
 	for range p.pods {
 		a := <-answers
+		if a.ok && a.at.Before(t0) {
+			a.ok, a.err = false, "a call succeeded before the change was made (the name already resolved): not a propagation"
+		}
 		if !a.ok {
 			out.Failed++
 			out.Problems = append(out.Problems, fmt.Sprintf("pod %s: %s", a.pod, a.err))

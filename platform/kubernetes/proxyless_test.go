@@ -169,18 +169,34 @@ func TestCheckInjected(t *testing.T) {
 	app := corev1.Container{Name: appName}
 	agent := corev1.Container{Name: agentContainer}
 	native := corev1.Container{Name: agentContainer, RestartPolicy: &always}
-	if err := checkInjected([]*corev1.Pod{pod("a", []corev1.Container{app, agent}, nil)}); err != nil {
+	if err := checkInjected(spec.MeshIstioProxyless, []*corev1.Pod{pod("a", []corev1.Container{app, agent}, nil)}); err != nil {
 		t.Errorf("agent container: %v", err)
 	}
-	if err := checkInjected([]*corev1.Pod{pod("a", []corev1.Container{app}, []corev1.Container{native})}); err != nil {
+	if err := checkInjected(spec.MeshIstioProxyless, []*corev1.Pod{pod("a", []corev1.Container{app}, []corev1.Container{native})}); err != nil {
 		t.Errorf("agent as native sidecar: %v", err)
 	}
-	err := checkInjected([]*corev1.Pod{pod("a", []corev1.Container{app, agent}, nil), pod("b", []corev1.Container{app}, nil)})
+	err := checkInjected(spec.MeshIstioProxyless, []*corev1.Pod{pod("a", []corev1.Container{app, agent}, nil), pod("b", []corev1.Container{app}, nil)})
 	if err == nil || !strings.Contains(err.Error(), "ns/b") || strings.Contains(err.Error(), "ns/a ") || !strings.Contains(err.Error(), "istio-proxy") {
 		t.Errorf("pod b without agent: %v", err)
 	}
-	if err := checkInjected(nil); err != nil {
+	if err := checkInjected(spec.MeshIstioProxyless, nil); err != nil {
 		t.Errorf("no pods: %v", err)
+	}
+	// Every injecting mesh: its own container; Cilium has none to check.
+	linkerd := corev1.Container{Name: "linkerd-proxy"}
+	if err := checkInjected(spec.MeshLinkerd, []*corev1.Pod{pod("a", []corev1.Container{app, linkerd}, nil)}); err != nil {
+		t.Errorf("linkerd-proxy: %v", err)
+	}
+	if err := checkInjected(spec.MeshLinkerd, []*corev1.Pod{pod("a", []corev1.Container{app, agent}, nil)}); err == nil || !strings.Contains(err.Error(), "linkerd-proxy") {
+		t.Errorf("linkerd pod without linkerd-proxy: %v", err)
+	}
+	if err := checkInjected(spec.MeshIstio, []*corev1.Pod{pod("a", []corev1.Container{app}, nil)}); err == nil {
+		t.Error("istio pod without istio-proxy passed")
+	}
+	for _, typ := range []string{spec.MeshCilium, spec.MeshNone, spec.MeshReference} {
+		if err := checkInjected(typ, []*corev1.Pod{pod("a", []corev1.Container{app}, nil)}); err != nil {
+			t.Errorf("%s: %v", typ, err)
+		}
 	}
 }
 
