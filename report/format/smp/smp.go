@@ -280,8 +280,13 @@ func result(s *report.Scenario, testID, meshID, envID string) *PerformanceTestRe
 		res.ActualQPS = q
 	}
 	if n := len(s.Iterations); n > 0 {
-		st, en := s.Iterations[0].StartTime.UTC(), s.Iterations[n-1].EndTime.UTC()
-		res.StartTime, res.EndTime = &st, &en
+		// A zero time is "not recorded", not year 1.
+		if st := s.Iterations[0].StartTime.UTC(); !st.IsZero() {
+			res.StartTime = &st
+		}
+		if en := s.Iterations[n-1].EndTime.UTC(); !en.IsZero() {
+			res.EndTime = &en
+		}
 	}
 	if l := s.Summary.Latency; l.Count > 0 {
 		res.LatenciesMs = &Latencies{Min: l.Min, Average: l.Mean, P50: l.Percentiles["p50"], P90: l.Percentiles["p90"],

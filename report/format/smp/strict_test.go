@@ -127,9 +127,11 @@ func TestDurations(t *testing.T) {
 		s := &r.Scenarios[i]
 		s.Iterations = s.Iterations[:1]
 		// the window the engine measured: after the 1 s warmup, 2 s long
-		s.Iterations[0].StartTime = r.StartTime.Add(time.Second)
-		s.Iterations[0].EndTime = r.StartTime.Add(3 * time.Second)
+		// (at nanosecond precision, as the engine records it)
+		s.Iterations[0].StartTime = r.StartTime.Add(time.Second + 1234)
+		s.Iterations[0].EndTime = r.StartTime.Add(3*time.Second + 1234)
 	}
+	r.Scenarios[2].Iterations[0].EndTime = time.Time{} // not recorded: left out, not year 1
 	got, err := strictSMP(smpFiles(t), exportJSON(t, r))
 	if err != nil {
 		t.Fatal(err)
@@ -140,8 +142,11 @@ func TestDurations(t *testing.T) {
 	res := got["results[0].result"]
 	start := time.Unix(get(res, "start_time.seconds").Int(), get(res, "start_time.nanos").Int())
 	end := time.Unix(get(res, "end_time.seconds").Int(), get(res, "end_time.nanos").Int())
-	if !start.Equal(r.StartTime.Add(time.Second)) || end.Sub(start) != 2*time.Second {
+	if !start.Equal(r.StartTime.Add(time.Second+1234)) || end.Sub(start) != 2*time.Second {
 		t.Errorf("result window %v..%v, want the 2 s measured after the warmup", start, end)
+	}
+	if last := got["results[2].result"]; last.Has(last.Descriptor().Fields().ByName("end_time")) {
+		t.Errorf("unrecorded end time written: %v", get(last, "end_time"))
 	}
 }
 
