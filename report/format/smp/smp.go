@@ -1,14 +1,42 @@
 // Package smp writes (and reads back) a report in the Service Mesh
-// Performance specification's JSON: PerformanceTestConfig for the test,
+// Performance (SMP) specification's JSON, as the protos of
+// service-mesh-performance v0.6.1 (protos/service_mesh_performance.proto,
+// protos/service_mesh.proto) define it: PerformanceTestConfig for the test,
 // EnvironmentConfig for the machine, and per scenario a ServiceMeshConfig
-// (with the sidecar's measured cpu_mcores and mem_mb) and a
-// PerformanceTestResult. Field names are the protos' own (snake_case), the
-// form protobuf JSON parsers accept and Go structs generated from the
-// protos decode with encoding/json; enums are their names.
+// and a PerformanceTestResult, inside smp's own envelope {test,
+// environment, results: [{mesh, result}]} (the specification has no
+// message for a whole run). Every message carries smp_version.
+//
+// The JSON is protobuf JSON (protojson) with the protos' own field names
+// (snake_case, which protojson parsers accept besides lowerCamelCase and
+// which Go structs generated from the protos decode with encoding/json);
+// enums are value names (PROTOCOL_HTTP, ISTIO), mesh_type is a ServiceMesh
+// message, timestamps are RFC 3339 in UTC.
+//
+// Durations. test.duration is what SMP means by it, the "length of time
+// the endpoint will be under load": smp's load.duration, warmup included
+// (-d 3s writes "3s", not the 2 s measured after a 1 s warmup); it is the
+// run length Meshery hands its load generator. A result's start_time and
+// end_time bound the measured windows instead (the first iteration's
+// start after its warmup, the last one's end), the span its latencies_ms
+// and actual_qps describe, as Meshery's start time plus Fortio's
+// ActualDuration do. With several iterations the span also holds the
+// later iterations' warmups and the pauses between them, which the
+// figures leave out.
 //
 // Every field is filled from measured or configured data or left out:
-// there are no placeholders. Figures the specification has no field for
-// (error rate, p99.9, per-iteration data) stay in the smp report.
+// there are no placeholders. What smp has and SMP has no field for is
+// left out of this format and kept in the smp report: the warmup, request
+// method and timeout, arrival schedule, request mixes (SMP has one body
+// per client), TLS settings (SMP's ssl_certificate is a certificate, smp
+// has file paths), error counts and rate, percentiles other than p50, p90
+// and p99, per-iteration figures, client CPU and memory beyond
+// individual_workloads, xDS push counts and times, the control plane's
+// name, pod and maxima, and the mesh's control-plane description. A mesh
+// type SMP has no name for (smp's reference sidecar, haproxy, nginx,
+// envoy) has no mesh_type, so no version either; labels.mesh holds smp's
+// type for every scenario. Each load generator instance (load.clients) is
+// one Client, with its share of the connections and the rate.
 package smp
 
 import (
@@ -18,127 +46,27 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"time"
 
+	"github.com/smp-dev/smp/load/protocol"
 	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/spec"
 )
 
-// Document is what Export writes: the test, the environment, and one
-// mesh configuration and result per scenario.
-type Document struct {
-	Test        *PerformanceTestConfig `json:"test"`
-	Environment *EnvironmentConfig     `json:"environment"`
-	Results     []ScenarioResult       `json:"results"`
-}
-
-// ScenarioResult pairs a scenario's mesh configuration and result.
-type ScenarioResult struct {
-	Mesh   *ServiceMeshConfig     `json:"mesh"`
-	Result *PerformanceTestResult `json:"result"`
-}
-
-// PerformanceTestConfig is the SMP message of that name.
-type PerformanceTestConfig struct {
-	ID       string            `json:"id,omitempty"`
-	Name     string            `json:"name,omitempty"`
-	Labels   map[string]string `json:"labels,omitempty"`
-	Clients  []Client          `json:"clients,omitempty"`
-	Duration string            `json:"duration,omitempty"`
-}
-
-// Client is PerformanceTestConfig.Client.
-type Client struct {
-	Internal      bool              `json:"internal,omitempty"`
-	LoadGenerator string            `json:"load_generator,omitempty"`
-	Protocol      string            `json:"protocol,omitempty"` // HTTP | TCP | UDP | GRPC
-	Connections   int32             `json:"connections,omitempty"`
-	RPS           int64             `json:"rps,omitempty"`
-	Headers       map[string]string `json:"headers,omitempty"`
-	Body          string            `json:"body,omitempty"`
-	ContentType   string            `json:"content_type,omitempty"`
-	EndpointURLs  []string          `json:"endpoint_urls,omitempty"`
-}
-
-// PerformanceTestResult is the SMP message of that name.
-type PerformanceTestResult struct {
-	ID           string            `json:"id,omitempty"`
-	Labels       map[string]string `json:"labels,omitempty"`
-	StartTime    *time.Time        `json:"start_time,omitempty"`
-	EndTime      *time.Time        `json:"end_time,omitempty"`
-	LatenciesMs  *Latencies        `json:"latencies_ms,omitempty"`
-	ActualQPS    float64           `json:"actual_qps,omitempty"`
-	TestID       string            `json:"test_id,omitempty"`
-	MeshConfigID string            `json:"mesh_config_id,omitempty"`
-	EnvID        string            `json:"env_id,omitempty"`
-}
-
-// Latencies is PerformanceTestResult.Latency, in milliseconds.
-type Latencies struct {
-	Min     float64 `json:"min"`
-	Average float64 `json:"average"`
-	P50     float64 `json:"p50"`
-	P90     float64 `json:"p90"`
-	P99     float64 `json:"p99"`
-	Max     float64 `json:"max"`
-}
-
-// ServiceMeshConfig is the SMP message of that name (the fields smp can
-// fill).
-type ServiceMeshConfig struct {
-	ID               string            `json:"id,omitempty"`
-	Labels           map[string]string `json:"labels,omitempty"`
-	Sidecar          *Usage            `json:"sidecar,omitempty"`
-	MTLSEnabled      bool              `json:"mtls_enabled,omitempty"`
-	ProxyConcurrency int32             `json:"proxy_concurrency,omitempty"`
-	MeshType         string            `json:"mesh_type,omitempty"` // ServiceMesh.Type name: ISTIO, LINKERD, …
-}
-
-// Usage is the shape of Sidecar (and the gateways): count, CPU in
-// mCores and memory in MB of all of them, and the rps through them.
-type Usage struct {
-	Count     int32 `json:"count,omitempty"`
-	CPUMcores int32 `json:"cpu_mcores,omitempty"`
-	MemMB     int32 `json:"mem_mb,omitempty"`
-	RPS       int32 `json:"rps,omitempty"`
-}
-
-// EnvironmentConfig is the SMP message of that name.
-type EnvironmentConfig struct {
-	ID                  string               `json:"id,omitempty"`
-	Labels              map[string]string    `json:"labels,omitempty"`
-	Nodes               []Node               `json:"nodes,omitempty"`
-	IndividualWorkloads []IndividualWorkload `json:"individual_workloads,omitempty"`
-}
-
-// Node is EnvironmentConfig.Node.
-type Node struct {
-	Type  string `json:"type,omitempty"`
-	Cores int32  `json:"cores,omitempty"`
-	MemMB int64  `json:"mem_mb,omitempty"`
-}
-
-// IndividualWorkload is EnvironmentConfig.IndividualWorkload.
-type IndividualWorkload struct {
-	Name      string `json:"name,omitempty"`
-	Count     int32  `json:"count,omitempty"`
-	CPUMcores int32  `json:"cpu_mcores,omitempty"`
-	MemMB     int32  `json:"mem_mb,omitempty"`
-}
-
 // meshTypeName maps an smp mesh type to its ServiceMesh.Type name; types
-// without one (local proxies such as haproxy) return "", so mesh_type is
-// left out and the type is kept in labels.
+// without one (the baseline, local proxies such as haproxy) return "".
 func meshTypeName(t string) string {
 	switch t {
 	case "app-mesh":
 		return "APP_MESH"
-	case "consul":
+	case spec.MeshConsul:
 		return "CONSUL"
-	case "istio":
+	case spec.MeshIstio, spec.MeshIstioProxyless:
 		return "ISTIO"
-	case "kuma":
+	case spec.MeshKuma:
 		return "KUMA"
-	case "linkerd":
+	case spec.MeshLinkerd:
 		return "LINKERD"
 	case "traefik-mesh":
 		return "TRAEFIK_MESH"
@@ -152,8 +80,21 @@ func meshTypeName(t string) string {
 		return "OPEN_SERVICE_MESH"
 	case "nginx-service-mesh":
 		return "NGINX_SERVICE_MESH"
-	case "cilium", "cilium-service-mesh":
+	case spec.MeshCilium, "cilium-service-mesh":
 		return "CILIUM_SERVICE_MESH"
+	}
+	return ""
+}
+
+// protocolName maps an smp load protocol to its Client.Protocol name.
+func protocolName(p string) string {
+	switch p {
+	case protocol.HTTP1, protocol.H2C, protocol.HTTP2, "":
+		return ProtocolHTTP
+	case protocol.GRPC:
+		return ProtocolGRPC
+	case protocol.TCP:
+		return ProtocolTCP
 	}
 	return ""
 }
@@ -174,17 +115,16 @@ func Export(r *report.Report) *Document {
 }
 
 func testConfig(r *report.Report, id string) *PerformanceTestConfig {
-	c := &PerformanceTestConfig{ID: id}
+	c := &PerformanceTestConfig{SMPVersion: SpecVersion, ID: id}
 	t := r.Test
 	if t == nil {
 		return c
 	}
 	c.Name, c.Labels = t.Metadata.Name, t.Metadata.Labels
-	if d := time.Duration(t.Load.Duration - t.Load.Warmup); d > 0 {
+	if d := time.Duration(t.Load.Duration); d > 0 {
 		c.Duration = d.String()
 	}
-	cl := Client{Internal: true, LoadGenerator: "smp", Connections: int32(min(t.Load.Connections, math.MaxInt32)),
-		Body: t.Load.Request.Body}
+	cl := Client{Internal: true, LoadGenerator: "smp", Body: t.Load.Request.Body, Protocol: protocolName(t.Load.Protocol)}
 	// Redacted secrets are not data: those headers are left out.
 	for k, v := range t.Load.Request.Headers {
 		if v == "REDACTED" {
@@ -194,30 +134,31 @@ func testConfig(r *report.Report, id string) *PerformanceTestConfig {
 			cl.Headers = map[string]string{}
 		}
 		cl.Headers[k] = v
+		if http1Canonical(k) == "Content-Type" {
+			cl.ContentType = v
+		}
 	}
 	if t.Load.Generator != "" && t.Load.Generator != "builtin" {
 		cl.LoadGenerator = t.Load.Generator
 	}
-	switch t.Load.Protocol {
-	case "http1", "http2", "":
-		cl.Protocol = "HTTP"
-	case "grpc":
-		cl.Protocol = "GRPC"
-	case "tcp":
-		cl.Protocol = "TCP"
-	}
-	if t.Load.Rate > 0 {
-		cl.RPS = int64(math.Round(t.Load.Rate))
-	}
-	for k, v := range t.Load.Request.Headers {
-		if http := http1Canonical(k); http == "Content-Type" {
-			cl.ContentType = v
-		}
-	}
 	if t.Workload.URL != "" {
 		cl.EndpointURLs = []string{t.Workload.URL}
 	}
-	c.Clients = []Client{cl}
+	// One Client per load generator instance, each with its share of
+	// the connections and the rate (as loadjob.Split gives them).
+	n := max(t.Load.Clients, 1)
+	for i := range n {
+		g := cl
+		conns := t.Load.Connections / n
+		if i < t.Load.Connections%n {
+			conns++
+		}
+		g.Connections = int32(min(conns, math.MaxInt32))
+		if t.Load.Rate > 0 {
+			g.RPS = int64(math.Round(t.Load.Rate / float64(n)))
+		}
+		c.Clients = append(c.Clients, g)
+	}
 	return c
 }
 
@@ -236,7 +177,7 @@ func http1Canonical(k string) string {
 }
 
 func envConfig(r *report.Report, id string) *EnvironmentConfig {
-	e := &EnvironmentConfig{ID: id, Labels: map[string]string{}}
+	e := &EnvironmentConfig{SMPVersion: SpecVersion, ID: id, Labels: map[string]string{}}
 	env := r.Environment
 	for k, v := range env.Labels {
 		e.Labels[k] = v
@@ -275,22 +216,77 @@ func envConfig(r *report.Report, id string) *EnvironmentConfig {
 }
 
 func meshConfig(s *report.Scenario, id string) *ServiceMeshConfig {
-	m := &ServiceMeshConfig{ID: id, MTLSEnabled: s.Mesh.MTLS, ProxyConcurrency: int32(min(s.Mesh.Concurrency, math.MaxInt32)),
-		MeshType: meshTypeName(s.Mesh.Type), Labels: map[string]string{"scenario": s.Name, "mesh": s.Mesh.Type}}
+	m := &ServiceMeshConfig{SMPVersion: SpecVersion, ID: id, MTLSEnabled: s.Mesh.MTLS,
+		ProxyConcurrency: int32(min(s.Mesh.Concurrency, math.MaxInt32)),
+		Labels:           map[string]string{"scenario": s.Name, "mesh": s.Mesh.Type}}
+	if t := meshTypeName(s.Mesh.Type); t != "" {
+		m.MeshType = &ServiceMesh{Type: t, Version: s.Mesh.Version}
+	}
 	if res := s.Summary.Resources; res != nil && res.Proxy != nil {
 		p := res.Proxy
 		m.Sidecar = &Usage{Count: int32(p.Count), CPUMcores: i32(p.CPUMcoresTotal), MemMB: i32(p.MemMB * float64(p.Count)),
 			RPS: i32(s.Summary.AchievedRate)}
 	}
+	m.MeshControlPlane = controlPlane(s.Summary.ControlPlane)
 	return m
 }
 
+// controlPlane maps what smp measured of the mesh's control plane: CPU
+// and memory (averages over the window, when measured), the services and
+// connected proxies it counted, and the propagation of the Service smp
+// created as cds_latency_ms (a new Service is a cluster change). It is
+// nil when none of them is known.
+func controlPlane(cp *report.ControlPlane) *ControlPlane {
+	if cp == nil {
+		return nil
+	}
+	var out ControlPlane
+	if cp.Note == "" { // a note means the resource zeros are "not measured"
+		out.CPUMcores, out.MemMB = i32(cp.CPUMcores), i32(cp.MemMB)
+	}
+	if x := cp.XDS; x != nil {
+		out.Services, out.Sidecars = i32(x.Services), i32(x.ConnectedProxies)
+	}
+	if p := cp.Propagation; p != nil {
+		out.CDSLatencyMs = i32(p90Reached(p.Ms, p.Failed))
+	}
+	if out == (ControlPlane{}) {
+		return nil
+	}
+	return &out
+}
+
+// p90Reached is the time by which 90% of the clients had seen a change
+// (nearest rank), the failed ones counted as never; NaN when fewer than
+// 90% ever did.
+func p90Reached(ms []float64, failed int) float64 {
+	n := len(ms) + max(failed, 0)
+	if n == 0 {
+		return math.NaN()
+	}
+	k := int(math.Ceil(0.9 * float64(n)))
+	if k > len(ms) {
+		return math.NaN()
+	}
+	s := slices.Clone(ms)
+	slices.Sort(s)
+	return s[k-1]
+}
+
 func result(s *report.Scenario, testID, meshID, envID string) *PerformanceTestResult {
-	res := &PerformanceTestResult{ID: meshID + "/result", Labels: map[string]string{"scenario": s.Name},
-		ActualQPS: s.Summary.AchievedRate, TestID: testID, MeshConfigID: meshID, EnvID: envID}
+	res := &PerformanceTestResult{SMPVersion: SpecVersion, ID: meshID + "/result", Labels: map[string]string{"scenario": s.Name},
+		TestID: testID, MeshConfigID: meshID, EnvID: envID}
+	if q := s.Summary.AchievedRate; !math.IsNaN(q) && !math.IsInf(q, 0) {
+		res.ActualQPS = q
+	}
 	if n := len(s.Iterations); n > 0 {
-		st, en := s.Iterations[0].StartTime.UTC(), s.Iterations[n-1].EndTime.UTC()
-		res.StartTime, res.EndTime = &st, &en
+		// A zero time is "not recorded", not year 1.
+		if st := s.Iterations[0].StartTime.UTC(); !st.IsZero() {
+			res.StartTime = &st
+		}
+		if en := s.Iterations[n-1].EndTime.UTC(); !en.IsZero() {
+			res.EndTime = &en
+		}
 	}
 	if l := s.Summary.Latency; l.Count > 0 {
 		res.LatenciesMs = &Latencies{Min: l.Min, Average: l.Mean, P50: l.Percentiles["p50"], P90: l.Percentiles["p90"],

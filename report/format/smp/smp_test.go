@@ -51,17 +51,17 @@ func TestExportGolden(t *testing.T) {
 	}
 	d := Export(r)
 	istio := d.Results[1]
-	if istio.Mesh.MeshType != "ISTIO" || !istio.Mesh.MTLSEnabled || istio.Mesh.Sidecar.Count != 2 || istio.Mesh.Sidecar.CPUMcores != 430 || istio.Mesh.Sidecar.MemMB != 118 {
+	if istio.Mesh.MeshType == nil || istio.Mesh.MeshType.Type != "ISTIO" || !istio.Mesh.MTLSEnabled || istio.Mesh.Sidecar.Count != 2 || istio.Mesh.Sidecar.CPUMcores != 430 || istio.Mesh.Sidecar.MemMB != 118 {
 		t.Errorf("istio mesh %+v sidecar %+v", istio.Mesh, istio.Mesh.Sidecar)
 	}
 	if l := istio.Result.LatenciesMs; l.P99 != r.Scenarios[1].Summary.Latency.Percentiles["p99"] || istio.Result.ActualQPS != 992.333 {
 		t.Errorf("istio result %+v", istio.Result)
 	}
 	// The baseline has no mesh type and no sidecar.
-	if base := d.Results[0].Mesh; base.MeshType != "" || base.Sidecar != nil {
+	if base := d.Results[0].Mesh; base.MeshType != nil || base.Sidecar != nil {
 		t.Errorf("baseline mesh %+v", base)
 	}
-	if c := d.Test.Clients[0]; c.Protocol != "HTTP" || c.RPS != 1000 || c.ContentType != "application/json" || c.EndpointURLs[0] != "http://127.0.0.1:8080/" {
+	if c := d.Test.Clients[0]; c.Protocol != ProtocolHTTP || c.RPS != 1000 || c.ContentType != "application/json" || c.EndpointURLs[0] != "http://127.0.0.1:8080/" {
 		t.Errorf("client %+v", c)
 	}
 }
