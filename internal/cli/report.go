@@ -178,9 +178,12 @@ func newReportImportCmd(s Streams) *cobra.Command {
 		Use:   "import FILE",
 		Short: "Read a Fortio JSON result into an smp report",
 		Long: `Import a Fortio JSON result (fortio load -json, or what Meshery stores)
-as a one-scenario smp report. Fortio keeps latencies as buckets, not an HDR
-histogram: the histogram is rebuilt by spreading each bucket evenly, so
-percentiles match Fortio's to within a bucket.`,
+as a one-scenario smp report. Min, mean, max and stddev are Fortio's own.
+Fortio keeps latencies as buckets, not an HDR histogram: the histogram is
+rebuilt by spreading each bucket evenly, so percentiles match Fortio's to
+within a bucket. The report's test carries Fortio's URL, connections
+(NumThreads), rate and requested duration (the measured time; Fortio's
+warmup is one untimed call per connection, so load.warmup is 0).`,
 		Example: `  smp report import fortio.json --scenario istio --mesh istio --out istio.json`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {

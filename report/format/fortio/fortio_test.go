@@ -58,6 +58,10 @@ func TestImport(t *testing.T) {
 			t.Errorf("%s = %v ms, Fortio says %v", key, got, want)
 		}
 	}
+	// Min, mean, max and stddev are Fortio's own, not the rebuilt histogram's.
+	if l := s.Summary.Latency; l.Min != 0.00105*1e3 || l.Mean != 0.0042*1e3 || l.Max != 0.01075*1e3 || l.StdDev != 0.0017*1e3 {
+		t.Errorf("min %v mean %v max %v stddev %v ms, Fortio says 1.05, 4.2, 10.75, 1.7", l.Min, l.Mean, l.Max, l.StdDev)
+	}
 	if s.Summary.Latency.Count != 1000 || s.Summary.Latency.HDR == "" || s.Iterations[0].EndTime.Sub(s.Iterations[0].StartTime).Seconds() != 10.002 {
 		t.Errorf("latency count %d, window %v", s.Summary.Latency.Count, s.Iterations[0].EndTime.Sub(s.Iterations[0].StartTime))
 	}
@@ -152,7 +156,7 @@ func TestRoundTrip(t *testing.T) {
 
 // FuzzDecodeImport: no input panics Decode or Import, or makes them hang.
 func FuzzDecodeImport(f *testing.F) {
-	for _, name := range []string{"fortio-http.json", "export-istio.golden.json"} {
+	for _, name := range []string{"fortio-http.json", "export-istio.golden.json", realResult, realNoDelay} {
 		f.Add(read(f, name))
 	}
 	f.Add([]byte(`{"DurationHistogram":{"Data":[{"Start":0,"End":1,"Count":9000000000000000000}]},"RetCodes":{"-1":5}}`))
