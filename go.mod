@@ -3,7 +3,7 @@ module github.com/smp-dev/smp
 go 1.26.8
 
 require (
-	fortio.org/fortio v1.66.5
+	fortio.org/fortio v1.65.0
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/prometheus/client_model v0.6.2
@@ -13,7 +13,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/net v0.43.0
 	golang.org/x/sys v0.50.0
-	google.golang.org/grpc v1.66.2
+	google.golang.org/grpc v1.65.0
 	google.golang.org/protobuf v1.36.8
 	k8s.io/api v0.34.4
 	k8s.io/apimachinery v0.34.4
@@ -26,7 +26,6 @@ require (
 	fortio.org/cli v1.9.0 // indirect
 	fortio.org/dflag v1.7.2 // indirect
 	fortio.org/log v1.16.0 // indirect
-	fortio.org/safecast v1.0.0 // indirect
 	fortio.org/scli v1.15.2 // indirect
 	fortio.org/sets v1.2.0 // indirect
 	fortio.org/struct2env v0.4.1 // indirect
