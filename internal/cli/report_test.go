@@ -24,7 +24,7 @@ func TestReportVerbs(t *testing.T) {
 		{"table", []string{"report", "show", fixturePath}, 0, "95% CI istio"},                                       // the default rendering
 		{"markdown", []string{"report", "show", fixturePath, "-o", "markdown"}, 0, "| p99 ms |"},                    // GitHub tables
 		{"html", []string{"report", "show", fixturePath, "-o", "html"}, 0, `id="chart-percentiles"`},                // the page
-		{"smp", []string{"report", "show", fixturePath, "-o", "smp"}, 0, `"mesh_type": {`},                    // SMP JSON
+		{"smp", []string{"report", "show", fixturePath, "-o", "smp"}, 0, `"mesh_type": {`},                          // SMP JSON
 		{"fortio", []string{"report", "show", fixturePath, "-o", "fortio", "--scenario", "istio"}, 0, `"RetCodes"`}, // Fortio JSON
 		{"fortio ambiguous", []string{"report", "show", fixturePath, "-o", "fortio"}, 2, "expected a scenario named"},
 		{"slo pass", []string{"report", "show", fixturePath, "-o", "junit", "--slo", "p99 < 50ms"}, 0, `failures="0"`},
