@@ -215,7 +215,9 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	proxiesAfter := readProxies(ctx, d)
 	var checkNotes []string
 	var checkErr error
-	if d.Check != nil && err == nil {
+	// An interrupted run keeps what it measured; the checks need the
+	// cluster, which the interruption is leaving.
+	if d.Check != nil && err == nil && ctx.Err() == nil {
 		cctx, ccancel := context.WithTimeout(ctx, time.Minute)
 		checkNotes, checkErr = d.Check(cctx)
 		ccancel()

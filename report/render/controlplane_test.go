@@ -70,3 +70,33 @@ func TestControlPlane(t *testing.T) {
 		t.Errorf("control-plane rows without a control plane:\n%s", plain.String())
 	}
 }
+
+// A control plane with resources only (no xDS reading, no propagation: an
+// interrupted run, say) renders in every format without its missing rows.
+func TestControlPlanePartial(t *testing.T) {
+	t.Parallel()
+	r := fixture(t)
+	for i := range r.Scenarios {
+		if r.Scenarios[i].Name == "istio" {
+			r.Scenarios[i].Summary.ControlPlane = &report.ControlPlane{Name: "istiod", CPUMcores: 3, MemMB: 40, Samples: 2}
+		}
+	}
+	var table, md, html bytes.Buffer
+	if err := Table(&table, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Markdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&html, "html", r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "control plane mCores") {
+		t.Errorf("table lacks the control plane's CPU:\n%s", table.String())
+	}
+	for _, absent := range []string{"config propagation", "xDS pushes"} {
+		if strings.Contains(table.String(), absent) {
+			t.Errorf("table has %q without a figure for it", absent)
+		}
+	}
+}

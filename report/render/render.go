@@ -151,10 +151,16 @@ func rows() []row {
 			return cp.XDS.ConvergenceMs.P99, true
 		}),
 		cpRow("config propagation p50 ms", 1, func(cp *report.ControlPlane) (float64, bool) {
-			return cp.Propagation.P50Ms, cp.Propagation != nil && cp.Propagation.Clients > 0
+			if p := cp.Propagation; p != nil && p.Clients > 0 {
+				return p.P50Ms, true
+			}
+			return 0, false
 		}),
 		cpRow("config propagation max ms", 1, func(cp *report.ControlPlane) (float64, bool) {
-			return cp.Propagation.MaxMs, cp.Propagation != nil && cp.Propagation.Clients > 0
+			if p := cp.Propagation; p != nil && p.Clients > 0 {
+				return p.MaxMs, true
+			}
+			return 0, false
 		}),
 	}
 }
