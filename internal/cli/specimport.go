@@ -34,7 +34,7 @@ func newSpecImportCmd(s Streams) *cobra.Command {
 				return err
 			}
 			for _, n := range r.Notes {
-				fmt.Fprintf(s.Err, "%s: not mapped or changed: %s\n", files[0], n)
+				fmt.Fprintf(s.Err, "%s: note: %s\n", files[0], n)
 			}
 			if output == "" {
 				_, err = s.Out.Write(r.YAML)
