@@ -12,7 +12,7 @@ import (
 func newSpecCmd(s Streams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "spec",
-		Short: "Check test specs and print their JSON Schema",
+		Short: "Check test specs, print their JSON Schema, import SMP test configurations",
 	}
 	c.AddCommand(&cobra.Command{
 		Use:   "validate SPEC.yaml...",
@@ -41,7 +41,7 @@ func newSpecCmd(s Streams) *cobra.Command {
 			_, err := s.Out.Write(spec.Schema())
 			return err
 		},
-	})
+	}, newSpecImportCmd(s))
 	return c
 }
 
