@@ -103,6 +103,7 @@ Start with:
 	root.AddCommand(
 		newRunCmd(s),
 		newLoadCmd(s),
+		newCapacityCmd(s),
 		newTargetCmd(s),
 		newSpecCmd(s),
 		newVersionCmd(s),
