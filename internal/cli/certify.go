@@ -2,9 +2,9 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -49,7 +49,13 @@ lists what it cannot check and exits 0. See docs/certify.md.`,
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
 			if !r.Pass {
-				return &ExitError{Code: ExitUncertified, Err: errors.New("this machine is not certified for benchmarks: fix the failed checks")}
+				var failed []string
+				for _, c := range r.Checks {
+					if c.Severity == certify.Fail {
+						failed = append(failed, c.ID)
+					}
+				}
+				return &ExitError{Code: ExitUncertified, Err: fmt.Errorf("this machine is not certified for benchmarks: failed %s", strings.Join(failed, ", "))}
 			}
 			return nil
 		},
