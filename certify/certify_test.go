@@ -232,6 +232,21 @@ func TestEmptyTreeIsNotAFailure(t *testing.T) {
 	}
 }
 
+func TestOffLinux(t *testing.T) {
+	r := Run(context.Background(), fstest.MapFS{}, Options{GOOS: "darwin", NumCPU: 8, SampleStat: sampler(0),
+		NoFile: func() (uint64, uint64, error) { return 0, 0, errors.New("not on darwin") }})
+	got := byID(t, r)
+	if !r.Pass || got["platform"].Observed != "darwin" || got["platform"].Severity != Info {
+		t.Errorf("pass %v, platform %+v", r.Pass, got["platform"])
+	}
+	if len(got) != len(allIDs)+1 {
+		t.Errorf("%d checks, want %d", len(got), len(allIDs)+1)
+	}
+	if linux := byID(t, Run(context.Background(), fstest.MapFS{}, Options{GOOS: "linux", SampleStat: sampler(0)})); len(linux) != len(allIDs) {
+		t.Errorf("linux: %d checks, want %d (no platform check)", len(linux), len(allIDs))
+	}
+}
+
 func TestStealSamplerCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
