@@ -24,6 +24,7 @@ const (
 	ExitFailed      = 1   // the run failed (every request failed, a target would not start)
 	ExitUsage       = 2   // bad input: flags, spec, arguments
 	ExitSLO         = 3   // an SLO assertion failed
+	ExitUncertified = 5   // smp certify: a check failed, the machine is not fit for benchmarks
 	ExitInterrupted = 130 // Ctrl-C or SIGTERM; a partial report was written
 )
 
@@ -113,6 +114,7 @@ Start with:
 		newImageCmd(s),
 		newWorkerCmd(s),
 		newCleanupCmd(s),
+		newCertifyCmd(s),
 	)
 	return root
 }

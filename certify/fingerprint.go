@@ -1,0 +1,45 @@
+package certify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"strconv"
+	"strings"
+)
+
+// facts are the stable facts of a machine, in a fixed order.
+func facts(fsys fs.FS, ncpu int) []string {
+	model := "unknown"
+	if b, err := fs.ReadFile(fsys, "proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			k = strings.TrimSpace(k)
+			if ok && (k == "model name" || k == "Model" || k == "Hardware") {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	kernel, err := readTrim(fsys, "proc/sys/kernel/osrelease")
+	if err != nil {
+		kernel = "unknown"
+	}
+	gov, _, _ := governors(fsys)
+	smt, _ := readTrim(fsys, cpuDir+"/smt/active")
+	clock, _ := readTrim(fsys, "sys/devices/system/clocksource/clocksource0/current_clocksource")
+	return []string{
+		"cpu=" + model,
+		"ncpu=" + strconv.Itoa(ncpu),
+		"kernel=" + kernel,
+		"governor=" + gov,
+		"smt=" + smt,
+		"clocksource=" + clock,
+	}
+}
+
+// fingerprint hashes the facts: the first 16 hex digits of their SHA-256.
+func fingerprint(facts []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(facts, "\n")))
+	return hex.EncodeToString(sum[:8])
+}
