@@ -303,7 +303,7 @@ func sanitize(name string) string {
 	if len(s) > maxNameLen {
 		s = s[:maxNameLen]
 	}
-	s = strings.TrimFunc(s, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
+	s = strings.TrimFunc(s, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') })
 	if s == "" {
 		return "imported"
 	}
