@@ -115,52 +115,69 @@ func Decode(data []byte) (*Config, error) {
 		return nil, &Error{Field: "(document)", Value: describe(root), Expected: "a PerformanceTestConfig mapping"}
 	}
 	var c Config
-	var err error
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		key, v := root.Content[i].Value, resolve(root.Content[i+1])
-		k := snake(key)
-		if seen[k] {
-			return nil, &Error{Field: key, Value: "a second " + strconv.Quote(key), Expected: "each field once"}
-		}
-		seen[k] = true
+	err := fields("", root, func(k, key, f string, v *yaml.Node) (err error) {
 		switch k {
 		case "smp_version":
-			c.SMPVersion, err = str(k, v)
+			c.SMPVersion, err = str(f, v)
 		case "id":
-			c.ID, err = str(k, v)
+			c.ID, err = str(f, v)
 		case "name":
-			c.Name, err = str(k, v)
+			c.Name, err = str(f, v)
 		case "labels":
-			c.Labels, err = strMap(k, v)
+			c.Labels, err = strMap(f, v)
 		case "duration":
-			c.Duration, err = str(k, v)
+			c.Duration, err = str(f, v)
 		case "clients":
-			c.Clients, err = clients(k, v)
+			c.Clients, err = list(f, v, "a list of clients", client)
 		default:
 			c.Unknown = append(c.Unknown, key)
 		}
-		if err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &c, nil
 }
 
-func clients(field string, v *yaml.Node) ([]Client, error) {
-	if isNull(v) {
+// fields calls each for every key of mapping n (field names it in
+// errors; "" at the top): k is the key in proto spelling, f the field's
+// name for errors. A key given twice, in either spelling, is an error.
+func fields(field string, n *yaml.Node, each func(k, key, f string, v *yaml.Node) error) error {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, v := n.Content[i].Value, resolve(n.Content[i+1])
+		k, f, fk := snake(key), snake(key), key
+		if field != "" {
+			f, fk = field+"."+k, field+"."+key
+		}
+		if seen[k] {
+			return &Error{Field: fk, Value: "a second " + strconv.Quote(key), Expected: "each field once"}
+		}
+		seen[k] = true
+		if err := each(k, key, f, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// list reads a sequence, each element with item; what names the list in
+// errors ("a list of strings").
+func list[T any](field string, n *yaml.Node, what string, item func(string, *yaml.Node) (T, error)) ([]T, error) {
+	if isNull(n) {
 		return nil, nil
 	}
-	if v.Kind != yaml.SequenceNode {
-		return nil, &Error{Field: field, Value: describe(v), Expected: "a list of clients"}
+	if n.Kind != yaml.SequenceNode {
+		return nil, &Error{Field: field, Value: describe(n), Expected: what}
 	}
-	out := make([]Client, 0, len(v.Content))
-	for i, n := range v.Content {
-		c, err := client(fmt.Sprintf("%s[%d]", field, i), resolve(n))
+	out := make([]T, 0, len(n.Content))
+	for i, e := range n.Content {
+		v, err := item(fmt.Sprintf("%s[%d]", field, i), resolve(e))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, c)
+		out = append(out, v)
 	}
 	return out, nil
 }
@@ -170,16 +187,7 @@ func client(field string, n *yaml.Node) (Client, error) {
 	if n.Kind != yaml.MappingNode {
 		return c, &Error{Field: field, Value: describe(n), Expected: "a client mapping"}
 	}
-	var err error
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, v := n.Content[i].Value, resolve(n.Content[i+1])
-		k := snake(key)
-		f := field + "." + k
-		if seen[k] {
-			return c, &Error{Field: field + "." + key, Value: "a second " + strconv.Quote(key), Expected: "each field once"}
-		}
-		seen[k] = true
+	err := fields(field, n, func(k, key, f string, v *yaml.Node) (err error) {
 		switch k {
 		case "internal":
 			c.Internal, err = boolean(f, v)
@@ -200,7 +208,7 @@ func client(field string, n *yaml.Node) (Client, error) {
 		case "content_type":
 			c.ContentType, err = str(f, v)
 		case "endpoint_urls":
-			c.EndpointURLs, err = strList(f, v)
+			c.EndpointURLs, err = list(f, v, "a list of strings", str)
 		case "ssl_certificate":
 			c.SSLCertificate, err = str(f, v)
 		case "additional_options":
@@ -208,11 +216,9 @@ func client(field string, n *yaml.Node) (Client, error) {
 		default:
 			c.Unknown = append(c.Unknown, key)
 		}
-		if err != nil {
-			return c, err
-		}
-	}
-	return c, nil
+		return err
+	})
+	return c, err
 }
 
 // resolve follows aliases (with a bound, against alias loops).
@@ -329,22 +335,4 @@ func strMap(field string, n *yaml.Node) (map[string]string, error) {
 		m[k.Value] = s
 	}
 	return m, nil
-}
-
-func strList(field string, n *yaml.Node) ([]string, error) {
-	if isNull(n) {
-		return nil, nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		return nil, &Error{Field: field, Value: describe(n), Expected: "a list of strings"}
-	}
-	out := make([]string, 0, len(n.Content))
-	for i, e := range n.Content {
-		s, err := str(fmt.Sprintf("%s[%d]", field, i), resolve(e))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }
