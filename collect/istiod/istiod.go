@@ -131,7 +131,7 @@ func FromFamilies(fams map[string]*dto.MetricFamily) (Snapshot, error) {
 func version(fams map[string]*dto.MetricFamily) string {
 	if f := fams[FamilyInfo]; f != nil {
 		for _, m := range f.GetMetric() {
-			if v := label(m, "version"); v != "" {
+			if v := proxystats.Label(m, "version"); v != "" {
 				return v
 			}
 		}
@@ -139,11 +139,11 @@ func version(fams map[string]*dto.MetricFamily) string {
 	tag := ""
 	if f := fams[FamilyBuild]; f != nil {
 		for _, m := range f.GetMetric() {
-			v := label(m, "tag")
+			v := proxystats.Label(m, "tag")
 			if v == "" {
 				continue
 			}
-			if label(m, "component") == "pilot" {
+			if proxystats.Label(m, "component") == "pilot" {
 				return v
 			}
 			if tag == "" {
@@ -167,7 +167,7 @@ func byLabel(fams map[string]*dto.MetricFamily, family, key string) (map[string]
 		if err != nil {
 			return nil, err
 		}
-		out[label(m, key)] += v
+		out[proxystats.Label(m, key)] += v
 	}
 	return out, nil
 }
@@ -197,29 +197,12 @@ func sample(family string, m *dto.Metric) (float64, error) {
 	case m.Untyped != nil:
 		v = m.Untyped.GetValue()
 	default:
-		return 0, fmt.Errorf("istiod metrics: %s%s: expected a counter or gauge", family, labels(m))
+		return 0, fmt.Errorf("istiod metrics: %s%s: expected a counter or gauge", family, proxystats.Labels(m))
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		return 0, fmt.Errorf("istiod metrics: %s%s: value %g: expected a finite number, not negative", family, labels(m), v)
+		return 0, fmt.Errorf("istiod metrics: %s%s: value %g: expected a finite number, not negative", family, proxystats.Labels(m), v)
 	}
 	return v, nil
-}
-
-func label(m *dto.Metric, name string) string {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
-}
-
-func labels(m *dto.Metric) string {
-	parts := make([]string, 0, len(m.GetLabel()))
-	for _, l := range m.GetLabel() {
-		parts = append(parts, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-	}
-	return "{" + strings.Join(parts, ",") + "}"
 }
 
 // Delta is what istiod did between two scrapes of one window: counters are

@@ -125,7 +125,7 @@ func FromFamilies(fams map[string]*dto.MetricFamily, s Schema, match map[string]
 	for _, m := range selected(fams[s.Requests], match) {
 		v, ok := value(m)
 		if !ok {
-			return st, fmt.Errorf("%s metrics: %s %s: expected a finite non-negative counter", s.Name, s.Requests, labels(m))
+			return st, fmt.Errorf("%s metrics: %s %s: expected a finite non-negative counter", s.Name, s.Requests, Labels(m))
 		}
 		st.Requests += uint64(v)
 		found = true
@@ -136,9 +136,9 @@ func FromFamilies(fams map[string]*dto.MetricFamily, s Schema, match map[string]
 	for _, m := range selected(fams[s.Responses], match) {
 		v, ok := value(m)
 		if !ok {
-			return st, fmt.Errorf("%s metrics: %s %s: expected a finite non-negative counter", s.Name, s.Responses, labels(m))
+			return st, fmt.Errorf("%s metrics: %s %s: expected a finite non-negative counter", s.Name, s.Responses, Labels(m))
 		}
-		class := statusClass(label(m, s.ClassLabel))
+		class := statusClass(Label(m, s.ClassLabel))
 		if st.Responses == nil {
 			st.Responses = map[string]uint64{}
 		}
@@ -198,9 +198,9 @@ func ReadHistogram(fams map[string]*dto.MetricFamily, name string, unit float64,
 	if n == 0 {
 		for _, m := range selected(fams[name+"_bucket"], match) {
 			v, ok := value(m)
-			le, err := strconv.ParseFloat(label(m, "le"), 64)
+			le, err := strconv.ParseFloat(Label(m, "le"), 64)
 			if !ok || err != nil {
-				return nil, fmt.Errorf("%s_bucket %s: expected a count and a numeric le", name, labels(m))
+				return nil, fmt.Errorf("%s_bucket %s: expected a count and a numeric le", name, Labels(m))
 			}
 			n++
 			if math.IsInf(le, +1) {
@@ -255,7 +255,7 @@ func selected(f *dto.MetricFamily, match map[string]string) []*dto.Metric {
 	for _, m := range f.GetMetric() {
 		ok := true
 		for k, v := range match {
-			if label(m, k) != v {
+			if Label(m, k) != v {
 				ok = false
 				break
 			}
@@ -287,7 +287,8 @@ func value(m *dto.Metric) (float64, bool) {
 	return v, true
 }
 
-func label(m *dto.Metric, name string) string {
+// Label is the value of a series' label name ("" without it).
+func Label(m *dto.Metric, name string) string {
 	for _, l := range m.GetLabel() {
 		if l.GetName() == name {
 			return l.GetValue()
@@ -296,7 +297,8 @@ func label(m *dto.Metric, name string) string {
 	return ""
 }
 
-func labels(m *dto.Metric) string {
+// Labels writes a series' labels as in the text format, for messages.
+func Labels(m *dto.Metric) string {
 	s := "{"
 	for i, l := range m.GetLabel() {
 		if i > 0 {
