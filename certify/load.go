@@ -37,14 +37,8 @@ func checkLoad(e *env) Check {
 	if len(f) == 0 || err != nil {
 		return Check{ID: id, Observed: fmt.Sprintf("unreadable %q", v), Expected: want, Severity: Warn}
 	}
-	c := Check{ID: id, Observed: fmt.Sprintf("%.2f on %d CPUs", l1, e.ncpu), Expected: want, Severity: Info}
-	per := l1 / float64(e.ncpu)
-	switch {
-	case per >= loadFailPerCPU:
-		c.Severity = Fail
-	case per >= loadWarnPerCPU:
-		c.Severity = Warn
-	}
+	c := Check{ID: id, Observed: fmt.Sprintf("%.2f on %d CPUs", l1, e.ncpu), Expected: want,
+		Severity: graded(l1/float64(e.ncpu), loadWarnPerCPU, loadFailPerCPU)}
 	if c.Severity != Info {
 		c.Fix = "stop other work on this machine (top, ps -eo pcpu,comm --sort=-pcpu) and wait for the load to fall"
 	}
@@ -120,13 +114,7 @@ func checkSteal(e *env) Check {
 		var tb cpuTimes
 		if tb, err = parseStat(b); err == nil && tb.total > ta.total && tb.steal >= ta.steal {
 			frac := float64(tb.steal-ta.steal) / float64(tb.total-ta.total)
-			c := Check{ID: id, Observed: fmt.Sprintf("%.1f%%", frac*100), Expected: want, Severity: Info}
-			switch {
-			case frac >= stealFail:
-				c.Severity = Fail
-			case frac >= stealWarn:
-				c.Severity = Warn
-			}
+			c := Check{ID: id, Observed: fmt.Sprintf("%.1f%%", frac*100), Expected: want, Severity: graded(frac, stealWarn, stealFail)}
 			if c.Severity != Info {
 				c.Fix = "the hypervisor is giving this VM's CPU time to others: use dedicated (non-burstable, non-shared) instances or bare metal"
 			}
@@ -229,4 +217,15 @@ func checkCgroupCPU(e *env) Check {
 		c.Fix = "run outside the CPU-limited cgroup (no container CPU limit; docker run without --cpus; a Kubernetes pod without a CPU limit): CFS throttling shows up as latency"
 	}
 	return c
+}
+
+// graded is the severity of a figure that is worse the higher it is.
+func graded(v, warn, fail float64) string {
+	switch {
+	case v >= fail:
+		return Fail
+	case v >= warn:
+		return Warn
+	}
+	return Info
 }
