@@ -89,7 +89,7 @@ func (c *Client) createServices(ctx context.Context, ns, runID string, svcs []se
 				Type:     corev1.ServiceTypeClusterIP,
 				Selector: map[string]string{LabelService: svcs[i].name},
 				Ports: []corev1.ServicePort{{
-					Name: mode.portName(), AppProtocol: ptr(mode.portName()), Port: servicePort, Protocol: corev1.ProtocolTCP,
+					Name: mode.portName(), AppProtocol: new(mode.portName()), Port: servicePort, Protocol: corev1.ProtocolTCP,
 					TargetPort: intstr.FromInt32(int32(targetPort(i))),
 				}},
 			},

@@ -130,7 +130,7 @@ func (p *propagator) propagate(ctx context.Context) (platform.Propagation, error
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: map[string]string{LabelService: p.svc.name},
 			Ports: []corev1.ServicePort{{Name: "grpc", Port: servicePort, Protocol: corev1.ProtocolTCP,
-				AppProtocol: ptr("grpc"), TargetPort: intstr.FromInt32(int32(p.grpcPort))}},
+				AppProtocol: new("grpc"), TargetPort: intstr.FromInt32(int32(p.grpcPort))}},
 		},
 	}
 	t0 := time.Now()
@@ -157,8 +157,6 @@ func (p *propagator) propagate(ctx context.Context) (platform.Propagation, error
 	sort.Float64s(out.Ms)
 	return out, nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // controlPlaneFor is the scenario's control plane where smp knows how to
 // read it (Istio's istiod), with the propagation it can time; nil and a
