@@ -9,18 +9,8 @@ import (
 	"github.com/smp-dev/smp/slo"
 	"github.com/smp-dev/smp/spec"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
-
-func startTarget(t *testing.T, opts target.Options) *target.Server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := target.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
-	return srv
-}
 
 func runner(t *testing.T, url string, exprs ...string) *Runner {
 	t.Helper()
@@ -35,7 +25,7 @@ func runner(t *testing.T, url string, exprs ...string) *Runner {
 }
 
 func TestRunnerTrial(t *testing.T) {
-	srv := startTarget(t, target.Options{Delay: 2 * time.Millisecond})
+	srv := targettest.Start(t, target.Options{Delay: 2 * time.Millisecond})
 	tr, err := runner(t, srv.URL(), "p99 < 2s").Trial(context.Background(), 200)
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +42,7 @@ func TestRunnerTrial(t *testing.T) {
 }
 
 func TestRunnerErrors(t *testing.T) {
-	srv := startTarget(t, target.Options{Statuses: []int{200, 500}})
+	srv := targettest.Start(t, target.Options{Statuses: []int{200, 500}})
 	tr, err := runner(t, srv.URL(), "p99 < 2s").Trial(context.Background(), 200)
 	if err != nil || tr.Pass || tr.FailedBy != LimitedByErrors || tr.Errors != 40 || !strings.Contains(tr.Reasons[0], "error rate 0.5") {
 		t.Errorf("%+v, %v; want a fail on errors (half of 80)", tr, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // goroutinesOnly hides a client's event loop, as on a system without one.
@@ -21,7 +22,7 @@ type goroutinesOnly struct{ load.Dialer }
 func TestAutomaticDriverFallsBackToGoroutines(t *testing.T) {
 	skipTimingInShort(t)
 	const delay = 10 * time.Millisecond
-	srv := startTarget(t, target.Options{Delay: delay, Size: 100})
+	srv := targettest.Start(t, target.Options{Delay: delay, Size: 100})
 	res := run(t, context.Background(), load.Plan{
 		Dialer: goroutinesOnly{dialer(t, srv.URL())}, Connections: 4, Pacer: constant(t, 200, 2*time.Second),
 		Duration: 2 * time.Second, Warmup: 500 * time.Millisecond, Timeout: time.Second,

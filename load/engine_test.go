@@ -15,18 +15,8 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http1"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
-
-func startTarget(t *testing.T, opts target.Options) *target.Server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := target.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
-	return srv
-}
 
 func dialer(t *testing.T, rawURL string) load.Dialer {
 	t.Helper()
@@ -112,7 +102,7 @@ func TestKnownDelay(t *testing.T) {
 	skipTimingInShort(t)
 	eachDriver(t, func(t *testing.T, drv string) {
 		const delay = 20 * time.Millisecond
-		srv := startTarget(t, target.Options{Delay: delay, Size: 1024})
+		srv := targettest.Start(t, target.Options{Delay: delay, Size: 1024})
 		res := runDriver(t, drv, context.Background(), load.Plan{
 			Dialer: dialer(t, srv.URL()), Connections: 8, Pacer: constant(t, 200, 3*time.Second),
 			Duration: 3 * time.Second, Warmup: 500 * time.Millisecond, Timeout: time.Second,
@@ -260,7 +250,7 @@ func TestAchievedRate(t *testing.T) {
 func TestClosedLoop(t *testing.T) {
 	skipTimingInShort(t)
 	eachDriver(t, func(t *testing.T, drv string) {
-		srv := startTarget(t, target.Options{Delay: 10 * time.Millisecond})
+		srv := targettest.Start(t, target.Options{Delay: 10 * time.Millisecond})
 		res := runDriver(t, drv, context.Background(), load.Plan{
 			Dialer: dialer(t, srv.URL()), Connections: 4,
 			Duration: 2 * time.Second, Warmup: 500 * time.Millisecond, Timeout: time.Second,
@@ -307,7 +297,7 @@ func TestErrorClasses(t *testing.T) {
 			waitGoroutines(t, before)
 		})
 		t.Run("timeout", func(t *testing.T) {
-			srv := startTarget(t, target.Options{Delay: time.Second})
+			srv := targettest.Start(t, target.Options{Delay: time.Second})
 			res := runDriver(t, drv, context.Background(), load.Plan{
 				Dialer: dialer(t, srv.URL()), Connections: 4, Pacer: constant(t, 20, d),
 				Duration: d, Timeout: 100 * time.Millisecond,
@@ -320,7 +310,7 @@ func TestErrorClasses(t *testing.T) {
 			}
 		})
 		t.Run("status", func(t *testing.T) {
-			srv := startTarget(t, target.Options{Statuses: []int{200, 503, 404, 200}})
+			srv := targettest.Start(t, target.Options{Statuses: []int{200, 503, 404, 200}})
 			res := runDriver(t, drv, context.Background(), load.Plan{
 				Dialer: dialer(t, srv.URL()), Connections: 2, Pacer: constant(t, 400, d),
 				Duration: d, Timeout: time.Second,
@@ -348,7 +338,7 @@ func TestErrorClasses(t *testing.T) {
 // flight, marks it partial, and leaves no goroutine or connection behind.
 func TestCancelStopsPromptly(t *testing.T) {
 	eachDriver(t, func(t *testing.T, drv string) {
-		srv := startTarget(t, target.Options{Delay: 10 * time.Second})
+		srv := targettest.Start(t, target.Options{Delay: 10 * time.Second})
 		before := runtime.NumGoroutine()
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(300*time.Millisecond, cancel)

@@ -14,6 +14,7 @@ import (
 	"github.com/smp-dev/smp/hist"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // smp runs the command line in-process and returns its exit code and output.
@@ -24,17 +25,6 @@ func smp(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-func startTarget(t *testing.T, opts target.Options) *target.Server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := target.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
-	return srv
-}
-
 func TestVersion(t *testing.T) {
 	code, out, _ := smp(t, "version")
 	if code != 0 || !strings.HasPrefix(out, "smp "+Version) {
@@ -43,7 +33,7 @@ func TestVersion(t *testing.T) {
 }
 
 func TestLoadJSON(t *testing.T) {
-	srv := startTarget(t, target.Options{Delay: time.Millisecond, Size: 100})
+	srv := targettest.Start(t, target.Options{Delay: time.Millisecond, Size: 100})
 	code, out, errOut := smp(t, "load", srv.URL(), "--rate", "500", "-c", "4", "-d", "1200ms", "--warmup", "200ms", "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -78,7 +68,7 @@ func TestLoadJSON(t *testing.T) {
 }
 
 func TestLoadTable(t *testing.T) {
-	srv := startTarget(t, target.Options{})
+	srv := targettest.Start(t, target.Options{})
 	code, out, errOut := smp(t, "load", srv.URL(), "-c", "2", "-d", "500ms", "--warmup", "100ms")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

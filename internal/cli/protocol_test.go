@@ -10,6 +10,7 @@ import (
 	"github.com/smp-dev/smp/internal/certs/certstest"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // loadJSON runs smp load with args at 200/s for 250ms (50 measured
@@ -29,7 +30,7 @@ func loadJSON(t *testing.T, args ...string) (int, *report.Summary, string) {
 func TestLoadMTLS(t *testing.T) {
 	m := certstest.New(t)
 	fx := m.Fixture
-	srv := startTarget(t, target.Options{Size: 10, TLS: m.Server})
+	srv := targettest.Start(t, target.Options{Size: 10, TLS: m.Server})
 	mtls := []string{"--cacert", fx.CA, "--cert", fx.ClientCert, "--key", fx.ClientKey}
 
 	// A connection per request, over mTLS: the handshakes are timed. At
@@ -59,7 +60,7 @@ func TestLoadMTLS(t *testing.T) {
 }
 
 func TestLoadH2C(t *testing.T) {
-	srv := startTarget(t, target.Options{Size: 10})
+	srv := targettest.Start(t, target.Options{Size: 10})
 	code, s, errOut := loadJSON(t, srv.URL(), "--protocol", "h2c", "--streams", "2")
 	if code != 0 || s.Requests != 50 || s.StatusCodes["200"] != 50 || s.BytesReceived != 500 {
 		t.Fatalf("exit %d, requests %d, statuses %v, bytes %d: %s", code, s.Requests, s.StatusCodes, s.BytesReceived, errOut)
@@ -122,7 +123,7 @@ func TestTargetSelfSigned(t *testing.T) {
 		t.Fatalf("note %q, file %q, tls %v", note, path, opts.TLS)
 	}
 	t.Cleanup(func() { os.Remove(path) })
-	srv := startTarget(t, opts)
+	srv := targettest.Start(t, opts)
 	if code, s, errOut := loadJSON(t, srv.URL(), "--cacert", path); code != 0 || s.Errors != 0 {
 		t.Fatalf("exit %d, errors %v: %s", code, s.ErrorKinds, errOut)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http1"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // countingServer serves h over HTTP/1.1 and counts the connections it
@@ -242,7 +243,7 @@ func TestLoopMixMatchesGoroutines(t *testing.T) {
 // wait for the next send's wake-up); each is still timed when the kernel
 // received it, so a 1 ms server shows about 1 ms, not up to 20.
 func TestLoopTimesResponsesOnArrival(t *testing.T) {
-	srv := startTarget(t, target.Options{Delay: time.Millisecond})
+	srv := targettest.Start(t, target.Options{Delay: time.Millisecond})
 	p, _ := load.NewConstant(50, 2*time.Second)
 	res := runPlan(t, context.Background(), load.Plan{
 		Dialer: newClient(t, http1.Config{}, srv.URL()), Connections: 4, Driver: load.DriverEventLoop,

@@ -12,6 +12,7 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http1"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // tlsTarget starts the built-in target over TLS with the fixture's server
@@ -33,18 +34,7 @@ func tlsTarget(t *testing.T, fx certs.Fixture, mtls bool, resumed *atomic.Int64)
 		}
 		return nil
 	}
-	return startTarget(t, target.Options{Size: 100, TLS: cfg})
-}
-
-func startTarget(t *testing.T, o target.Options) *target.Server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := target.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
-	return srv
+	return targettest.Start(t, target.Options{Size: 100, TLS: cfg})
 }
 
 // closedLoop runs c for 250ms (50ms warmup) on 2 connections.
@@ -148,7 +138,7 @@ func checkHandshakes(t *testing.T, res *load.Result, withTLS bool) {
 }
 
 func TestNewConnectionCleartext(t *testing.T) {
-	srv := startTarget(t, target.Options{Size: 10})
+	srv := targettest.Start(t, target.Options{Size: 10})
 	// Keep-alive conns do not time set-up: their responses measure nothing.
 	cn := client(t, srv.URL(), load.TLSOptions{}, false).Conn(context.Background())
 	defer cn.Close()

@@ -13,18 +13,8 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http2"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
-
-func startTarget(t *testing.T, o target.Options) *target.Server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := target.Start(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); srv.Wait() })
-	return srv
-}
 
 func newClient(t *testing.T, cfg http2.Config, rawURL string) *http2.Client {
 	t.Helper()
@@ -79,7 +69,7 @@ func ok(t *testing.T, res *load.Result, size int64) {
 }
 
 func TestH2CStreams(t *testing.T) {
-	srv := startTarget(t, target.Options{Size: 100, Delay: 20 * time.Millisecond})
+	srv := targettest.Start(t, target.Options{Size: 100, Delay: 20 * time.Millisecond})
 	one, _ := run(t, newClient(t, http2.Config{}, srv.URL()), 1, srv)
 	ok(t, one, 100)
 	eight, most := run(t, newClient(t, http2.Config{Streams: 8}, srv.URL()), 1, srv)
@@ -97,7 +87,7 @@ func TestH2CStreams(t *testing.T) {
 func TestHTTP2TLS(t *testing.T) {
 	m := certstest.New(t)
 	fx := m.Fixture
-	srv := startTarget(t, target.Options{Size: 50, TLS: m.Server})
+	srv := targettest.Start(t, target.Options{Size: 50, TLS: m.Server})
 	withCert := load.TLSOptions{CACert: fx.CA, Cert: fx.ClientCert, Key: fx.ClientKey}
 	tests := []struct {
 		name    string

@@ -9,6 +9,7 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/http2"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // delay is the target's service time in the first-byte tests.
@@ -45,8 +46,8 @@ func checkFirstByte(t *testing.T, res *load.Result) {
 
 func TestFirstByte(t *testing.T) {
 	m := certstest.New(t)
-	h2c := startTarget(t, target.Options{Size: 100, Delay: delay})
-	tlsSrv := startTarget(t, target.Options{Size: 100, Delay: delay, TLS: m.Server})
+	h2c := targettest.Start(t, target.Options{Size: 100, Delay: delay})
+	tlsSrv := targettest.Start(t, target.Options{Size: 100, Delay: delay, TLS: m.Server})
 	mtls := m.WithCert
 	tests := []struct {
 		name string

@@ -15,6 +15,7 @@ import (
 	"github.com/smp-dev/smp/load/http2"
 	"github.com/smp-dev/smp/load/reqmix"
 	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // within4sd fails unless got of n is within 4 standard deviations of the
@@ -31,7 +32,7 @@ func within4sd(t *testing.T, what string, got, n int64, share float64) {
 // over h2c, whose size override makes each path's share visible in the
 // bytes received.
 func TestMixTarget(t *testing.T) {
-	srv := startTarget(t, target.Options{Size: 1})
+	srv := targettest.Start(t, target.Options{Size: 1})
 	c := newClient(t, http2.Config{Streams: 4, Seed: 42, Variants: []http2.Variant{
 		{Weight: 3, Target: "/small?size=100"},
 		{Weight: 1, Target: "/large?size=1000"},
