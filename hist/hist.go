@@ -54,6 +54,21 @@ func (h *Histogram) Record(d time.Duration) {
 	_ = h.h.RecordValue(v) // cannot fail: v is within bounds
 }
 
+// RecordN adds n values of d (n <= 0 adds nothing), clamped as Record.
+func (h *Histogram) RecordN(d time.Duration, n int64) {
+	if n <= 0 {
+		return
+	}
+	v := int64(d)
+	if v < Lowest {
+		v = Lowest
+	} else if v > Highest {
+		v = Highest
+		h.clamped += n
+	}
+	_ = h.h.RecordValues(v, n) // cannot fail: v is within bounds
+}
+
 // Merge adds every value of o into h.
 func (h *Histogram) Merge(o *Histogram) {
 	if o == nil {

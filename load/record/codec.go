@@ -30,6 +30,18 @@ type wireResult struct {
 	Driver        string              `json:"driver,omitempty"`
 	Partial       bool                `json:"partial,omitempty"`
 	Clients       []wireShare         `json:"clients,omitempty"`
+	Generator     *wireGenerator      `json:"generator,omitempty"`
+}
+
+// wireGenerator is Generator; Resolution in integer nanoseconds.
+type wireGenerator struct {
+	Name         string        `json:"name"`
+	Version      string        `json:"version,omitempty"`
+	LatencyClock string        `json:"latencyClock"`
+	Resolution   time.Duration `json:"resolution"`
+	Histogram    string        `json:"histogram"`
+	Warmup       string        `json:"warmup,omitempty"`
+	Command      []string      `json:"command,omitempty"`
 }
 
 type wireCounts struct {
@@ -98,7 +110,7 @@ func histFields(r *Result) map[string]**hist.Histogram {
 
 // Encode writes r as one line of JSON, losslessly: Decode gives back the
 // same counts, histograms (every recorded value), timeline, window,
-// rates, client usage, driver, partial flag and client shares. Wall-clock
+// rates, client usage, driver, partial flag, client shares and generator. Wall-clock
 // times keep their nanoseconds but not Go's monotonic reading.
 func Encode(r *Result) ([]byte, error) {
 	w := wireResult{
@@ -111,6 +123,10 @@ func Encode(r *Result) ([]byte, error) {
 		Client:  wireUsage(r.Client),
 		Driver:  r.Driver,
 		Partial: r.Partial,
+	}
+	if r.Generator != nil {
+		g := wireGenerator(*r.Generator)
+		w.Generator = &g
 	}
 	for name, h := range histFields(r) {
 		if *h == nil {
@@ -155,6 +171,10 @@ func Decode(data []byte) (*Result, error) {
 		Client:  ClientUsage(w.Client),
 		Driver:  w.Driver,
 		Partial: w.Partial,
+	}
+	if w.Generator != nil {
+		g := Generator(*w.Generator)
+		r.Generator = &g
 	}
 	if r.StatusCodes == nil {
 		r.StatusCodes = map[int]int64{}

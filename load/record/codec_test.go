@@ -44,6 +44,10 @@ func randomResult(rng *rand.Rand) *Result {
 	r.Driver = []string{"eventloop", "goroutines"}[rng.IntN(2)]
 	r.Partial = rng.IntN(2) == 0
 	if rng.IntN(2) == 0 {
+		r.Generator = &Generator{Name: "wrk2", Version: "4.0.0", LatencyClock: ClockIntended, Resolution: time.Microsecond,
+			Histogram: HistReconstructed, Warmup: "a separate run", Command: []string{"wrk", "-R", "100"}}
+	}
+	if rng.IntN(2) == 0 {
 		r.Clients = []ClientShare{{Index: 2, Pod: "p-2", Start: r.Start, End: r.End, RequestedRate: 1.5,
 			AchievedRate: 1.25, Requests: 7, Errors: 1, SendLagP99: 3, StartLate: time.Millisecond}}
 	}

@@ -47,7 +47,8 @@ func ShareOf(r *Result) ClientShare {
 //   - Client usage: CPU time and CPU millicores add (the clients run at
 //     once, on their own CPUs); MaxRSSMB is the largest client's.
 //   - Driver is the clients' driver, or their distinct drivers joined by
-//     "+"; Partial is set when any client's is.
+//     "+"; Partial is set when any client's is. Generator is the first
+//     client's (every client of a run runs the same one).
 func Merge(rs []*Result) (*Result, error) {
 	if len(rs) == 0 {
 		return nil, errors.New("merge results: none given")
@@ -81,6 +82,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.Clients = append(m.Clients, c)
 	}
 	m.Driver = strings.Join(drivers, "+")
+	m.Generator = rs[0].Generator
 	slices.SortStableFunc(m.Clients, func(a, b ClientShare) int { return a.Index - b.Index })
 	m.Timeline = mergeTimelines(m.Start, rs)
 	return m, nil

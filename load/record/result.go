@@ -40,6 +40,9 @@ type Result struct {
 	// result merges several (see Merge); nil for a single in-process
 	// client.
 	Clients []ClientShare
+	// Generator is the external tool that measured the result (see
+	// package loadgen); nil for smp's own engine.
+	Generator *Generator
 }
 
 // ClientShare is one client's part of a merged result.
