@@ -51,6 +51,7 @@ func NewIteration(index int, r *record.Result, o Options, includesTarget bool) (
 			Source:         clientSource(r.Client),
 			IncludesTarget: includesTarget,
 			Driver:         r.Driver,
+			Generator:      generatorOf(r),
 		},
 	}
 	var err error
@@ -144,6 +145,9 @@ func Summarize(results []*record.Result, o Options, includesTarget bool) (Summar
 			Driver: driverOf(results),
 		},
 	}
+	if len(results) > 0 {
+		s.Client.Generator = generatorOf(results[0])
+	}
 	var err error
 	if s.Latency, err = NewLatency(pooled.Latency, o); err != nil {
 		return s, err
@@ -213,6 +217,23 @@ func warnings(c *Counts, sendLag *hist.Histogram, cl Client, notMeasured string,
 func round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
+}
+
+// builtinResolution is the finest difference smp's engine records: its
+// timestamps are nanoseconds; the HDR histogram keeps 3 significant
+// digits of each value.
+const builtinResolution = time.Nanosecond
+
+// generatorOf describes the generator that measured r: the external
+// tool it names, or smp's own engine.
+func generatorOf(r *record.Result) *Generator {
+	g := r.Generator
+	if g == nil {
+		return &Generator{Name: "builtin", LatencyClock: record.ClockIntended,
+			ResolutionMs: ms(builtinResolution), Histogram: record.HistNative}
+	}
+	return &Generator{Name: g.Name, Version: g.Version, LatencyClock: g.LatencyClock,
+		ResolutionMs: ms(g.Resolution), Histogram: g.Histogram, Warmup: g.Warmup, Command: g.Command}
 }
 
 // driverOf is the driver of every result, or "mixed".

@@ -211,4 +211,30 @@ type Client struct {
 	// (event loops, one thread each) or "goroutines" (one per
 	// connection); "mixed" in a merge of both.
 	Driver string `json:"driver,omitempty"`
+	// Generator is the load generator that measured the latencies, and
+	// what its figures are.
+	Generator *Generator `json:"generator,omitempty"`
+}
+
+// Generator says which load generator measured a scenario and what its
+// latency figures mean (docs/generators.md).
+type Generator struct {
+	// Name is builtin (smp's own engine), fortio, wrk2, nighthawk,
+	// vegeta, wrk or hey.
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	// LatencyClock is "intended" (timed from each request's scheduled send
+	// time, coordinated omission corrected) or "actual" (from when it was
+	// sent: a generator that falls behind a stall hides part of it).
+	LatencyClock string `json:"latencyClock"`
+	// ResolutionMs is the finest latency difference the generator's
+	// figures can show.
+	ResolutionMs float64 `json:"resolutionMs"`
+	// Histogram is "native" (the generator's own values or buckets) or
+	// "reconstructed" (rebuilt from the percentiles it printed: its
+	// quantiles between those are interpolated).
+	Histogram string `json:"histogram"`
+	// Warmup says how the warmup was kept out of the figures.
+	Warmup  string   `json:"warmup,omitempty"`
+	Command []string `json:"command,omitempty"`
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -67,6 +66,12 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		return nil, err
 	}
 	if err := CheckPlatform(t); err != nil {
+		return nil, err
+	}
+	if err := CheckGenerator(t); err != nil {
+		return nil, err
+	}
+	if err := FindGenerator(t); err != nil {
 		return nil, err
 	}
 	// A seed picked now is in the report's copy of the spec, and every
@@ -141,13 +146,9 @@ func reportOptions(t *spec.Test) report.Options {
 // request's path does. load.arrival.seed is used as it is (Run fills in
 // a seed of 0 first).
 func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
-	u, err := url.Parse(rawURL)
+	u, err := targetURL(t, rawURL)
 	if err != nil {
-		return load.Plan{}, fmt.Errorf("workload url %q: %w", rawURL, err)
-	}
-	if (u.Path == "" || u.Path == "/") && u.RawQuery == "" {
-		p, q, _ := strings.Cut(t.Load.Request.Path, "?")
-		u.Path, u.RawQuery = p, q
+		return load.Plan{}, err
 	}
 	req := t.Load.Request
 	body := []byte(req.Body)

@@ -178,7 +178,7 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	var unsampled error
 	if d.Collector != nil {
 		var targets []collect.Target
-		if d.Loader == nil {
+		if d.Loader == nil && !external(r.t) {
 			targets = append(targets, collect.Target{Name: "load-generator", Role: report.RoleClient, PID: os.Getpid()})
 		}
 		for _, c := range d.Components {
@@ -211,7 +211,7 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	}
 	proxiesBefore := readProxies(ctx, d)
 	cpBefore := readControlPlane(ctx, d.ControlPlane)
-	res, err := r.load(lctx, d)
+	res, err := r.load(lctx, d, dir)
 	proxiesAfter := readProxies(ctx, d)
 	var checkNotes []string
 	var checkErr error
@@ -235,7 +235,7 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	if err != nil {
 		return nil, nil, err
 	}
-	it, ierr := report.NewIteration(i, res, r.ro, d.InProcess)
+	it, ierr := report.NewIteration(i, res, r.ro, d.InProcess && !external(r.t))
 	if ierr != nil {
 		return nil, nil, ierr
 	}
@@ -264,9 +264,12 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 
 // load drives the deployment's load: on the platform when it places the
 // load generator, otherwise from this process.
-func (r *runner) load(ctx context.Context, d *platform.Deployment) (*load.Result, error) {
+func (r *runner) load(ctx context.Context, d *platform.Deployment, dir string) (*load.Result, error) {
 	if d.Loader != nil {
 		return d.Loader.Load(ctx, r.t, d.Target)
+	}
+	if external(r.t) {
+		return r.loadExternal(ctx, d.Target, dir)
 	}
 	plan, err := Plan(r.t, d.Target)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/smp-dev/smp/load/protocol"
+	"github.com/smp-dev/smp/loadgen"
 )
 
 // Schema patterns of request fields (Validate checks them in code).
@@ -19,9 +20,13 @@ func (w *walker) load(l *Load) object {
 		expected:  expMapping,
 		exclusive: []string{"request", "requests"},
 		fields: []field{
-			{"generator", w.word(&l.Generator, GeneratorBuiltin), shape{
-				desc: "Load generator. builtin (the default) is smp's own open-loop engine; fortio, wrk2, nighthawk and vegeta are not supported yet.",
-				enum: []string{GeneratorBuiltin},
+			{"generator", w.word(&l.Generator, expGenerator()), shape{
+				desc: "Load generator. builtin (the default) is smp's own open-loop engine: latency timed from each request's intended send time, its own send lag recorded, event loops. fortio, wrk2, nighthawk, vegeta, wrk and hey run that tool (found on PATH or at generatorPath) with the same plan and normalize its output; a plan the tool cannot express is refused before the run, and the report's client.generator says what the tool measures (latency clock, resolution, native or reconstructed histogram).",
+				enum: loadgen.Names(),
+			}},
+			{"generatorPath", w.str(&l.GeneratorPath, expFile), shape{
+				desc: "Path of the external generator's binary. Default: its name on PATH (wrk2, nighthawk_client, or the generator's name).",
+				typ:  "string",
 			}},
 			{"protocol", w.word(&l.Protocol, ProtocolHTTP1), shape{
 				desc: "Protocol of the requests. http1 (the default): HTTP/1.1, over TLS with an https URL. h2c: HTTP/2 over cleartext with prior knowledge (http URLs). http2: HTTP/2 over TLS, negotiated by ALPN (https URLs). tcp: TCP echo, a payload of load.tcp.payloadSize written and its echo read (tcp://host:port URLs, or the built-in target's echo server). grpc: unary gRPC calls, load.grpc (grpc:// or grpcs:// URLs, or the built-in target's gRPC server).",

@@ -313,7 +313,7 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid-grpc-sample-local.yaml", "the sample app over gRPC on platform local"},
 		{"invalid-kubernetes-only.yaml", "an unknown platform: cluster meshes, replicas, clients > 1 and kubernetes settings need platform kubernetes"},
 		{"invalid-kubernetes-local.yaml", "platform local (the default): a cluster mesh, clients 2, kubernetes settings"},
-		{"invalid-unsupported-load.yaml", "generator and protocol not supported (yet), an unknown arrival type"},
+		{"invalid-unsupported-load.yaml", "an unknown generator, protocol and arrival type"},
 		{"invalid-duplicate-mesh-names.yaml", "two meshes with one name"},
 		{"invalid-bad-duration.yaml", "bare number, bad syntax, out of range"},
 		{"invalid-size-kb.yaml", "decimal unit KB; size over 64MiB"},

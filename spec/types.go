@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/protocol"
+	"github.com/smp-dev/smp/loadgen"
 )
 
 // APIVersion and Kind identify a test spec document.
@@ -86,14 +87,17 @@ const (
 
 // Load describes the traffic.
 type Load struct {
-	Generator   string   `json:"generator"`   // "builtin"
-	Protocol    string   `json:"protocol"`    // "http1"
-	Connections int      `json:"connections"` // >= 1
-	Rate        float64  `json:"rate"`        // requests/s over all connections; 0 = closed loop
-	Arrival     Arrival  `json:"arrival"`
-	Duration    Duration `json:"duration"` // measured time, warmup included
-	Warmup      Duration `json:"warmup"`   // excluded from results; < Duration
-	Timeout     Duration `json:"timeout"`  // per request
+	Generator string `json:"generator"` // "builtin", or an external tool (package loadgen)
+	// GeneratorPath is the external generator's binary; empty means its
+	// name on PATH.
+	GeneratorPath string   `json:"generatorPath,omitempty"`
+	Protocol      string   `json:"protocol"`    // "http1"
+	Connections   int      `json:"connections"` // >= 1
+	Rate          float64  `json:"rate"`        // requests/s over all connections; 0 = closed loop
+	Arrival       Arrival  `json:"arrival"`
+	Duration      Duration `json:"duration"` // measured time, warmup included
+	Warmup        Duration `json:"warmup"`   // excluded from results; < Duration
+	Timeout       Duration `json:"timeout"`  // per request
 	// MaxBacklog bounds how many sends may be overdue at once in open loop;
 	// sends beyond it are counted as dropped instead of sent. 0 = default.
 	MaxBacklog int `json:"maxBacklog,omitempty"`
@@ -199,7 +203,7 @@ type Step struct {
 // Protocols and drivers are those of package load/protocol, whose table
 // says what each protocol supports.
 const (
-	GeneratorBuiltin = "builtin"
+	GeneratorBuiltin = loadgen.Builtin
 	ProtocolHTTP1    = protocol.HTTP1
 	ProtocolH2C      = protocol.H2C              // HTTP/2 over cleartext, with prior knowledge
 	ProtocolHTTP2    = protocol.HTTP2            // HTTP/2 over TLS (ALPN h2)

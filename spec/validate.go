@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/protocol"
+	"github.com/smp-dev/smp/loadgen"
 	"github.com/smp-dev/smp/slo/assertion"
 )
 
@@ -72,8 +73,7 @@ const (
 
 // Values known to be coming but not supported by this version. They get a
 // "not supported yet" problem instead of an "unknown" one.
-func laterGenerators() []string { return []string{"fortio", "wrk2", "nighthawk", "vegeta"} }
-func laterProtocols() []string  { return nil }
+func laterProtocols() []string { return nil }
 
 // urlSchemes are those of workload.url; all but http and https go with
 // one protocol.
@@ -83,7 +83,8 @@ func urlSchemes() []string { return protocol.Schemes() }
 func protocols() []string { return protocol.Names() }
 
 // expProtocol and expDriver say what load.protocol and load.driver may be.
-func expProtocol() string { return "one of " + strings.Join(protocols(), ", ") }
+func expProtocol() string  { return "one of " + strings.Join(protocols(), ", ") }
+func expGenerator() string { return "one of " + strings.Join(loadgen.Names(), ", ") }
 func expDriver() string {
 	return strings.Join(protocol.Drivers(), ", ") + ", or nothing (the event loop where there is one)"
 }
@@ -233,7 +234,8 @@ func (c *checker) workload(w *Workload) {
 }
 
 func (c *checker) load(l *Load) {
-	c.choice("load.generator", l.Generator, GeneratorBuiltin, laterGenerators(), "generator")
+	c.oneOf("load.generator", l.Generator, loadgen.Names(), nil, expGenerator(), "generator")
+	c.generator(l)
 	c.oneOf("load.protocol", l.Protocol, protocols(), laterProtocols(), expProtocol(), "protocol")
 	if l.Connections < 1 || l.Connections > maxConnections {
 		c.add("load.connections", strconv.Itoa(l.Connections), expConnections)
@@ -267,6 +269,28 @@ func (c *checker) load(l *Load) {
 		c.request("load.request", &l.Request)
 	}
 	c.connection(l)
+}
+
+// generator checks what only smp's own engine does (load.driver,
+// load.maxBacklog, load.clients) against an external load.generator, and
+// load.generatorPath against the builtin one. What each tool can run of
+// the rest is its adapter's to say (package loadgen), before the run.
+func (c *checker) generator(l *Load) {
+	if l.Generator == GeneratorBuiltin || !slices.Contains(loadgen.Names(), l.Generator) {
+		if l.GeneratorPath != "" && l.Generator == GeneratorBuiltin {
+			c.add("load.generatorPath", quote(l.GeneratorPath), "nothing with generator builtin (the path of an external generator's binary)")
+		}
+		return
+	}
+	if l.Driver != "" {
+		c.add("load.driver", quote(l.Driver), fmt.Sprintf("nothing with generator %s (drivers are smp's own engine's)", l.Generator))
+	}
+	if l.MaxBacklog != 0 {
+		c.add("load.maxBacklog", strconv.Itoa(l.MaxBacklog), fmt.Sprintf("nothing with generator %s (smp's own engine's bound on overdue sends)", l.Generator))
+	}
+	if l.Clients > 1 {
+		c.add("load.clients", strconv.Itoa(l.Clients), fmt.Sprintf("1 with generator %s (several clients run smp's own engine in client pods)", l.Generator))
+	}
 }
 
 // connection checks load.streams, load.newConnection and load.tls against

@@ -99,11 +99,23 @@ func TestValidate(t *testing.T) {
 			"workload.serviceTime: got -1ms, expected a duration from 0s to 1h",
 		}},
 		// Load: not supported yet versus unknown.
-		{"generator and protocol", func(t *Test) { t.Load.Generator, t.Load.Protocol = "wrk2", "sctp" },
+		{"generator and protocol", func(t *Test) { t.Load.Generator, t.Load.Protocol = "jmeter", "sctp" },
 			[]string{
-				`load.generator: got "wrk2", expected builtin (generator "wrk2" is not supported yet)`,
+				`load.generator: got "jmeter", expected one of builtin, fortio, wrk2, nighthawk, vegeta, wrk, hey`,
 				`load.protocol: got "sctp", expected one of http1, h2c, http2, tcp, grpc`,
 			}},
+		// What only smp's engine does is refused with another generator;
+		// a generator path with the builtin one.
+		{"engine settings with an external generator", func(t *Test) {
+			t.Load.Generator, t.Load.Driver, t.Load.MaxBacklog, t.Load.Clients = "fortio", DriverGoroutines, 10, 2
+		}, []string{
+			`load.driver: got "goroutines", expected nothing with generator fortio (drivers are smp's own engine's)`,
+			`load.maxBacklog: got 10, expected nothing with generator fortio (smp's own engine's bound on overdue sends)`,
+			`load.clients: got 2, expected 1 with generator fortio (several clients run smp's own engine in client pods)`,
+			`load.clients: got 2, expected 1 unless environment.platform is kubernetes (more clients run as pods)`,
+		}},
+		{"generator path with builtin", func(t *Test) { t.Load.GeneratorPath = "/usr/bin/wrk" },
+			[]string{`load.generatorPath: got "/usr/bin/wrk", expected nothing with generator builtin (the path of an external generator's binary)`}},
 		{"arrival", func(t *Test) { t.Load.Arrival.Type = "pareto" },
 			[]string{`load.arrival.type: got "pareto", expected one of constant, poisson, ramp, step, sine, burst`}},
 		// Protocols without TLS refuse load.tls, naming their TLS twin

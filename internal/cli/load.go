@@ -44,6 +44,9 @@ type loadOptions struct {
 	payloadSize   string
 	grpcMethod    string
 	driver        string
+	// generators are --generator's, in order; generatorPath --generator-path.
+	generator     string
+	generatorPath string
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
@@ -51,6 +54,8 @@ type loadOptions struct {
 func loadFlags() map[string]string {
 	return map[string]string{
 		"workload.url":           "URL",
+		"load.generator":         "--generator",
+		"load.generatorPath":     "--generator-path",
 		"load.rate":              "--rate",
 		"load.connections":       "--connections",
 		"load.duration":          "--duration",
@@ -149,6 +154,17 @@ the latter, for comparison; the report says which ran (client.driver).
 The event loop is linux-only: on macOS and Windows every load runs a
 goroutine per connection.
 
+--generator runs another load generator with the same plan instead of
+smp's own engine: fortio, wrk2, nighthawk, vegeta, wrk or hey (found on
+PATH, or at --generator-path), its output normalized into the same
+report; client.generator in the report says what it measures (latency
+timed from the actual send or the intended one, its resolution, a native
+or reconstructed histogram). A plan the tool cannot express (wrk with
+--rate, vegeta with grpc) is refused before anything runs. Several,
+comma-separated (--generator builtin,fortio), run the same plan with
+each in turn and print them side by side, each compared with the first:
+see docs/generators.md for the differences to expect.
+
 -o json prints the full smp.report/v1 document (one scenario, named after
 the URL). Exit codes: 0 ok, 1 every request failed, 2 bad input, 130
 interrupted (the partial result is still printed).`,
@@ -166,7 +182,8 @@ interrupted (the partial result is still printed).`,
   smp load tcp://127.0.0.1:9000 --protocol tcp --payload-size 1KiB --rate 5000
   smp load grpc://127.0.0.1:9090 --protocol grpc --rate 1000                # health checks
   smp load grpc://127.0.0.1:9090 --protocol grpc --grpc-method ping --payload-size 512
-  smp load grpcs://127.0.0.1:9443 --protocol grpc --insecure --new-connection --rate 100`,
+  smp load grpcs://127.0.0.1:9443 --protocol grpc --insecure --new-connection --rate 100
+  smp load http://127.0.0.1:8080/ --rate 1000 --generator builtin,fortio,vegeta   # cross-check`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error { return o.run(c, s, a[0]) },
 	}
@@ -199,6 +216,7 @@ interrupted (the partial result is still printed).`,
 	f.BoolVar(&o.insecure, "insecure", false, "do not verify the server's certificate")
 	f.BoolVar(&o.sessionReuse, "tls-session-reuse", false, "resume TLS sessions across connections (off: a full handshake per connection)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion, e.g. 'p99 < 20ms' or 'errorRate < 0.1%' (repeatable); exit 3 when one fails")
+	generatorFlags(f, &o.generator, &o.generatorPath)
 	return c
 }
 
@@ -209,6 +227,11 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 	t.Workload = spec.Workload{URL: rawURL}
 	l := &t.Load
 	l.Rate, l.Connections, l.MaxBacklog = o.rate, o.connections, o.maxBacklog
+	gens, err := parseGeneratorFlag(o.generator, o.generatorPath)
+	if err != nil {
+		return nil, err
+	}
+	l.Generator, l.GeneratorPath = gens[0], o.generatorPath
 	a, err := spec.ParseArrival(o.arrival)
 	if err != nil {
 		return nil, usageErr("--arrival %q: %v", o.arrival, err)
@@ -353,20 +376,31 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err != nil {
 		return err
 	}
+	gens, err := parseGeneratorFlag(o.generator, o.generatorPath)
+	if err != nil {
+		return err
+	}
+	if err := checkGenerators(t, gens, flagProblems); err != nil {
+		return err
+	}
 	extra, err := parseSLOFlags(o.slo)
 	if err != nil {
 		return err
 	}
-	rep, runErr := run.Run(c.Context(), t, run.Options{Tool: report.Tool{Name: "smp", Version: currentVersion().Version}, SLO: extra})
+	rep, runErr := run.CrossCheck(c.Context(), t, gens, run.Options{Tool: report.Tool{Name: "smp", Version: currentVersion().Version}, SLO: extra})
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
 	}
-	for i := range rep.Scenarios {
-		rep.Scenarios[i].Name = rawURL
+	// The one scenario is named after the URL (and, in a cross-check, the
+	// generator).
+	names := map[string]string{}
+	for _, g := range gens {
+		names[run.CrossScenario(t.Meshes[0].Name, g)] = run.CrossScenario(rawURL, g)
 	}
-	for i := range rep.SLO {
-		rep.SLO[i].Scenario = rawURL
+	if len(gens) == 1 {
+		names = map[string]string{t.Meshes[0].Name: rawURL}
 	}
+	renameScenarios(rep, names)
 	if o.reportPath != "" {
 		if err := report.WriteFile(o.reportPath, rep); err != nil {
 			return &ExitError{Code: ExitFailed, Err: errors.Join(runErr, err)}

@@ -22,6 +22,8 @@ type runOptions struct {
 	html       bool
 	slo        []string
 	kube       kubeFlags
+	// generator and generatorPath override load.generator(Path).
+	generator, generatorPath string
 }
 
 // kubeFlags override environment.kubernetes of the spec.
@@ -86,9 +88,17 @@ sidecars) run as processes; their logs are kept next to the report, in
 <report>.logs/<scenario>/iteration-N/. With environment.platform:
 kubernetes they run as Deployments in namespaces of their own, which are
 deleted when the scenario ends (smp cleanup removes those of killed runs);
---kubeconfig, --context, --image and --prometheus-url override the spec.`,
+--kubeconfig, --context, --image and --prometheus-url override the spec.
+
+--generator overrides load.generator: smp's own engine (builtin), or
+fortio, wrk2, nighthawk, vegeta, wrk or hey run with the same plan
+(docs/generators.md). Several, comma-separated, run the whole test once
+with each, in turn, into one report: scenarios named "scenario
+[generator]", each compared with its baseline and with the first
+generator's same scenario.`,
 		Example: `  smp run examples/quickstart.yaml
-  smp run my-test.yaml --report out/result.json -o json`,
+  smp run my-test.yaml --report out/result.json -o json
+  smp run examples/generators.yaml --generator builtin,fortio,wrk`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error { return o.run(c, s, a[0]) },
 	}
@@ -98,6 +108,7 @@ deleted when the scenario ends (smp cleanup removes those of killed runs);
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress lines on stderr")
 	f.BoolVar(&o.html, "html", false, "also write the HTML report next to the JSON (same name, .html)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion besides the spec's, e.g. 'p99 < 20ms' or 'overhead.p99 < 5ms' (repeatable)")
+	generatorFlags(f, &o.generator, &o.generatorPath)
 	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "platform kubernetes: kubeconfig file (overrides environment.kubernetes.kubeconfig)")
 	f.StringVar(&o.kube.context, "context", "", "platform kubernetes: kubeconfig context (overrides environment.kubernetes.context)")
 	f.StringVar(&o.kube.image, "image", "", "platform kubernetes: the smp image pods run (overrides environment.kubernetes.image)")
@@ -119,6 +130,21 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if err := run.CheckPlatform(t); err != nil {
 		return inFile(path, err) // what only Linux has, asked for elsewhere
 	}
+	gens := []string{t.Load.Generator}
+	if o.generator != "" {
+		if gens, err = parseGeneratorFlag(o.generator, o.generatorPath); err != nil {
+			return err
+		}
+		t.Load.Generator = gens[0]
+		if len(gens) > 1 || o.generatorPath != "" {
+			t.Load.GeneratorPath = o.generatorPath
+		}
+	} else if o.generatorPath != "" {
+		return usageErr("--generator-path %q: expected --generator with it", o.generatorPath)
+	}
+	if err := checkGenerators(t, gens, func(err error) error { return inFile(path, err) }); err != nil {
+		return err
+	}
 	extra, err := parseSLOFlags(o.slo)
 	if err != nil {
 		return err
@@ -136,7 +162,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if !o.quiet {
 		ropts.Progress = s.Err
 	}
-	rep, runErr := run.Run(c.Context(), t, ropts)
+	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
 	if rep == nil {
 		code := ExitFailed
 		if errors.Is(runErr, spec.ErrInvalid) {

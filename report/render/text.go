@@ -72,6 +72,13 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 		fmt.Fprintln(w, paint(ansiBold, "MeshMark (0-100; 100 = no overhead observed)"))
 		writeAlignedAs(w, nil, mm, true, nil, nil)
 	}
+	if gl := generatorLines(r); len(gl) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, paint(ansiBold, "Load generators"))
+		for _, l := range gl {
+			fmt.Fprintf(w, "%s: %s\n", l[0], l[1])
+		}
+	}
 	if cps := controlPlaneLines(r); len(cps) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, paint(ansiBold, "Control plane (pooled over iterations)"))
@@ -218,6 +225,12 @@ func Markdown(w io.Writer, r *report.Report) error {
 			return "not measured"
 		}
 		mdRow(w, []string{c.Scenario, "**" + fmtNum(c.MeshMark.Score, 1) + "**", get("latency"), get("throughput"), get("cpu"), get("memory")})
+	}
+	if gl := generatorLines(r); len(gl) > 0 {
+		fmt.Fprint(w, "\n### Load generators\n\n| scenario | generator |\n|---|---|\n")
+		for _, l := range gl {
+			mdRow(w, l[:])
+		}
 	}
 	if cps := controlPlaneLines(r); len(cps) > 0 {
 		fmt.Fprint(w, "\n### Control plane\n\n| scenario | control plane | xDS | config propagation | note |\n|---|---|---|---|---|\n")

@@ -23,9 +23,10 @@
 //	clients[0].headers           load.request.headers (http1 only)
 //	clients[0].content_type      a Content-Type header in load.request.headers
 //	clients[0].body              load.request.body, with method POST
+//	clients[0].load_generator    load.generator (fortio, wrk2, nighthawk, …; others noted)
 //
-// Not mapped, each named in a note: smp_version, id, clients[].load_generator
-// (smp uses its built-in engine; a load.generator choice is planned),
+// Not mapped, each named in a note: smp_version, id, clients[1:].load_generator
+// (clients[0]'s becomes load.generator when smp drives that tool),
 // clients[].internal, clients[].cookies, clients[].ssl_certificate,
 // clients[].additional_options, the headers and body of clients after the
 // first, and any key the message does not have (services, mesh settings:

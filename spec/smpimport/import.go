@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/smp-dev/smp/loadgen"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -63,6 +64,7 @@ type outWork struct {
 }
 
 type outLoad struct {
+	Generator   string      `yaml:"generator,omitempty"`
 	Protocol    string      `yaml:"protocol"`
 	Connections int64       `yaml:"connections,omitempty"`
 	Rate        int64       `yaml:"rate"`
@@ -174,6 +176,14 @@ func Convert(c *Config) (*Result, error) {
 	o.Load.Rate = rps
 
 	first := c.Clients[0]
+	if g := strings.ToLower(first.LoadGenerator); g != "" {
+		if slices.Contains(loadgen.Names(), g) {
+			o.Load.Generator = g
+			note("clients[0].load_generator %s: load.generator %s (the tool must be installed; smp run --generator builtin runs smp's own engine instead)", strconv.Quote(first.LoadGenerator), g)
+		} else {
+			note("clients[0].load_generator %s: not mapped (smp drives %s); smp's own engine is used", strconv.Quote(first.LoadGenerator), strings.Join(loadgen.Names(), ", "))
+		}
+	}
 	proto, err := mapProtocol(first.Protocol, note)
 	if err != nil {
 		return nil, err
@@ -191,8 +201,8 @@ func Convert(c *Config) (*Result, error) {
 const maxSum = 1 << 40
 
 func clientNotes(f string, cl Client, note func(string, ...any)) {
-	if cl.LoadGenerator != "" {
-		note("%s.load_generator %s: not mapped; smp drives load with its built-in engine (a load.generator choice is planned)", f, strconv.Quote(cl.LoadGenerator))
+	if g := strings.ToLower(cl.LoadGenerator); g != "" && f != "clients[0]" {
+		note("%s.load_generator %s: not mapped; clients[0]'s generator drives the whole load", f, strconv.Quote(cl.LoadGenerator))
 	}
 	if cl.Internal {
 		note("%s.internal true: not mapped (smp runs the generator in its own process, or as pods on platform kubernetes)", f)

@@ -77,8 +77,11 @@ func TestMapping(t *testing.T) {
 	if len(r.Test.Meshes) != 1 || r.Test.Meshes[0].Type != spec.MeshNone {
 		t.Errorf("meshes = %+v", r.Test.Meshes)
 	}
+	if l.Generator != "fortio" {
+		t.Errorf("load.generator = %q, want clients[0]'s fortio", l.Generator)
+	}
 	all := strings.Join(r.Notes, "\n")
-	for _, want := range []string{`clients[0].load_generator "fortio"`, `clients[1].load_generator "wrk2"`, "load.generator", "clients[0].cookies", `"services"`, "name \"Istio Performance Test\"", "endpoint_urls: 2 URLs", "summed", "smp_version", "id "} {
+	for _, want := range []string{`clients[0].load_generator "fortio": load.generator fortio`, `clients[1].load_generator "wrk2": not mapped`, "load.generator", "clients[0].cookies", `"services"`, "name \"Istio Performance Test\"", "endpoint_urls: 2 URLs", "summed", "smp_version", "id "} {
 		if !strings.Contains(all, want) {
 			t.Errorf("notes lack %q:\n%s", want, all)
 		}
