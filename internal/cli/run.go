@@ -83,6 +83,11 @@ deltas with their confidence; the report holds them under comparisons.
 SLO assertions (the spec's slo: entries and --slo) are evaluated per
 scenario and recorded under slo.
 
+SPEC may also be an SMP PerformanceTestConfig (what Meshery's
+performance profiles and mesheryctl perf apply -f take): it runs as the
+spec smp spec import writes from it, each field not mapped named in a
+note on stderr.
+
 With workload.app: sample, the services (and in mesh scenarios their
 sidecars) run as processes; their logs are kept next to the report, in
 <report>.logs/<scenario>/iteration-N/. With environment.platform:
@@ -120,7 +125,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	if err := checkOutput(o.output); err != nil {
 		return err
 	}
-	t, err := spec.ParseFile(path)
+	t, err := readSpec(s, path)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smp-dev/smp/spec"
 	"github.com/smp-dev/smp/spec/smpimport"
 )
 
@@ -49,4 +50,28 @@ func newSpecImportCmd(s Streams) *cobra.Command {
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "the spec file to write (default stdout)")
 	return c
+}
+
+// readSpec reads the test spec at path; an SMP PerformanceTestConfig is
+// converted (smp spec import) with its notes on s.Err.
+func readSpec(s Streams, path string) (*spec.Test, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	if !smpimport.Looks(data) {
+		return spec.Parse(data, path)
+	}
+	r, err := smpimport.Import(data)
+	if err != nil {
+		if errors.Is(err, smpimport.ErrInvalid) {
+			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", path, err)}
+		}
+		return nil, err
+	}
+	fmt.Fprintf(s.Err, "%s: note: an SMP PerformanceTestConfig, run as the spec smp spec import writes from it\n", path)
+	for _, n := range r.Notes {
+		fmt.Fprintf(s.Err, "%s: note: %s\n", path, n)
+	}
+	return r.Test, nil
 }
