@@ -38,6 +38,13 @@ func facts(fsys fs.FS, ncpu int) []string {
 	}
 }
 
+// Fingerprint is the fingerprint of the machine whose procfs and sysfs
+// are at fsys (os.DirFS("/") for this one) with ncpu CPUs: the same from
+// run to run on one machine, different when its CPU model or count,
+// kernel, governor, SMT or clock source differ. Every report carries it
+// (environment.fingerprint).
+func Fingerprint(fsys fs.FS, ncpu int) string { return fingerprint(facts(fsys, ncpu)) }
+
 // fingerprint hashes the facts: the first 16 hex digits of their SHA-256.
 func fingerprint(facts []string) string {
 	sum := sha256.Sum256([]byte(strings.Join(facts, "\n")))

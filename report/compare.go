@@ -399,3 +399,15 @@ func betaFraction(a, b, x float64) float64 {
 	}
 	return 1 / g
 }
+
+// FingerprintWarning says, when base and other were measured on machines
+// with different fingerprints (environment.fingerprint), that their
+// differences mix the machines' with the scenarios'; empty when they
+// match or either has none.
+func FingerprintWarning(base, other *Report) string {
+	b, o := base.Environment.Fingerprint, other.Environment.Fingerprint
+	if b == "" || o == "" || b == o {
+		return ""
+	}
+	return fmt.Sprintf("the reports come from different environments (fingerprint %s vs %s: CPU, kernel, governor, SMT or clock source differ): part of each difference may be the machine's", b, o)
+}

@@ -246,3 +246,20 @@ func TestCompareNoBaseline(t *testing.T) {
 		t.Errorf("no baseline: %v %v", cs, err)
 	}
 }
+
+// Reports from machines with different fingerprints warn; the same one,
+// or a report without one (older, or imported), does not.
+func TestFingerprintWarning(t *testing.T) {
+	t.Parallel()
+	a := &Report{Environment: Environment{Fingerprint: "0123456789abcdef"}}
+	b := &Report{Environment: Environment{Fingerprint: "fedcba9876543210"}}
+	none := &Report{}
+	if w := FingerprintWarning(a, b); !strings.Contains(w, "0123456789abcdef vs fedcba9876543210") {
+		t.Errorf("different fingerprints: warning %q", w)
+	}
+	for _, c := range [][2]*Report{{a, a}, {a, none}, {none, b}} {
+		if w := FingerprintWarning(c[0], c[1]); w != "" {
+			t.Errorf("%q vs %q: warning %q, want none", c[0].Environment.Fingerprint, c[1].Environment.Fingerprint, w)
+		}
+	}
+}

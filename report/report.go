@@ -50,6 +50,9 @@ type Environment struct {
 	MemoryMB  float64           `json:"memoryMB"`
 	GoVersion string            `json:"goVersion"`
 	Labels    map[string]string `json:"labels,omitempty"`
+	// Fingerprint hashes the machine's stable facts (smp certify): runs
+	// with different fingerprints ran on machines that differ.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // Scenario is one mesh (or the no-mesh baseline) run for some iterations.

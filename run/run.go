@@ -11,9 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/smp-dev/smp/certify"
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/grpc"
 	"github.com/smp-dev/smp/load/http1"
@@ -81,7 +84,7 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 		SchemaVersion: report.SchemaVersion,
 		Tool:          o.Tool,
 		Test:          t.Redacted(),
-		Environment:   report.ReadEnvironment(t.Environment.Labels),
+		Environment:   environment(t),
 		StartTime:     time.Now().UTC(),
 	}
 	assertions, err := slo.Parse(t.SLO)
@@ -264,4 +267,12 @@ func allFailed(r *report.Report) bool {
 		errs += s.Summary.Errors
 	}
 	return req > 0 && errs == req
+}
+
+// environment describes the machine the run measures from, with its
+// fingerprint (smp certify's).
+func environment(t *spec.Test) report.Environment {
+	e := report.ReadEnvironment(t.Environment.Labels)
+	e.Fingerprint = certify.Fingerprint(os.DirFS("/"), runtime.NumCPU())
+	return e
 }

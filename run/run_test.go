@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/smp-dev/smp/certify"
 	"github.com/smp-dev/smp/load/http1"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/spec"
@@ -77,6 +80,14 @@ func TestRunBuiltinTwoIterations(t *testing.T) {
 	}
 	if strings.Count(progress.String(), "\n") != 6 || strings.Count(progress.String(), "load running against http://127.0.0.1:") != 2 {
 		t.Errorf("progress lines:\n%s", progress.String())
+	}
+	// The machine's fingerprint (smp certify's) is in every report, and
+	// builtin is named as the generator, timing from the intended send.
+	if fp := certify.Fingerprint(os.DirFS("/"), runtime.NumCPU()); rep.Environment.Fingerprint != fp || len(fp) != 16 {
+		t.Errorf("environment.fingerprint %q, want certify's %q", rep.Environment.Fingerprint, fp)
+	}
+	if g := s.Summary.Client.Generator; g == nil || g.Name != "builtin" || g.LatencyClock != "intended" || g.Histogram != "native" {
+		t.Errorf("client.generator = %+v", g)
 	}
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,9 @@ func (o *compareOptions) run(s Streams, basePath, otherPath string) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	if w := report.FingerprintWarning(base, other); w != "" && o.output == rendering.FormatJSON {
+		fmt.Fprintln(s.Err, "warning: "+w)
+	}
 	if o.output == rendering.FormatJSON {
 		enc := json.NewEncoder(s.Out)
 		enc.SetIndent("", "  ")
@@ -94,6 +98,9 @@ func comparisonReport(base, other *report.Report, cs []report.Comparison) *repor
 		out.Comparisons = append(out.Comparisons, c)
 	}
 	out.Warnings = append(out.Warnings, "compared: "+strings.Join([]string{basePathName(base), basePathName(other)}, " vs "))
+	if w := report.FingerprintWarning(base, other); w != "" {
+		out.Warnings = append(out.Warnings, w)
+	}
 	return out
 }
 
