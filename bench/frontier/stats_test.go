@@ -35,13 +35,13 @@ func TestMeasure(t *testing.T) {
 	// left out by the warmup, it must not show.
 	warmBurst := append(every(2*time.Second/10, 0, 1000), every(0, 100*time.Microsecond, 30_000)...)
 	tests := []struct {
-		name           string
-		ts             []int64
-		warmup         time.Duration
-		windows        int
-		mean, cv       float64
+		name            string
+		ts              []int64
+		warmup          time.Duration
+		windows         int
+		mean, cv        float64
 		p99, max, above float64
-		rate           float64
+		rate            float64
 	}{
 		// One every 100 µs for 3 s: 10 per 1 ms window in every one of the
 		// 1999 whole windows after the 1 s warmup (the last arrival, at
