@@ -68,6 +68,7 @@ func control(ctx context.Context, s server, in io.Reader, out io.Writer, cpu fun
 		return err
 	}
 	var cpu0 time.Duration
+	var armed time.Time
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		var r reply
@@ -80,7 +81,7 @@ func control(ctx context.Context, s server, in io.Reader, out io.Writer, cpu fun
 				break
 			}
 			rec.arm(n)
-			cpu0 = cpu()
+			cpu0, armed = cpu(), time.Now()
 		case len(f) == 3 && f[0] == "stats":
 			w, errW := strconv.ParseInt(f[1], 10, 64)
 			win, errWin := strconv.ParseInt(f[2], 10, 64)
@@ -88,10 +89,10 @@ func control(ctx context.Context, s server, in io.Reader, out io.Writer, cpu fun
 				r.Error = fmt.Sprintf("stats %q %q: want warmup >= 0 and window > 0 in ns", f[1], f[2])
 				break
 			}
-			used := cpu() - cpu0
+			used, wall := cpu()-cpu0, time.Since(armed)
 			ts, n, lost := rec.take()
 			e := measure(ts, time.Duration(w), time.Duration(win))
-			e.Requests, e.Unrecorded, e.ServerCPU = n, lost, int64(used)
+			e.Requests, e.Unrecorded, e.ServerCPU, e.ServerWall = n, lost, int64(used), int64(wall)
 			r.Stats = &e
 		default:
 			r.Error = fmt.Sprintf("command %q: want arm CAPACITY or stats WARMUP WINDOW", sc.Text())

@@ -180,6 +180,9 @@ func TestControl(t *testing.T) {
 		t.Errorf("requests %d unrecorded %d server CPU %d; want 300, 0 and 1 ms (the fake clock's step)",
 			r.Stats.Requests, r.Stats.Unrecorded, r.Stats.ServerCPU)
 	}
+	if r.Stats.ServerWall <= 0 {
+		t.Errorf("server wall time %d ns, want > 0", r.Stats.ServerWall)
+	}
 	for _, bad := range []string{"arm x", "stats 0 0", "stats 1", "frobnicate"} {
 		if r := command(bad); r.Error == "" {
 			t.Errorf("%q: no error", bad)

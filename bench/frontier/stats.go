@@ -21,11 +21,12 @@ type evenness struct {
 	Above2x    float64 `json:"above2x"`    // share of windows with more than twice the mean count, 0..1
 	Rate       float64 `json:"rate"`       // requests/s over the measured span
 	ServerCPU  int64   `json:"serverCPU"`  // ns of user+system CPU the server used during the run
+	ServerWall int64   `json:"serverWall"` // ns from the start of the run (arm) to its end (stats)
 }
 
 // measure computes the evenness of arrivals ts (monotonic ns, in any
 // order) counted per window after skipping warmup from the first arrival.
-// It fills everything but Requests, Unrecorded and ServerCPU; with no
+// It fills everything but Requests, Unrecorded and the server's times; with no
 // whole window after the warmup it returns Windows 0 and zero figures.
 func measure(ts []int64, warmup, window time.Duration) evenness {
 	var e evenness

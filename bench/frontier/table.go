@@ -35,13 +35,25 @@ func (r runResult) serverPerReq() float64 {
 	return float64(r.e.ServerCPU) / 1e3 / float64(r.e.Requests)
 }
 
+// serverBusy is the share of the run the server spent on CPU, 0..1.
+func (r runResult) serverBusy() float64 {
+	if r.e.ServerWall <= 0 {
+		return math.NaN()
+	}
+	return float64(r.e.ServerCPU) / float64(r.e.ServerWall)
+}
+
+// busyLimit is the server's CPU share above which its arrival times may
+// include its own delay in getting to the requests.
+const busyLimit = 0.8
+
 // String is the progress line of one run.
 func (r runResult) String() string {
 	if r.failed != "" {
 		return "FAILED: " + r.failed
 	}
-	s := fmt.Sprintf("achieved %8.0f/s  %6.2f µs CPU/req  CV %.3f  p99 %.0f  max %.0f  >2x %.4f  server %.2f µs/req",
-		r.e.Rate, r.cpuPerReq(), r.e.CV, r.e.P99, r.e.Max, r.e.Above2x, r.serverPerReq())
+	s := fmt.Sprintf("achieved %8.0f/s  %6.2f µs CPU/req  CV %.3f  p99 %.0f  max %.0f  >2x %.4f  server %.2f µs/req (%.0f%% busy)",
+		r.e.Rate, r.cpuPerReq(), r.e.CV, r.e.P99, r.e.Max, r.e.Above2x, r.serverPerReq(), 100*r.serverBusy())
 	if r.e.Unrecorded > 0 {
 		s += fmt.Sprintf("  (%d arrivals not timestamped: buffer full)", r.e.Unrecorded)
 	}
@@ -68,7 +80,7 @@ type point struct {
 	n                                   int
 	failed                              []string
 	achieved, cpu, cv, p99, max, above2 float64
-	server                              float64
+	server, busy                        float64
 }
 
 func (rs results) point(curve string, rate int) point {
@@ -97,6 +109,7 @@ func (rs results) point(curve string, rate int) point {
 	p.max = med(func(r runResult) float64 { return r.e.Max })
 	p.above2 = med(func(r runResult) float64 { return r.e.Above2x })
 	p.server = med(runResult.serverPerReq)
+	p.busy = med(runResult.serverBusy)
 	return p
 }
 
@@ -123,7 +136,8 @@ func cell(v float64, digits int) string {
 }
 
 // writeTable prints the medians as a markdown table, one row per
-// generator, setting and rate, then a note per failed run.
+// generator, setting and rate, then a note per failed run and per point
+// where the server was busy enough to blur what it measured.
 func writeTable(w io.Writer, o options, gens []generator, rs results) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Arrivals at the server (%s, on CPU %s), counted per %v window after a %v warmup; generators on CPU %s, %d connections, %v runs, median of %d.\n\n",
@@ -141,6 +155,10 @@ func writeTable(w io.Writer, o options, gens []generator, rs results) error {
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n",
 				g.name(), setting, rate, cell(p.achieved, 0), cell(p.cpu, 2), cell(p.cv, 3),
 				cell(p.p99, 0), cell(p.max, 0), cell(p.above2, 4), cell(p.server, 2))
+			if p.busy > busyLimit {
+				notes = append(notes, fmt.Sprintf("- %s at %d/s: the server was on CPU %.0f%% of the run (median): its arrival times may include its own delay in reading the requests",
+					curve(g), rate, 100*p.busy))
+			}
 			for _, f := range p.failed {
 				notes = append(notes, fmt.Sprintf("- %s at %d/s: a run failed: %s", curve(g), rate, f))
 			}

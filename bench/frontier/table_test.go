@@ -12,9 +12,9 @@ func ev(rate, cv float64, requests int64, serverCPU time.Duration) evenness {
 	return evenness{Requests: requests, Windows: 1000, Mean: rate / 1000, CV: cv, P99: 2 * cv, Max: 3 * cv, Above2x: cv / 10, Rate: rate, ServerCPU: int64(serverCPU)}
 }
 
-// fixture: two curves at two rates; three runs of a at 10k (medians
-// from the middle run's figures, each taken on its own), one of which
-// failed for b at 20k.
+// fixture: two curves at two rates; three runs of smp at 10k (the
+// median of each figure taken on its own), a busy server under smp at
+// 20k, and a failed run of fortio at 20k.
 func fixture() (options, []generator, results) {
 	o := options{rates: []int{10000, 20000}, conns: 16, runs: 3, duration: 3 * time.Second, warmup: time.Second,
 		window: time.Millisecond, server: "raw", serverCPU: "0", clientCPU: "1"}
@@ -24,7 +24,10 @@ func fixture() (options, []generator, results) {
 	rs.add("smp --driver eventloop", 10000, runResult{cpu: 200 * time.Millisecond, e: ev(10000, 0.5, 10000, 10*time.Millisecond)})
 	rs.add("smp --driver eventloop", 10000, runResult{cpu: 300 * time.Millisecond, e: ev(9990, 0.1, 10000, 20*time.Millisecond)})
 	rs.add("smp --driver eventloop", 10000, runResult{cpu: 100 * time.Millisecond, e: ev(10010, 0.3, 10000, 30*time.Millisecond)})
-	rs.add("smp --driver eventloop", 20000, runResult{cpu: 300 * time.Millisecond, e: ev(20000, 0.2, 20000, 0)})
+	// smp at 20k: the server on CPU 2.7 s of a 3 s run (90%, over the limit).
+	busy := ev(20000, 0.2, 20000, 2700*time.Millisecond)
+	busy.ServerWall = int64(3 * time.Second)
+	rs.add("smp --driver eventloop", 20000, runResult{cpu: 300 * time.Millisecond, e: busy})
 	rs.add("fortio", 10000, runResult{cpu: 50 * time.Millisecond, e: ev(10000, 1.5, 10000, 0)})
 	rs.add("fortio", 20000, runResult{failed: "fortio: exit status 1"})
 	return o, gens, rs
@@ -61,7 +64,7 @@ func TestWriteTable(t *testing.T) {
 	}
 	want := [][]string{
 		{"smp", "--driver eventloop", "10000", "10000", "20.00", "0.300", "1", "1", "0.0300", "2.00"},
-		{"smp", "--driver eventloop", "20000", "20000", "15.00", "0.200", "0", "1", "0.0200", "0.00"},
+		{"smp", "--driver eventloop", "20000", "20000", "15.00", "0.200", "0", "1", "0.0200", "135.00"},
 		{"fortio", "-", "10000", "10000", "5.00", "1.500", "3", "4", "0.1500", "0.00"},
 		{"fortio", "-", "20000", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"},
 	}
@@ -70,8 +73,9 @@ func TestWriteTable(t *testing.T) {
 			t.Errorf("row %d:\n got %s\nwant %s", i, got, strings.Join(w, " ; "))
 		}
 	}
-	if len(notes) != 1 || !strings.Contains(notes[0], "fortio at 20000/s") || !strings.Contains(notes[0], "exit status 1") {
-		t.Errorf("notes %q, want the one failed fortio run", notes)
+	if len(notes) != 2 || !strings.Contains(notes[0], "smp --driver eventloop at 20000/s: the server was on CPU 90%") ||
+		!strings.Contains(notes[1], "fortio at 20000/s") || !strings.Contains(notes[1], "exit status 1") {
+		t.Errorf("notes %q, want the busy server under smp at 20k and the one failed fortio run", notes)
 	}
 }
 
