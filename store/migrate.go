@@ -100,11 +100,7 @@ func prepare(ctx context.Context, db *sql.DB, lock string) (current int, err err
 	if err != nil {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, rollback(tx))
-		}
-	}()
+	defer rollbackOnError(tx, &err)
 	if lock != "" {
 		if _, err := tx.ExecContext(ctx, lock); err != nil {
 			return 0, fmt.Errorf("migrate: lock: %w", err)
@@ -144,11 +140,7 @@ func apply(ctx context.Context, db *sql.DB, m migration, lock string) (err error
 	if err != nil {
 		return fmt.Errorf("migrate to %d (%s): %w", m.version, m.name, err)
 	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, rollback(tx))
-		}
-	}()
+	defer rollbackOnError(tx, &err)
 	if lock != "" {
 		if _, err := tx.ExecContext(ctx, lock); err != nil {
 			return fmt.Errorf("migrate to %d (%s): lock: %w", m.version, m.name, err)
@@ -174,6 +166,17 @@ func apply(ctx context.Context, db *sql.DB, m migration, lock string) (err error
 		return fmt.Errorf("migrate to %d (%s): commit: %w", m.version, m.name, err)
 	}
 	return nil
+}
+
+// rollbackOnError rolls tx back when *err is set, adding any failure of
+// the rollback to *err.
+func rollbackOnError(tx *sql.Tx, err *error) {
+	if *err == nil {
+		return
+	}
+	if rbErr := rollback(tx); rbErr != nil {
+		*err = errors.Join(*err, rbErr)
+	}
 }
 
 // rollback ends a failed transaction; a transaction already ended is no

@@ -48,11 +48,7 @@ func (s *sqlStore) Put(ctx context.Context, r *report.Report) (_ Run, err error)
 	if err != nil {
 		return Run{}, err
 	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, rollback(tx))
-		}
-	}()
+	defer rollbackOnError(tx, &err)
 	res, err := tx.ExecContext(ctx, `INSERT INTO runs
 		(id, test, spec_hash, fingerprint, platform, tool_version, start_time, end_time, partial, stored_at, report)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -117,7 +113,11 @@ func (s *sqlStore) List(ctx context.Context, f Filter) (runs []Run, err error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { err = errors.Join(err, rollback(tx)) }() // read-only: nothing to commit
+	defer func() { // read-only: nothing to commit
+		if rbErr := rollback(tx); rbErr != nil {
+			err = errors.Join(err, rbErr)
+		}
+	}()
 
 	byID := map[string]*Run{}
 	if runs, err = queryRuns(ctx, tx, sel, args); err != nil {
@@ -136,36 +136,33 @@ func (s *sqlStore) List(ctx context.Context, f Filter) (runs []Run, err error) {
 }
 
 func (s *sqlStore) Delete(ctx context.Context, id string) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store %s: delete run %s: %w", s.where, id, err)
-	}
 	defer func() {
-		if err != nil {
-			err = errors.Join(err, rollback(tx))
+		var nf *NotFoundError
+		if err != nil && !errors.As(err, &nf) {
+			err = fmt.Errorf("store %s: delete run %s: %w", s.where, id, err)
 		}
 	}()
-	for _, q := range []string{
-		`DELETE FROM run_labels WHERE run_id = $1`,
-		`DELETE FROM run_scenarios WHERE run_id = $1`,
-		`DELETE FROM runs WHERE id = $1`,
-	} {
-		res, err := tx.ExecContext(ctx, q, id)
-		if err != nil {
-			return fmt.Errorf("store %s: delete run %s: %w", s.where, id, err)
-		}
-		if strings.HasPrefix(q, "DELETE FROM runs ") {
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("store %s: delete run %s: %w", s.where, id, err)
-			} else if n == 0 {
-				return &NotFoundError{ID: id}
-			}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer rollbackOnError(tx, &err)
+	// The rows that refer to the run first (foreign keys), then the run.
+	for _, q := range []string{`DELETE FROM run_labels WHERE run_id = $1`, `DELETE FROM run_scenarios WHERE run_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store %s: delete run %s: %w", s.where, id, err)
+	res, err := tx.ExecContext(ctx, `DELETE FROM runs WHERE id = $1`, id)
+	if err != nil {
+		return err
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return &NotFoundError{ID: id}
+	}
+	return tx.Commit()
 }
 
 func (s *sqlStore) Close() error {
