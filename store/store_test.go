@@ -327,12 +327,14 @@ func testStore(t *testing.T, dsn func(t *testing.T) string) {
 	})
 }
 
-// TestConcurrentPuts puts from many goroutines at once into one store:
-// every report is kept (writers wait for each other, none fails busy).
+// TestConcurrentPuts puts from many goroutines at once through two
+// stores opened on one location (as two processes would): every report is
+// kept (writers wait for each other, none fails busy).
 func TestConcurrentPuts(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn func(t *testing.T) string) {
 		ctx := context.Background()
-		s := openT(t, dsn(t))
+		where := dsn(t)
+		s, other := openT(t, where), openT(t, where)
 		base := readReport(t, "report/testdata/fixture.json")
 		const n = 24
 		reports := make([]*report.Report, n)
@@ -344,9 +346,13 @@ func TestConcurrentPuts(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
-		for _, r := range reports {
+		for i, r := range reports {
 			wg.Go(func() {
-				_, err := s.Put(ctx, r)
+				to := s
+				if i%2 == 1 {
+					to = other
+				}
+				_, err := to.Put(ctx, r)
 				errs <- err
 			})
 		}
