@@ -33,12 +33,17 @@ func SpecHash(t *spec.Test) (string, error) {
 	return sum, nil
 }
 
-// Fingerprint identifies a machine by the fields of its environment that
-// stay put across runs and matter to results: the OS and architecture,
-// the kernel release, the CPU model and the number of CPUs. The host name,
-// memory reading, Go version and labels are left out. It is the first 16
-// hex digits of a SHA-256.
+// Fingerprint identifies the machine a report was measured on: the
+// report's own environment.fingerprint (smp certify's, which every run
+// records), or for reports without one (older or imported) a hash of
+// the fields of its environment that stay put across runs and matter to
+// results: the OS and architecture, the kernel release, the CPU model and
+// the number of CPUs (host name, memory reading, Go version and labels
+// left out; the first 16 hex digits of a SHA-256).
 func Fingerprint(e report.Environment) string {
+	if e.Fingerprint != "" {
+		return e.Fingerprint
+	}
 	var b bytes.Buffer
 	for _, f := range []string{e.OS, e.Kernel, e.CPUModel, strconv.Itoa(e.CPUs)} {
 		// Length-prefixed, so no two field lists encode alike.

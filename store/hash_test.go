@@ -66,10 +66,16 @@ func TestFingerprint(t *testing.T) {
 		// Fields do not run into each other.
 		{"shifted", func(e *report.Environment) { e.OS, e.Kernel = "linux/amd646", ".1" }, false},
 	} {
+		// (a report's own fingerprint is taken as it is: below)
 		e := base
 		tc.edit(&e)
 		if got := Fingerprint(e) == fp; got != tc.same {
 			t.Errorf("%s: same fingerprint = %v, want %v", tc.name, got, tc.same)
 		}
+	}
+	own := base
+	own.Fingerprint = "0011223344556677"
+	if got := Fingerprint(own); got != own.Fingerprint {
+		t.Errorf("a report's own fingerprint: got %q, want it kept", got)
 	}
 }
