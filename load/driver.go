@@ -33,6 +33,8 @@ type driver interface {
 	// close releases the connections, after wg is done.
 	close()
 	name() string
+	// sendTolerance is the plan's send tolerance as the driver applies it.
+	sendTolerance() time.Duration
 }
 
 // newDriver picks the driver for p: the event loop when p asks for it or
@@ -63,6 +65,10 @@ func newDriver(ctx context.Context, p *Plan) (driver, error) {
 type goroutineDriver struct{ conns []Conn }
 
 func (d goroutineDriver) name() string { return DriverGoroutines }
+
+// sendTolerance: each goroutine sends at its own time; sends are not
+// batched.
+func (d goroutineDriver) sendTolerance() time.Duration { return 0 }
 
 // connect opens every connection that can connect ahead of the run, in
 // parallel. Failures are left for the first request to report.

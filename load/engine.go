@@ -85,6 +85,7 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	}
 	res.Timeline = tl.intervals()
 	res.Driver = d.name()
+	res.SendTolerance = d.sendTolerance()
 	res.Client = ClientUsage{CPUTime: u1.cpu - u0.cpu, MaxRSSMB: float64(u1.maxRSS) / 1024, NotMeasured: usageNotMeasured}
 	if wall := t1.Sub(t0); wall > 0 {
 		res.Client.CPUMcores = 1000 * res.Client.CPUTime.Seconds() / wall.Seconds()

@@ -370,12 +370,15 @@ func TestCancelStopsPromptly(t *testing.T) {
 func TestPlanCheck(t *testing.T) {
 	d := dialer(t, "http://127.0.0.1:1/")
 	for name, p := range map[string]load.Plan{
-		"no dialer":        {Connections: 1, Duration: time.Second, Timeout: time.Second},
-		"no connections":   {Dialer: d, Duration: time.Second, Timeout: time.Second},
-		"no duration":      {Dialer: d, Connections: 1, Timeout: time.Second},
-		"warmup too long":  {Dialer: d, Connections: 1, Duration: time.Second, Warmup: time.Second, Timeout: time.Second},
-		"no timeout":       {Dialer: d, Connections: 1, Duration: time.Second},
-		"negative backlog": {Dialer: d, Connections: 1, Duration: time.Second, Timeout: time.Second, MaxBacklog: -1},
+		"no dialer":          {Connections: 1, Duration: time.Second, Timeout: time.Second},
+		"no connections":     {Dialer: d, Duration: time.Second, Timeout: time.Second},
+		"no duration":        {Dialer: d, Connections: 1, Timeout: time.Second},
+		"warmup too long":    {Dialer: d, Connections: 1, Duration: time.Second, Warmup: time.Second, Timeout: time.Second},
+		"no timeout":         {Dialer: d, Connections: 1, Duration: time.Second},
+		"negative backlog":   {Dialer: d, Connections: 1, Duration: time.Second, Timeout: time.Second, MaxBacklog: -1},
+		"negative tolerance": {Dialer: d, Connections: 1, Duration: time.Second, Timeout: time.Second, SendTolerance: -1},
+		"tolerance too large": {Dialer: d, Connections: 1, Duration: time.Second, Timeout: time.Second,
+			SendTolerance: load.MaxSendTolerance + 1},
 	} {
 		if _, err := load.Run(context.Background(), p); err == nil {
 			t.Errorf("%s: no error", name)

@@ -78,10 +78,12 @@ type Feed struct {
 	end      time.Duration
 	timeout  time.Duration
 	interval time.Duration
-	sched    *schedule // nil: closed loop
-	w        *worker
-	span     *spanWriter
-	late     []bool // the claim of connection i's request in flight was late
+	// tolerance is Plan.SendTolerance (0 in closed loop)
+	tolerance time.Duration
+	sched     *schedule // nil: closed loop
+	w         *worker
+	span      *spanWriter
+	late      []bool // the claim of connection i's request in flight was late
 }
 
 // Start is the instant the offsets of Next and Done count from.
@@ -92,6 +94,10 @@ func (f *Feed) Timeout() time.Duration { return f.timeout }
 
 // Interval is how often the loop should call Advance.
 func (f *Feed) Interval() time.Duration { return f.interval }
+
+// Tolerance is how early a send may go to leave with an earlier one
+// (Plan.SendTolerance; 0 in closed loop).
+func (f *Feed) Tolerance() time.Duration { return f.tolerance }
 
 // Next claims connection i's next send, now being the time (an offset from
 // Start) it is free. at is when the send is intended: at or before now,
@@ -138,10 +144,11 @@ func (f *Feed) Advance(pending time.Duration, any bool, now time.Duration) {
 
 // loopDriver runs the plan's connections from event loops.
 type loopDriver struct {
-	loops    []Loop
-	bounds   []int // loop k serves connections bounds[k] to bounds[k+1]-1
-	spans    []*spanWriter
-	interval time.Duration
+	loops     []Loop
+	bounds    []int // loop k serves connections bounds[k] to bounds[k+1]-1
+	spans     []*spanWriter
+	interval  time.Duration
+	tolerance time.Duration
 }
 
 // newLoopDriver makes p.Loops event loops, splitting the connections
@@ -174,6 +181,8 @@ func newLoopDriver(ctx context.Context, ld LoopDialer, p *Plan) (*loopDriver, er
 
 func (d *loopDriver) name() string { return DriverEventLoop }
 
+func (d *loopDriver) sendTolerance() time.Duration { return d.tolerance }
+
 func (d *loopDriver) connect(deadline time.Time) {
 	var wg sync.WaitGroup
 	for _, l := range d.loops {
@@ -202,6 +211,9 @@ func (d *loopDriver) workers(ctx context.Context, p *Plan, start time.Time, tl *
 		ws[k] = w
 	}
 	d.interval = tl.interval
+	if p.Pacer != nil {
+		d.tolerance = p.SendTolerance
+	}
 	return ws, nil
 }
 
@@ -209,7 +221,7 @@ func (d *loopDriver) start(wg *sync.WaitGroup, workers []*worker, sched *schedul
 	for k, l := range d.loops {
 		w := workers[k]
 		f := &Feed{
-			start: w.start, end: w.end, timeout: w.timeout, interval: d.interval,
+			start: w.start, end: w.end, timeout: w.timeout, interval: d.interval, tolerance: d.tolerance,
 			sched: sched, w: w, span: d.spans[k], late: make([]bool, d.bounds[k+1]-d.bounds[k]),
 		}
 		wg.Add(1)

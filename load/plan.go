@@ -30,7 +30,21 @@ type Plan struct {
 	// connections, and at most one per usable CPU but one (see
 	// newLoopDriver). There are never more loops than connections.
 	Loops int
+	// SendTolerance lets an event loop send early, by up to this much, the
+	// open-loop sends intended within it of a send it makes: they leave
+	// back to back, on one wake-up of the loop (and of the target) instead
+	// of one each. 0 (the default) sends each at its time; at most
+	// MaxSendTolerance. The goroutine driver ignores it (the result's
+	// SendTolerance says what applied). An early send's latency is timed
+	// from when it was sent, not from its intended time (which would
+	// shorten it), and its send lag is recorded as 0 and counted in
+	// Result.Early.
+	SendTolerance time.Duration
 }
+
+// MaxSendTolerance bounds Plan.SendTolerance: beyond it, "open loop at a
+// rate" would stop describing the arrivals.
+const MaxSendTolerance = 10 * time.Millisecond
 
 // ErrPlan wraps every problem with a Plan.
 var ErrPlan = errors.New("invalid load plan")
@@ -58,6 +72,8 @@ func (p *Plan) Check() error {
 		return eventLoopOSError(runtime.GOOS)
 	case p.Loops < 0:
 		return fmt.Errorf("%w: loops %d: expected >= 0", ErrPlan, p.Loops)
+	case p.SendTolerance < 0 || p.SendTolerance > MaxSendTolerance:
+		return fmt.Errorf("%w: send tolerance %v: expected 0 to %v", ErrPlan, p.SendTolerance, MaxSendTolerance)
 	}
 	return nil
 }

@@ -110,7 +110,18 @@ func (w *worker) record(r record.Request, late bool) {
 	if late {
 		c.Late++
 	}
-	res.SendLag.Record(r.Sent - at)
+	if r.Batched {
+		c.Batched++
+	}
+	// A send made early (within a send tolerance) is timed from when it
+	// left: timing it from its intended time would take the time it was
+	// early off its latency. Its lag is recorded as 0, and counted.
+	from := at
+	if r.Sent < at {
+		from = r.Sent
+		c.Early++
+	}
+	res.SendLag.Record(r.Sent - from)
 	recordSome(&res.ConnectTime, r.Connect)
 	recordSome(&res.TLSHandshake, r.TLSHandshake)
 	recordSome(&res.FirstByte, r.FirstByte)
@@ -127,7 +138,7 @@ func (w *worker) record(r record.Request, late bool) {
 	// timeouts at the time given up (a lower bound); other transport errors
 	// have no meaningful latency and are only counted.
 	if r.Err == nil || kind == KindTimeout {
-		recorded = r.Done - at
+		recorded = r.Done - from
 		res.Latency.Record(recorded)
 		res.Uncorrected.Record(r.Done - r.Sent)
 	}

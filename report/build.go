@@ -52,6 +52,10 @@ func NewIteration(index int, r *record.Result, o Options, includesTarget bool) (
 			IncludesTarget: includesTarget,
 			Driver:         r.Driver,
 			Generator:      generatorOf(r),
+
+			SendToleranceMs: ms(r.SendTolerance),
+			EarlySends:      r.Early,
+			BatchedSends:    r.Batched,
 		},
 	}
 	var err error
@@ -143,10 +147,15 @@ func Summarize(results []*record.Result, o Options, includesTarget bool) (Summar
 			CPUMcores: round(mcores, 1), MaxRSSMB: round(rss, 1),
 			Source: clientSource(record.ClientUsage{NotMeasured: notMeasured}), IncludesTarget: includesTarget,
 			Driver: driverOf(results),
+
+			EarlySends: pooled.Early, BatchedSends: pooled.Batched,
 		},
 	}
 	if len(results) > 0 {
 		s.Client.Generator = generatorOf(results[0])
+	}
+	for _, r := range results {
+		s.Client.SendToleranceMs = max(s.Client.SendToleranceMs, ms(r.SendTolerance))
 	}
 	var err error
 	if s.Latency, err = NewLatency(pooled.Latency, o); err != nil {

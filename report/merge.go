@@ -158,6 +158,9 @@ func mergeSummaries(name string, ss []*Summary, windows []float64) (Summary, err
 			out.Client.Driver = "mixed"
 		}
 		out.Client.Source = s.Client.Source
+		out.Client.SendToleranceMs = max(out.Client.SendToleranceMs, s.Client.SendToleranceMs)
+		out.Client.EarlySends += s.Client.EarlySends
+		out.Client.BatchedSends += s.Client.BatchedSends
 		out.RequestedRate = s.RequestedRate
 	}
 	if totalWindow > 0 {

@@ -214,6 +214,19 @@ type Client struct {
 	// (event loops, one thread each) or "goroutines" (one per
 	// connection); "mixed" in a merge of both.
 	Driver string `json:"driver,omitempty"`
+	// SendToleranceMs is how early smp's event loop could send a request
+	// so that it left with an earlier one (load.sendTolerance, as applied:
+	// only driver eventloop batches, so it is 0 with goroutines); 0: every
+	// send at its time.
+	SendToleranceMs float64 `json:"sendToleranceMs,omitempty"`
+	// EarlySends are the sends made before their intended time (within
+	// the tolerance): their latency is timed from when they left and
+	// their send lag counts as 0. BatchedSends are the sends made right
+	// after another, with no wait of the client in between (several
+	// sends on one wake-up). What the client did to keep the schedule,
+	// beside the send lag.
+	EarlySends   int64 `json:"earlySends,omitempty"`
+	BatchedSends int64 `json:"batchedSends,omitempty"`
 	// Generator is the load generator that measured the latencies, and
 	// what its figures are.
 	Generator *Generator `json:"generator,omitempty"`

@@ -234,6 +234,8 @@ func Plan(t *spec.Test, rawURL string) (load.Plan, error) {
 		Timeout:     t.Load.Timeout.D(),
 		MaxBacklog:  t.Load.MaxBacklog,
 		Driver:      t.Load.Driver,
+
+		SendTolerance: t.Load.SendTolerance.D(),
 	}
 	if p.Pacer, err = pacer(&t.Load); err != nil {
 		return load.Plan{}, err

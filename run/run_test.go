@@ -62,6 +62,10 @@ func TestPlanRequest(t *testing.T) {
 	if p, _ := Plan(closed, "http://h:1/"); p.Pacer != nil {
 		t.Error("rate 0 must be closed loop (no pacer)")
 	}
+	batched := test(t, func(tt *spec.Test) { tt.Load.SendTolerance = spec.Duration(200 * time.Microsecond) })
+	if p, err := Plan(batched, "http://h:1/"); err != nil || p.SendTolerance != 200*time.Microsecond {
+		t.Errorf("load.sendTolerance 200us: plan's %v (%v), want 200µs", p.SendTolerance, err)
+	}
 }
 
 func TestRunBuiltinTwoIterations(t *testing.T) {

@@ -54,6 +54,7 @@ func (w *walker) load(l *Load) object {
 				desc: "Open loop: most sends that may be overdue at once; later ones are counted as dropped. 0 (the default) lets the engine choose.",
 				typ:  "integer", min: "0",
 			}},
+			{"sendTolerance", w.duration(&l.SendTolerance), ref("duration", "Open loop, event loop driver: how early a send may leave so that it goes with an earlier one. When the event loop wakes to send, it also sends, back to back, every send intended within the next sendTolerance: one wake-up of the generator and of the target for several requests instead of one each, cheaper per request, with arrivals that much less even. 0s (the default) sends each request at its time; at most 10ms. An early send's latency is timed from when it left (never shortened by leaving early) and its send lag counts as 0; the report's client gives the tolerance and the sends that left early or batched (client.sendToleranceMs, earlySends, batchedSends).")},
 			w.sub("request", "What every request carries. Exclusive with requests.", func() object { return w.request(&l.Request) }),
 			{"requests", w.requests(&l.Requests), shape{
 				desc:     "A weighted mix of requests, 1 to 100: each send picks one, by weight, from a sequence drawn from load.arrival.seed. Exclusive with request.",

@@ -35,7 +35,7 @@ func TestParseValid(t *testing.T) {
 					Generator: GeneratorBuiltin, Protocol: ProtocolHTTP1, Connections: 16, Rate: 2500.5,
 					Arrival:  Arrival{Type: ArrivalConstant},
 					Duration: Duration(90 * time.Second), Warmup: Duration(15 * time.Second), Timeout: Duration(2 * time.Second),
-					MaxBacklog: 100, Clients: 1,
+					MaxBacklog: 100, Clients: 1, SendTolerance: Duration(200 * time.Microsecond),
 					Request: Request{
 						Method: "POST", Path: "/echo?x=1",
 						Headers: map[string]string{

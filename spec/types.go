@@ -101,6 +101,12 @@ type Load struct {
 	// MaxBacklog bounds how many sends may be overdue at once in open loop;
 	// sends beyond it are counted as dropped instead of sent. 0 = default.
 	MaxBacklog int `json:"maxBacklog,omitempty"`
+	// SendTolerance lets the event loop send early, by up to this much,
+	// the sends intended within it of a send it makes: they leave back to
+	// back, on one wake-up instead of one each. 0 (the default) sends each
+	// at its time; at most 10ms. Early sends are timed from when they
+	// left.
+	SendTolerance Duration `json:"sendTolerance,omitempty"`
 	// Request is what every request carries; exclusive with Requests (it
 	// is left zero, and omitted, when Requests is set).
 	Request Request `json:"request,omitzero"`

@@ -35,6 +35,13 @@ const (
 	tokenCharacters = "!#$%&'*+-.^_`|~"
 )
 
+// load.sendTolerance: its bound (the engine's, load.MaxSendTolerance) and
+// what Validate says was expected.
+const (
+	maxSendTolerance = Duration(10 * time.Millisecond)
+	expSendTolerance = "a duration from 0s to 10ms, such as 200us (0 = every send at its time)"
+)
+
 // What Validate (and Parse, for wrongly typed values) says was expected.
 const (
 	expName        = `a lower-case name such as "istio-mtls" (a-z, 0-9, '-', '_', '.'; starting and ending with a letter or digit; at most 63 characters)`
@@ -263,6 +270,14 @@ func (c *checker) load(l *Load) {
 	if l.MaxBacklog < 0 {
 		c.add("load.maxBacklog", strconv.Itoa(l.MaxBacklog), expMaxBacklog)
 	}
+	switch {
+	case l.SendTolerance < 0 || l.SendTolerance > maxSendTolerance:
+		c.add("load.sendTolerance", l.SendTolerance.String(), expSendTolerance)
+	case l.SendTolerance != 0 && l.Rate == 0:
+		c.add("load.sendTolerance", l.SendTolerance.String(), "0 in closed loop (load.rate 0: there is no schedule to send ahead of)")
+	case l.SendTolerance != 0 && l.Driver == DriverGoroutines:
+		c.add("load.sendTolerance", l.SendTolerance.String(), fmt.Sprintf("0 with driver %s (only the event loop batches sends)", DriverGoroutines))
+	}
 	if l.Requests != nil {
 		c.requests(l)
 	} else {
@@ -272,8 +287,8 @@ func (c *checker) load(l *Load) {
 }
 
 // generator checks what only smp's own engine does (load.driver,
-// load.maxBacklog, load.clients) against an external load.generator, and
-// load.generatorPath against the builtin one. What each tool can run of
+// load.maxBacklog, load.sendTolerance, load.clients) against an external
+// load.generator, and load.generatorPath against the builtin one. What each tool can run of
 // the rest is its adapter's to say (package loadgen), before the run.
 func (c *checker) generator(l *Load) {
 	if l.Generator == GeneratorBuiltin || !slices.Contains(loadgen.Names(), l.Generator) {
@@ -287,6 +302,9 @@ func (c *checker) generator(l *Load) {
 	}
 	if l.MaxBacklog != 0 {
 		c.add("load.maxBacklog", strconv.Itoa(l.MaxBacklog), fmt.Sprintf("nothing with generator %s (smp's own engine's bound on overdue sends)", l.Generator))
+	}
+	if l.SendTolerance != 0 {
+		c.add("load.sendTolerance", l.SendTolerance.String(), fmt.Sprintf("nothing with generator %s (smp's own engine's batching of sends)", l.Generator))
 	}
 	if l.Clients > 1 {
 		c.add("load.clients", strconv.Itoa(l.Clients), fmt.Sprintf("1 with generator %s (several clients run smp's own engine in client pods)", l.Generator))

@@ -156,6 +156,20 @@ func TestValidate(t *testing.T) {
 			[]string{"load.timeout: got 11m0s, expected a duration > 0 and at most 10m"}},
 		{"max backlog", func(t *Test) { t.Load.MaxBacklog = -1 },
 			[]string{"load.maxBacklog: got -1, expected an integer >= 0 (0 = the engine's default)"}},
+		// Send tolerance: 0 to 10ms, open loop, the event loop, smp's engine.
+		{"send tolerance at its bound", func(t *Test) { t.Load.SendTolerance = Duration(10 * time.Millisecond) }, nil},
+		{"send tolerance negative", func(t *Test) { t.Load.SendTolerance = -1 },
+			[]string{"load.sendTolerance: got -1ns, expected " + expSendTolerance}},
+		{"send tolerance over 10ms", func(t *Test) { t.Load.SendTolerance = Duration(10*time.Millisecond + 1) },
+			[]string{"load.sendTolerance: got 10.000001ms, expected " + expSendTolerance}},
+		{"send tolerance in closed loop", func(t *Test) { t.Load.Rate, t.Load.SendTolerance = 0, Duration(time.Millisecond) },
+			[]string{"load.sendTolerance: got 1ms, expected 0 in closed loop (load.rate 0: there is no schedule to send ahead of)"}},
+		{"send tolerance with goroutines", func(t *Test) {
+			t.Load.Driver, t.Load.SendTolerance = DriverGoroutines, Duration(200*time.Microsecond)
+		}, []string{"load.sendTolerance: got 200us, expected 0 with driver goroutines (only the event loop batches sends)"}},
+		{"send tolerance with an external generator", func(t *Test) {
+			t.Load.Generator, t.Load.SendTolerance = "fortio", Duration(time.Millisecond)
+		}, []string{"load.sendTolerance: got 1ms, expected nothing with generator fortio (smp's own engine's batching of sends)"}},
 		// Request.
 		{"request", func(t *Test) {
 			t.Load.Request = Request{

@@ -37,6 +37,8 @@ func curve(g generator) string {
 func generators(smp, fortio, vegeta string) []generator {
 	return []generator{
 		smpGen{bin: smp, driver: "eventloop"},
+		smpGen{bin: smp, driver: "eventloop", tolerance: "200us"},
+		smpGen{bin: smp, driver: "eventloop", tolerance: "1ms"},
 		smpGen{bin: smp, driver: "goroutines"},
 		fortioGen{bin: fortio},
 		vegetaGen{bin: vegeta},

@@ -26,6 +26,7 @@ type loadOptions struct {
 	body        string
 	bodySize    string
 	maxBacklog  int
+	tolerance   string
 	arrival     string
 	seed        uint64
 	percentiles string
@@ -62,6 +63,7 @@ func loadFlags() map[string]string {
 		"load.warmup":            "--warmup",
 		"load.timeout":           "--timeout",
 		"load.maxBacklog":        "--max-backlog",
+		"load.sendTolerance":     "--send-tolerance",
 		"load.arrival":           "--arrival",
 		"load.arrival.from":      "--arrival (from)",
 		"load.arrival.to":        "--arrival (to)",
@@ -198,6 +200,7 @@ interrupted (the partial result is still printed).`,
 	f.StringVar(&o.body, "body", "", "request body")
 	f.StringVar(&o.bodySize, "body-size", "", "send a body of this size instead (e.g. 1KiB)")
 	f.IntVar(&o.maxBacklog, "max-backlog", 0, "open loop: most overdue sends before dropping (0 = one second's worth)")
+	f.StringVar(&o.tolerance, "send-tolerance", "0s", "open loop, event loop: send the requests intended within this of a send with it, early, on one wake-up (0s to 10ms; 0s = each at its time)")
 	f.StringVar(&o.arrival, "arrival", spec.ArrivalConstant, "open-loop schedule: constant, poisson, ramp:FROM:TO, step:RATE@DUR,..., sine:AMPLITUDE:PERIOD or burst:ON:OFF (see above)")
 	f.Uint64Var(&o.seed, "seed", 0, "seed of poisson arrivals, to repeat a run (0 = pick one and record it in the report)")
 	f.StringVar(&o.percentiles, "percentiles", "", "extra percentiles to report, comma-separated (e.g. 99.5,99.95)")
@@ -257,7 +260,8 @@ func (o *loadOptions) test(rawURL string) (*spec.Test, error) {
 	for _, d := range []struct {
 		flag, v string
 		dst     *spec.Duration
-	}{{"--duration", o.duration, &l.Duration}, {"--warmup", o.warmup, &l.Warmup}, {"--timeout", o.timeout, &l.Timeout}} {
+	}{{"--duration", o.duration, &l.Duration}, {"--warmup", o.warmup, &l.Warmup}, {"--timeout", o.timeout, &l.Timeout},
+		{"--send-tolerance", o.tolerance, &l.SendTolerance}} {
 		v, err := spec.ParseDuration(d.v)
 		if err != nil {
 			return nil, usageErr("%s %q: expected a duration such as 10s, 250ms or 50us", d.flag, d.v)

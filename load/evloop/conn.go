@@ -39,6 +39,9 @@ type conn struct {
 	// the request in flight (offsets from the run start)
 	at, sent, deadline time.Duration
 	wantOut            bool // EPOLLOUT is in the poll set for fd
+	// batched: the request left right after another, with no wait of the
+	// loop in between
+	batched bool
 }
 
 // dial opens c's socket and starts connecting; the poll set reports the
@@ -212,7 +215,7 @@ func (l *Loop) arrived(c *conn, rx int64, t time.Duration) time.Duration {
 
 // complete records c's response, done at t.
 func (l *Loop) complete(f Feed, c *conn, t time.Duration, resp record.Response, keep bool) {
-	f.Done(c.i, record.Request{At: c.at, Sent: c.sent, Done: t, Response: resp})
+	f.Done(c.i, record.Request{At: c.at, Sent: c.sent, Done: t, Batched: c.batched, Response: resp})
 	l.busy--
 	if keep {
 		c.ph = idle
@@ -225,7 +228,7 @@ func (l *Loop) complete(f Feed, c *conn, t time.Duration, resp record.Response, 
 // fail records c's request as failed with err at t, and drops the
 // connection.
 func (l *Loop) fail(f Feed, c *conn, err error, t time.Duration) {
-	f.Done(c.i, record.Request{At: c.at, Sent: c.sent, Done: t, Err: err})
+	f.Done(c.i, record.Request{At: c.at, Sent: c.sent, Done: t, Batched: c.batched, Err: err})
 	l.busy--
 	l.closeFD(c)
 	l.free = append(l.free, c)

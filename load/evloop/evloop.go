@@ -11,6 +11,12 @@
 // timed when the kernel received it (SO_TIMESTAMPNS), not when the loop got
 // around to reading it.
 //
+// With a send tolerance (Feed.Tolerance), a send also takes along, back
+// to back, every claimed send intended within the tolerance after the
+// loop's time: one wake-up of the loop (and of the target) for several
+// sends, each at most the tolerance early. Each finished request says
+// whether it left right after another (record.Request.Batched).
+//
 // A protocol plugs in through Codec: what to write for a request, and how
 // to parse the response from the bytes read. The schedule and the
 // recording are the engine's, reached through Feed (the load engine's
@@ -59,6 +65,11 @@ type Feed interface {
 	Timeout() time.Duration
 	// Interval is how often the loop should call Advance.
 	Interval() time.Duration
+	// Tolerance is how early a send may go so that it leaves with an
+	// earlier one: when the loop sends, it also sends every claimed send
+	// intended within the next Tolerance, instead of waking again for each
+	// (0: every send at its time).
+	Tolerance() time.Duration
 	// Next claims connection i's next send, now being the time it is
 	// free: at is when the send is intended (at or before now: at once);
 	// ok is false when the run has no more sends for this connection.
@@ -109,11 +120,20 @@ type Loop struct {
 
 	start   time.Time
 	timeout time.Duration
-	free    []*conn // no request in flight, no claimed send
-	spare   []*conn
-	queue   sendQueue // claimed sends, in order of intended time
-	busy    int       // requests in flight
-	retired int
+	// tolerance is the Feed's: sends intended up to this long after the
+	// loop's time leave at once.
+	tolerance time.Duration
+	// wakes counts the waits that could sleep (a timeout other than
+	// zero); sentAwake: a send went out since the last poll (waiting or
+	// not), so the next one is batched: it leaves right after it, with no
+	// wake-up of its own.
+	wakes     int64
+	sentAwake bool
+	free      []*conn // no request in flight, no claimed send
+	spare     []*conn
+	queue     sendQueue // claimed sends, in order of intended time
+	busy      int       // requests in flight
+	retired   int
 	// minDeadline is at or before the earliest deadline of the requests
 	// in flight (a lower bound: it is recomputed when it passes).
 	minDeadline time.Duration
@@ -268,7 +288,8 @@ func (l *Loop) Run(f Feed) {
 		// Restoring the slack can fail only as setting it did: nothing to act on.
 		defer func() { _ = unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(old), 0, 0, 0) }()
 	}
-	l.start, l.timeout = f.Start(), f.Timeout()
+	l.start, l.timeout, l.tolerance = f.Start(), f.Timeout(), max(0, f.Tolerance())
+	l.wakes, l.sentAwake = 0, false
 	l.free = l.free[:0]
 	for i := len(l.conns) - 1; i >= 0; i-- { // connection 0 first
 		l.free = append(l.free, l.conns[i])
@@ -308,6 +329,10 @@ func (l *Loop) Run(f Feed) {
 			l.ts = unix.NsecToTimespec(int64(max(0, d)))
 			ts = &l.ts
 		}
+		if ts == nil || ts.Sec != 0 || ts.Nsec != 0 {
+			l.wakes++
+		}
+		l.sentAwake = false
 		n, err := wait(waitOn, l.events, ts)
 		if err == nil && waitOn == l.timerEp {
 			if n > 0 {
@@ -366,6 +391,11 @@ func (l *Loop) pending() (at time.Duration, any bool) {
 
 func (l *Loop) now() time.Duration { return time.Since(l.start) }
 
+// Wakeups is how many times the last Run waited with a timeout (or
+// none), and so could sleep: at most one wake-up each. Sends that leave
+// together share one.
+func (l *Loop) Wakeups() int64 { return l.wakes }
+
 // nextTimer is when the loop must wake without an event: the next queued
 // send, or the earliest deadline of a request in flight.
 func (l *Loop) nextTimer() (time.Duration, bool) {
@@ -380,7 +410,8 @@ func (l *Loop) nextTimer() (time.Duration, bool) {
 }
 
 // dispatch sends what is due, and claims the next send of every free
-// connection (sending it at once when it is already due).
+// connection (sending it at once when it is already due, or due within the
+// tolerance).
 func (l *Loop) dispatch(f Feed) {
 	t := l.sendDue(f, l.now())
 	cur := l.free
@@ -391,7 +422,7 @@ func (l *Loop) dispatch(f Feed) {
 			l.retired++
 			continue
 		}
-		if at > t {
+		if at > t+l.tolerance {
 			if !l.queue.push(c, at) {
 				// Cannot happen (a free connection is in no queue); if it
 				// did, the request shows as failed rather than lost.
@@ -406,13 +437,14 @@ func (l *Loop) dispatch(f Feed) {
 	l.sendDue(f, t)
 }
 
-// sendDue sends the queued sends intended at or before t (refreshed as it
-// goes), and returns the last time it read.
+// sendDue sends the queued sends intended at or before t plus the
+// tolerance (t refreshed as it goes), back to back, and returns the last
+// time it read.
 func (l *Loop) sendDue(f Feed, t time.Duration) time.Duration {
 	for l.queue.len() > 0 {
 		q := l.queue.peek()
-		if q.at > t {
-			if t = l.now(); q.at > t {
+		if q.at > t+l.tolerance {
+			if t = l.now(); q.at > t+l.tolerance {
 				break
 			}
 		}
@@ -426,6 +458,7 @@ func (l *Loop) sendDue(f Feed, t time.Duration) time.Duration {
 func (l *Loop) send(f Feed, c *conn, at time.Duration) time.Duration {
 	t := l.now()
 	c.at, c.sent, c.deadline = at, t, t+l.timeout
+	c.batched, l.sentAwake = l.sentAwake, true
 	if l.busy == 0 || c.deadline < l.minDeadline {
 		l.minDeadline = c.deadline
 	}

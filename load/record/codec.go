@@ -28,6 +28,7 @@ type wireResult struct {
 	Timeline      []wireInterval      `json:"timeline,omitempty"`
 	Client        wireUsage           `json:"client"`
 	Driver        string              `json:"driver,omitempty"`
+	SendTolerance time.Duration       `json:"sendTolerance,omitempty"`
 	Partial       bool                `json:"partial,omitempty"`
 	Clients       []wireShare         `json:"clients,omitempty"`
 	Generator     *wireGenerator      `json:"generator,omitempty"`
@@ -50,6 +51,8 @@ type wireCounts struct {
 	Errors        int64            `json:"errors"`
 	Late          int64            `json:"late"`
 	Dropped       int64            `json:"dropped"`
+	Early         int64            `json:"early,omitempty"`
+	Batched       int64            `json:"batched,omitempty"`
 	StatusCodes   map[int]int64    `json:"statusCodes,omitempty"`
 	ErrorKinds    map[string]int64 `json:"errorKinds,omitempty"`
 	BytesReceived int64            `json:"bytesReceived"`
@@ -110,19 +113,22 @@ func histFields(r *Result) map[string]**hist.Histogram {
 
 // Encode writes r as one line of JSON, losslessly: Decode gives back the
 // same counts, histograms (every recorded value), timeline, window,
-// rates, client usage, driver, partial flag, client shares and generator. Wall-clock
+// rates, client usage, driver, send tolerance, partial flag, client shares and generator. Wall-clock
 // times keep their nanoseconds but not Go's monotonic reading.
 func Encode(r *Result) ([]byte, error) {
 	w := wireResult{
 		V: CodecVersion, Start: r.Start, End: r.End, RequestedRate: r.RequestedRate,
 		Counts: wireCounts{
 			Requests: r.Requests, Sent: r.Sent, Errors: r.Errors, Late: r.Late, Dropped: r.Dropped,
+			Early: r.Early, Batched: r.Batched,
 			StatusCodes: r.StatusCodes, ErrorKinds: r.ErrorKinds, BytesReceived: r.BytesReceived,
 		},
 		Hist:    map[string]wireHist{},
 		Client:  wireUsage(r.Client),
 		Driver:  r.Driver,
 		Partial: r.Partial,
+
+		SendTolerance: r.SendTolerance,
 	}
 	if r.Generator != nil {
 		g := wireGenerator(*r.Generator)
@@ -166,11 +172,14 @@ func Decode(data []byte) (*Result, error) {
 		Counts: Counts[int]{
 			Requests: w.Counts.Requests, Sent: w.Counts.Sent, Errors: w.Counts.Errors,
 			Late: w.Counts.Late, Dropped: w.Counts.Dropped, BytesReceived: w.Counts.BytesReceived,
+			Early: w.Counts.Early, Batched: w.Counts.Batched,
 			StatusCodes: w.Counts.StatusCodes, ErrorKinds: w.Counts.ErrorKinds,
 		},
 		Client:  ClientUsage(w.Client),
 		Driver:  w.Driver,
 		Partial: w.Partial,
+
+		SendTolerance: w.SendTolerance,
 	}
 	if w.Generator != nil {
 		g := Generator(*w.Generator)

@@ -19,6 +19,7 @@ func randomResult(rng *rand.Rand) *Result {
 	r.RequestedRate = rng.Float64() * 10000
 	r.Requests, r.Sent, r.Errors = rng.Int64N(1e6), rng.Int64N(1e6), rng.Int64N(1e3)
 	r.Late, r.Dropped, r.BytesReceived = rng.Int64N(100), rng.Int64N(100), rng.Int64N(1e9)
+	r.Early, r.Batched = rng.Int64N(1e5), rng.Int64N(1e5)
 	r.StatusCodes[200], r.StatusCodes[503] = rng.Int64N(1e6), rng.Int64N(10)
 	r.ErrorKinds["timeout"] = rng.Int64N(10)
 	hs := []*hist.Histogram{r.Latency, r.Uncorrected, r.SendLag}
@@ -43,6 +44,7 @@ func randomResult(rng *rand.Rand) *Result {
 	r.Client = ClientUsage{CPUTime: time.Duration(rng.Int64N(1e10)), CPUMcores: rng.Float64() * 2000, MaxRSSMB: rng.Float64() * 100}
 	r.Driver = []string{"eventloop", "goroutines"}[rng.IntN(2)]
 	r.Partial = rng.IntN(2) == 0
+	r.SendTolerance = time.Duration(rng.Int64N(int64(10 * time.Millisecond)))
 	if rng.IntN(2) == 0 {
 		r.Generator = &Generator{Name: "wrk2", Version: "4.0.0", LatencyClock: ClockIntended, Resolution: time.Microsecond,
 			Histogram: HistReconstructed, Warmup: "a separate run", Command: []string{"wrk", "-R", "100"}}

@@ -47,7 +47,8 @@ func ShareOf(r *Result) ClientShare {
 //   - Client usage: CPU time and CPU millicores add (the clients run at
 //     once, on their own CPUs); MaxRSSMB is the largest client's.
 //   - Driver is the clients' driver, or their distinct drivers joined by
-//     "+"; Partial is set when any client's is. Generator is the first
+//     "+"; SendTolerance is the largest client's (they share one plan);
+//     Partial is set when any client's is. Generator is the first
 //     client's (every client of a run runs the same one).
 func Merge(rs []*Result) (*Result, error) {
 	if len(rs) == 0 {
@@ -72,6 +73,7 @@ func Merge(rs []*Result) (*Result, error) {
 		m.Client.MaxRSSMB = max(m.Client.MaxRSSMB, r.Client.MaxRSSMB)
 		m.Client.NotMeasured = cmp.Or(m.Client.NotMeasured, r.Client.NotMeasured)
 		m.Partial = m.Partial || r.Partial
+		m.SendTolerance = max(m.SendTolerance, r.SendTolerance)
 		if r.Driver != "" && !slices.Contains(drivers, r.Driver) {
 			drivers = append(drivers, r.Driver)
 		}

@@ -22,9 +22,13 @@ type Response struct {
 // Request is one finished request as a driver reports it: when it was
 // intended, sent and completed (or given up), as offsets from the run's
 // start, and its Response, or Err when no usable response was read (the
-// Response then still carries what was measured of the set-up).
+// Response then still carries what was measured of the set-up). Sent
+// may be before At (by up to a send tolerance: see load.Plan).
 type Request struct {
 	At, Sent, Done time.Duration
+	// Batched says the request was sent right after another, without the
+	// driver waiting (sleeping) in between: no wake-up of its own.
+	Batched bool
 	Response
 	Err error
 }

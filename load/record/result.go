@@ -14,9 +14,12 @@ type Result struct {
 	Counts[int]
 
 	// Latency is timed from the intended send time (coordinated-omission
-	// corrected); Uncorrected from the actual send time; SendLag is actual
-	// minus intended send time. In closed loop all sends are "intended"
-	// when made, so Latency equals Uncorrected and SendLag is zero.
+	// corrected), or from the actual one when that was earlier (a send
+	// made early within a send tolerance: its latency is never shortened
+	// by it); Uncorrected from the actual send time; SendLag is actual
+	// minus intended send time, 0 for an early send (counted in Early).
+	// In closed loop all sends are "intended" when made, so Latency
+	// equals Uncorrected and SendLag is zero.
 	Latency     *hist.Histogram
 	Uncorrected *hist.Histogram
 	SendLag     *hist.Histogram
@@ -34,6 +37,9 @@ type Result struct {
 	// Driver is how the connections were driven (load.DriverEventLoop or
 	// load.DriverGoroutines).
 	Driver string
+	// SendTolerance is how early a send could go to leave with an earlier
+	// one (load.Plan's, as applied: 0 when the driver does not batch).
+	SendTolerance time.Duration
 	// Partial is true when the run was cancelled before its end.
 	Partial bool
 	// Clients are the figures of each load-generating client when the
