@@ -3,7 +3,8 @@ package loadgen
 // constructors maps each external generator's name to its adapter.
 func constructors() map[string]func(Options) Generator {
 	return map[string]func(Options) Generator{
-		WRK:  newWRK,
-		WRK2: newWRK2,
+		WRK:       newWRK,
+		WRK2:      newWRK2,
+		Nighthawk: newNighthawk,
 	}
 }

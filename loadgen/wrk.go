@@ -21,7 +21,10 @@ import (
 // "Non-2xx or 3xx" responses as KindHTTPError (it does not give status
 // codes). wrk runs for whole seconds: a plan whose duration or warmup is
 // not whole seconds is rejected rather than rounded, so the window is
-// the one asked for. A timeout is rounded up to whole seconds.
+// the one asked for. A timeout is rounded up to whole seconds. Over
+// https, wrk does not verify the server's certificate (load.tls.caCert
+// and insecure change nothing) and has no client certificate (a plan
+// with one is rejected).
 type wrkGen struct{ o Options }
 
 func newWRK(o Options) Generator { return &wrkGen{o: o} }
