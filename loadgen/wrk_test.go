@@ -374,3 +374,22 @@ func TestWrkReal(t *testing.T) {
 		t.Errorf("POST: requests %d errors %d (%v)", r.Requests, r.Errors, r.ErrorKinds)
 	}
 }
+
+// A run stopped by its context keeps what wrk printed on SIGINT, marked
+// partial; one stopped before its summary is an error.
+func TestWrkCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := wrkPlan()
+	p.Warmup = 0
+	c := &replayCmder{rules: []replayRule{{match: anyArgv, out: &Output{Stdout: readFixture(t, "wrk", "wrk.txt"), ExitCode: -1}, err: context.Canceled}}}
+	r, err := newWRK(Options{Cmder: c}).Run(ctx, p)
+	if err != nil || !r.Partial || r.Requests != 80135 {
+		t.Fatalf("got %+v, %v; want the partial result", r, err)
+	}
+	c = &replayCmder{rules: []replayRule{{match: anyArgv, out: &Output{ExitCode: -1}, err: context.Canceled}}}
+	if _, err := newWRK(Options{Cmder: c}).Run(ctx, p); !errors.Is(err, context.Canceled) {
+		t.Errorf("stopped before the summary: %v, want context.Canceled", err)
+	}
+}
