@@ -15,7 +15,9 @@ import (
 // wrk prints four latency percentiles (50, 75, 90 and 99%) and the
 // maximum, to two decimals of µs or ms: the histogram is reconstructed
 // from them (FromSpectrum; the values below the median all sit at the
-// median), with a resolution of 10µs. Latency is timed from the actual
+// median), with a resolution of 10µs; it holds the responses wrk timed,
+// which leave out those slower than --timeout (wrk counts them as
+// timeouts). Latency is timed from the actual
 // send, the only clock of a closed loop. Its connect errors count as
 // refused connections, its read and write errors as resets, and its
 // "Non-2xx or 3xx" responses as KindHTTPError (it does not give status
@@ -72,7 +74,9 @@ func wrkResult(run *wrkRun, p *Plan) (*record.Result, error) {
 	if s.Max > 0 && s.Max >= top {
 		points = append(points, Point{Quantile: 1, Value: s.Max})
 	}
-	h, err := FromSpectrum(points, s.Requests)
+	// A response slower than --timeout counts as a request and a timeout,
+	// and is left out of wrk's latency statistics.
+	h, err := FromSpectrum(points, max(0, s.Requests-s.Timeout))
 	if err != nil {
 		return nil, &ToolError{Tool: WRK, Command: run.argv, Why: "its latency percentiles: " + err.Error(), Tail: tail(run.out)}
 	}

@@ -106,6 +106,53 @@ func TestParseWrkErrors(t *testing.T) {
 	}
 }
 
+// Real wrk runs with errors (testdata/wrk/README.md): the counts and
+// the histogram they give.
+func TestWrkResultErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file                    string
+		requests, errs, latency int64
+		kinds                   map[string]int64
+		p50                     time.Duration
+	}{
+		// 12 answered, 4 of them after the 1s timeout: out of the latency.
+		{"wrk-timeout.txt", 12, 4, 8, map[string]int64{"timeout": 4}, 4120 * time.Microsecond},
+		// 6573 answered and 3286 connections closed instead of an answer.
+		{"wrk-read-errors.txt", 6573 + 3286, 3286, 6573, map[string]int64{"reset": 3286}, 646 * time.Microsecond},
+		// A quarter answered 500.
+		{"wrk-500-mixed.txt", 100503, 25124, 100503, map[string]int64{KindHTTPError: 25124}, 46 * time.Microsecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			out := readFixture(t, "wrk", tt.file)
+			s, err := ParseWrk(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := wrkResult(&wrkRun{summary: s, out: &Output{Stdout: out}, argv: []string{"wrk"}, window: 2 * time.Second}, wrkPlan())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Requests != tt.requests || r.Errors != tt.errs || r.Latency.Count() != tt.latency {
+				t.Errorf("requests %d errors %d latencies %d; want %d %d %d", r.Requests, r.Errors, r.Latency.Count(), tt.requests, tt.errs, tt.latency)
+			}
+			if len(r.ErrorKinds) != len(tt.kinds) {
+				t.Errorf("error kinds %v, want %v", r.ErrorKinds, tt.kinds)
+			}
+			for k, n := range tt.kinds {
+				if r.ErrorKinds[k] != n {
+					t.Errorf("error kinds %v, want %v", r.ErrorKinds, tt.kinds)
+				}
+			}
+			if p50 := r.Latency.Quantile(50); !withinHDR(p50, tt.p50) {
+				t.Errorf("p50 %v, want wrk's %v", p50, tt.p50)
+			}
+		})
+	}
+}
+
 func TestParseWrkRejects(t *testing.T) {
 	t.Parallel()
 	for name, out := range map[string]string{
@@ -304,7 +351,7 @@ func TestWrkToolErrors(t *testing.T) {
 }
 
 func FuzzParseWrk(f *testing.F) {
-	for _, name := range []string{"wrk.txt", "wrk-non2xx.txt"} {
+	for _, name := range []string{"wrk.txt", "wrk-non2xx.txt", "wrk-timeout.txt", "wrk-read-errors.txt", "wrk-500-mixed.txt"} {
 		f.Add(readFixture(f, "wrk", name))
 	}
 	f.Add([]byte(wrkSocketErrors))
@@ -319,8 +366,8 @@ func FuzzParseWrk(f *testing.F) {
 		// Normalizing what parsed returns a result or an error, never
 		// panics.
 		run := &wrkRun{summary: s, out: &Output{Stdout: out}, argv: []string{"wrk"}, window: time.Second}
-		if r, err := wrkResult(run, wrkPlan()); err == nil && r.Latency.Count() != s.Requests {
-			t.Fatalf("histogram of %d values for %d requests", r.Latency.Count(), s.Requests)
+		if r, err := wrkResult(run, wrkPlan()); err == nil && r.Latency.Count() != max(0, s.Requests-s.Timeout) {
+			t.Fatalf("histogram of %d values for %d requests, %d timeouts", r.Latency.Count(), s.Requests, s.Timeout)
 		}
 	})
 }

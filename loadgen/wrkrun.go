@@ -234,7 +234,9 @@ func luaString(b []byte) string {
 // wrkCounts fills r's counts from s: the responses wrk completed, plus
 // the requests lost to connect, read and write errors; the errors are
 // those and the responses of 400 and up. wrk counts a response that took
-// longer than --timeout both as a request and as a timeout error.
+// longer than --timeout both as a request and as a timeout error (and
+// leaves it out of its latency statistics); a connection closed before
+// the answer is a read error and a request lost (testdata/wrk has both).
 func wrkCounts(r *record.Result, s *WrkSummary) {
 	r.Requests = s.Requests + s.Connect + s.Read + s.Write
 	r.Sent = r.Requests
