@@ -18,7 +18,7 @@ import (
 // fixed rate against nginx, a server that stalls, nginx answering 503,
 // and nothing listening.
 
-func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+func spectrumMs(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
 func TestParseWrk2(t *testing.T) {
 	t.Parallel()
@@ -43,16 +43,16 @@ func TestParseWrk2(t *testing.T) {
 		urows                []at
 		wantMaxAbove, maxTop time.Duration
 	}{
-		{file: "nginx-R2000-c8-latency.txt", requests: 9971, count: 9968, rows: []at{{4984, ms(0.813)}, {9875, ms(1.635)}, {9959, ms(2.119)}},
-			p50: ms(0.813), wantMaxAbove: ms(3.6), maxTop: ms(3.609)},
-		{file: "nginx-R5000-t2-c16-u_latency.txt", requests: 24920, count: 24914, rows: []at{{12463, ms(0.796)}, {24682, ms(1.531)}, {24890, ms(3.557)}},
-			p50: ms(0.796), ucount: 24914, urows: []at{{12687, ms(0.040)}, {24686, ms(0.137)}, {24890, ms(0.839)}}, wantMaxAbove: ms(6.7), maxTop: ms(6.743)},
+		{file: "nginx-R2000-c8-latency.txt", requests: 9971, count: 9968, rows: []at{{4984, spectrumMs(0.813)}, {9875, spectrumMs(1.635)}, {9959, spectrumMs(2.119)}},
+			p50: spectrumMs(0.813), wantMaxAbove: spectrumMs(3.6), maxTop: spectrumMs(3.609)},
+		{file: "nginx-R5000-t2-c16-u_latency.txt", requests: 24920, count: 24914, rows: []at{{12463, spectrumMs(0.796)}, {24682, spectrumMs(1.531)}, {24890, spectrumMs(3.557)}},
+			p50: spectrumMs(0.796), ucount: 24914, urows: []at{{12687, spectrumMs(0.040)}, {24686, spectrumMs(0.137)}, {24890, spectrumMs(0.839)}}, wantMaxAbove: spectrumMs(6.7), maxTop: spectrumMs(6.743)},
 		// The stall holds the requests of the first 200ms of every 2s:
 		// the corrected tail keeps them.
-		{file: "stall-R2000-c8-latency.txt", requests: 19971, count: 19969, rows: []at{{9994, ms(0.887)}, {19784, ms(183.807)}, {19950, ms(200.191)}},
-			p50: ms(0.89), wantMaxAbove: ms(200), maxTop: ms(201.983)},
-		{file: "status503-R500-c4-latency.txt", requests: 1498, non2xx: 1498, count: 1497, rows: []at{{750, ms(0.818)}, {1483, ms(1.648)}, {1496, ms(2.261)}},
-			p50: ms(0.818), wantMaxAbove: ms(4.3), maxTop: ms(4.323)},
+		{file: "stall-R2000-c8-latency.txt", requests: 19971, count: 19969, rows: []at{{9994, spectrumMs(0.887)}, {19784, spectrumMs(183.807)}, {19950, spectrumMs(200.191)}},
+			p50: spectrumMs(0.89), wantMaxAbove: spectrumMs(200), maxTop: spectrumMs(201.983)},
+		{file: "status503-R500-c4-latency.txt", requests: 1498, non2xx: 1498, count: 1497, rows: []at{{750, spectrumMs(0.818)}, {1483, spectrumMs(1.648)}, {1496, spectrumMs(2.261)}},
+			p50: spectrumMs(0.818), wantMaxAbove: spectrumMs(4.3), maxTop: spectrumMs(4.323)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
