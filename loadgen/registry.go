@@ -2,5 +2,9 @@ package loadgen
 
 // constructors maps each external generator's name to its adapter.
 func constructors() map[string]func(Options) Generator {
-	return map[string]func(Options) Generator{}
+	return map[string]func(Options) Generator{
+		WRK:       newWRK,
+		WRK2:      newWRK2,
+		Nighthawk: newNighthawk,
+	}
 }

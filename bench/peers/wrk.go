@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"time"
+
+	"github.com/smp-dev/smp/loadgen"
 )
 
 // wrkGen is wrk, closed loop only: it has no rate option (its fork wrk2
@@ -32,54 +33,28 @@ func (g wrkGen) run(ctx context.Context, b *bench, url string, _ int) (result, e
 	return r, err
 }
 
-// parseWrk reads wrk's text summary: "N requests in", "Requests/sec:",
-// the --latency percentiles ("50%  205.00us"), and the error lines
-// ("Non-2xx or 3xx responses: N", "Socket errors: connect N, read N,
-// write N, timeout N") when present.
+// parseWrk reads wrk's text summary with loadgen.ParseWrk (the parser
+// smp's wrk adapter uses): the request count, Requests/sec, the
+// --latency percentiles and the error lines.
 func parseWrk(out []byte) (result, error) {
-	m := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		return result{}, &parseError{tool: "wrk", want: `"Requests/sec:"`, output: out}
+	s, err := loadgen.ParseWrk(out)
+	if err != nil {
+		return result{}, &parseError{tool: "wrk", want: "its summary (" + err.Error() + ")", output: out}
 	}
-	n := regexp.MustCompile(`([0-9]+) requests in`).FindSubmatch(out)
-	if n == nil {
-		return result{}, &parseError{tool: "wrk", want: `"N requests in"`, output: out}
+	r := result{
+		rps:    s.RequestsPerSec,
+		reqs:   float64(s.Requests),
+		errors: float64(s.Non2xx + s.Connect + s.Read + s.Write + s.Timeout),
 	}
-	var r result
-	var err error
-	if r.rps, err = parseFloat("wrk", "Requests/sec", m[1], out); err != nil {
-		return result{}, err
+	pct := map[float64]float64{}
+	for _, p := range s.Percentiles {
+		pct[p.Quantile] = float64(p.Value) / float64(time.Millisecond)
 	}
-	if r.reqs, err = parseFloat("wrk", "the request count", n[1], out); err != nil {
-		return result{}, err
-	}
-	if e := regexp.MustCompile(`Non-2xx or 3xx responses:\s+([0-9]+)`).FindSubmatch(out); e != nil {
-		v, err := parseFloat("wrk", "the non-2xx count", e[1], out)
-		if err != nil {
-			return result{}, err
-		}
-		r.errors += v
-	}
-	if e := regexp.MustCompile(`Socket errors: connect ([0-9]+), read ([0-9]+), write ([0-9]+), timeout ([0-9]+)`).FindSubmatch(out); e != nil {
-		for _, s := range e[1:] {
-			v, err := parseFloat("wrk", "the socket error counts", s, out)
-			if err != nil {
-				return result{}, err
-			}
-			r.errors += v
-		}
-	}
-	pct := map[string]float64{}
-	for _, l := range regexp.MustCompile(`(?m)^\s*(50|99)(?:\.0+)?%\s+([0-9.]+)(us|ms|s|m|h)\s*$`).FindAllSubmatch(out, -1) {
-		v, err := parseFloat("wrk", "a latency percentile", l[2], out)
-		if err != nil {
-			return result{}, err
-		}
-		pct[string(l[1])] = v * map[string]float64{"us": 1e-3, "ms": 1, "s": 1e3, "m": 60e3, "h": 3600e3}[string(l[3])]
-	}
-	if len(pct) != 2 {
+	p50, ok50 := pct[0.5]
+	p99, ok99 := pct[0.99]
+	if !ok50 || !ok99 {
 		return result{}, &parseError{tool: "wrk", want: `the --latency percentiles "50%" and "99%"`, output: out}
 	}
-	r.hasLatency, r.p50, r.p99 = true, pct["50"], pct["99"]
+	r.hasLatency, r.p50, r.p99 = true, p50, p99
 	return r, nil
 }
