@@ -364,7 +364,7 @@ func flagProblems(err error) error {
 		}
 		p.Field = field
 		// Name flags in what was expected too: "at most --rate (100)".
-		for _, f := range []string{"load.duration", "load.rate", "load.tls.cert", "load.tls.key", "load.grpc.method", "workload.url"} {
+		for _, f := range []string{"load.generator", "load.duration", "load.rate", "load.tls.cert", "load.tls.key", "load.grpc.method", "workload.url"} {
 			p.Expected = strings.ReplaceAll(p.Expected, f, flags[f])
 		}
 		lines = append(lines, p.Error())
