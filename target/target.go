@@ -52,6 +52,17 @@ type Options struct {
 	// NoH2C turns off HTTP/2 with prior knowledge (h2c) on a cleartext
 	// port; by default a cleartext port serves both HTTP/1.1 and h2c.
 	NoH2C bool
+	// Stall, when set, holds every request that arrives in the first
+	// Stall.For of each Stall.Every (from the server's start) until that
+	// stall ends: a stall of known length and period, which a generator
+	// timing from the intended send time charges to every request it
+	// delayed.
+	Stall *Stall
+}
+
+// Stall is a periodic pause of the server: For out of every Every.
+type Stall struct {
+	For, Every time.Duration
 }
 
 // HealthPath answers 200 at once, without delay or downstream calls, and
@@ -69,6 +80,7 @@ type Server struct {
 	srv   *http.Server
 	count atomic.Uint64
 	conns atomic.Int64
+	began time.Time // the Stall periods' origin
 	done  chan error
 }
 
@@ -79,6 +91,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.Size < 0 || opts.Size > MaxSize {
 		return nil, fmt.Errorf("target: size %d: expected 0 to %d bytes", opts.Size, MaxSize)
+	}
+	if st := opts.Stall; st != nil && (st.For <= 0 || st.Every <= st.For) {
+		return nil, fmt.Errorf("target: stall %v every %v: expected 0 < stall < period", st.For, st.Every)
 	}
 	for _, s := range opts.Statuses {
 		if s < 200 || s > 599 {
@@ -93,7 +108,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("target: listen on %s: %w", opts.Addr, err)
 	}
-	s := &Server{opts: opts, body: filler(opts.Size), ln: ln, done: make(chan error, 1)}
+	s := &Server{opts: opts, body: filler(opts.Size), ln: ln, done: make(chan error, 1), began: time.Now()}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
 	protos.SetHTTP2(opts.TLS != nil)
@@ -211,6 +226,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Downstream != nil {
 		if err := s.opts.Downstream(r.Context()); err != nil {
 			http.Error(w, "downstream: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+	}
+	if st := s.opts.Stall; st != nil {
+		if phase := time.Since(s.began) % st.Every; phase < st.For && !sleep(r.Context(), st.For-phase) {
 			return
 		}
 	}

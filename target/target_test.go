@@ -102,3 +102,38 @@ func TestStopsWithContext(t *testing.T) {
 		t.Fatal("server still running 2s after its context was cancelled")
 	}
 }
+
+// A stall of 100 ms in every 400 ms holds the requests that arrive in it
+// until it ends: sent every 10 ms over two periods, about a quarter wait
+// (up to 100 ms), the rest answer at once.
+func TestStall(t *testing.T) {
+	s := start(t, Options{Stall: &Stall{For: 100 * time.Millisecond, Every: 400 * time.Millisecond}})
+	var held int
+	var longest time.Duration
+	const n = 80
+	next := time.Now()
+	for range n {
+		time.Sleep(time.Until(next))
+		next = next.Add(10 * time.Millisecond)
+		_, _, d := get(t, s.URL())
+		if d > 20*time.Millisecond {
+			held++
+		}
+		longest = max(longest, d)
+		if now := time.Now(); next.Before(now) {
+			next = now
+		}
+	}
+	// Sends slip behind a held request, so the share is below 100/400.
+	if held < 2 || held > n*45/100 {
+		t.Errorf("%d of %d requests held, want about a quarter (sends slip while one is held)", held, n)
+	}
+	if longest < 50*time.Millisecond || longest > 400*time.Millisecond {
+		t.Errorf("longest wait %v, want close to the 100ms stall", longest)
+	}
+	for _, bad := range []*Stall{{For: 0, Every: time.Second}, {For: time.Second, Every: time.Second}} {
+		if _, err := Start(context.Background(), Options{Stall: bad}); err == nil {
+			t.Errorf("stall %+v accepted", bad)
+		}
+	}
+}

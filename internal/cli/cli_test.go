@@ -97,6 +97,7 @@ func TestLoadBadInput(t *testing.T) {
 		{[]string{"nosuchverb"}, "unknown command"},
 		{[]string{"target", "--size", "1KB"}, "--size"},
 		{[]string{"target", "--status", "200,abc"}, `entry "abc"`},
+		{[]string{"target", "--stall", "2s/1s"}, `--stall "2s/1s": expected FOR/EVERY with 0 < FOR < EVERY`},
 	}
 	for _, tc := range tests {
 		code, _, errOut := smp(t, tc.args...)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ type targetOptions struct {
 	h2c      bool
 	tcpEcho  string
 	grpc     string
+	stall    string
 }
 
 func newTargetCmd(s Streams) *cobra.Command {
@@ -51,6 +53,7 @@ which echoes its payload after --delay (smp load --protocol grpc); with
 --tls it uses the same certificates and client CA.`,
 		Example: `  smp target --addr 127.0.0.1:8080 --delay 0 --size 1KiB
   smp target --delay 2ms --status 200,200,200,503   # one in four answers 503
+  smp target --stall 200ms/2s                       # every 2 s, 200 ms without answers
   smp target --addr 127.0.0.1:8443 --tls            # self-signed
   smp target --addr 127.0.0.1:8443 --tls --cert server.pem --key server-key.pem --client-ca ca.pem
   smp target --tcp-echo 127.0.0.1:9000              # and TCP echo on port 9000
@@ -69,6 +72,7 @@ which echoes its payload after --delay (smp load --protocol grpc); with
 	f.StringVar(&o.clientCA, "client-ca", "", "with --tls: require client certificates issued by the CAs in this PEM file (mTLS)")
 	f.BoolVar(&o.h2c, "h2c", true, "without --tls: also serve HTTP/2 with prior knowledge on the same port")
 	f.StringVar(&o.tcpEcho, "tcp-echo", "", "also serve TCP echo on this address (e.g. 127.0.0.1:9000)")
+	f.StringVar(&o.stall, "stall", "", "hold every request arriving in the first FOR of each EVERY, as FOR/EVERY (e.g. 200ms/2s): a stall of known length")
 	f.StringVar(&o.grpc, "grpc", "", "also serve gRPC (health and Ping) on this address (e.g. 127.0.0.1:9090)")
 	return c
 }
@@ -91,6 +95,11 @@ func (o *targetOptions) run(c *cobra.Command, s Streams) error {
 		statuses = append(statuses, code)
 	}
 	topts := target.Options{Addr: o.addr, Delay: delay, Size: int64(size), Statuses: statuses, NoH2C: !o.h2c}
+	if o.stall != "" {
+		if topts.Stall, err = parseStall(o.stall); err != nil {
+			return err
+		}
+	}
 	note, certFile, err := o.serverTLS(&topts)
 	if err != nil {
 		return err
@@ -181,4 +190,19 @@ func (o *targetOptions) serverTLS(t *target.Options) (note, certFile string, err
 		note += ", client certificates required"
 	}
 	return note, certFile, nil
+}
+
+// parseStall reads --stall FOR/EVERY.
+func parseStall(v string) (*target.Stall, error) {
+	f, e, ok := strings.Cut(v, "/")
+	st := &target.Stall{}
+	var err1, err2 error
+	if ok {
+		st.For, err1 = time.ParseDuration(strings.TrimSpace(f))
+		st.Every, err2 = time.ParseDuration(strings.TrimSpace(e))
+	}
+	if !ok || err1 != nil || err2 != nil || st.For <= 0 || st.Every <= st.For {
+		return nil, usageErr("--stall %q: expected FOR/EVERY with 0 < FOR < EVERY, such as 200ms/2s", v)
+	}
+	return st, nil
 }
