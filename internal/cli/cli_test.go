@@ -97,6 +97,13 @@ func TestLoadBadInput(t *testing.T) {
 		{[]string{"nosuchverb"}, "unknown command"},
 		{[]string{"target", "--size", "1KB"}, "--size"},
 		{[]string{"target", "--status", "200,abc"}, `entry "abc"`},
+		{[]string{"load", "http://127.0.0.1:1/", "--generator", "jmeter"}, `--generator "jmeter": generator "jmeter": expected one of builtin, fortio`},
+		{[]string{"load", "http://127.0.0.1:1/", "--generator", "wrk,wrk"}, `generator "wrk": named twice`},
+		{[]string{"load", "http://127.0.0.1:1/", "--generator-path", "/usr/bin/wrk"}, "expected one external --generator with it"},
+		{[]string{"load", "http://127.0.0.1:1/", "--generator", "wrk", "--rate", "100"}, "--rate: got 100, expected what wrk can run: wrk has no rate option"},
+		{[]string{"load", "grpc://127.0.0.1:1", "--generator", "vegeta", "--protocol", "grpc"}, "expected what vegeta can run"},
+		{[]string{"load", "http://127.0.0.1:1/", "--generator", "fortio", "--generator-path", "/nonexistent/fortio"}, `load generator not found: fortio: load.generatorPath "/nonexistent/fortio"`},
+		{[]string{"load", "http://127.0.0.1:1/", "--generator", "fortio", "--driver", "goroutines"}, "--driver: got \"goroutines\", expected nothing with generator fortio"},
 		{[]string{"target", "--stall", "2s/1s"}, `--stall "2s/1s": expected FOR/EVERY with 0 < FOR < EVERY`},
 	}
 	for _, tc := range tests {
