@@ -2,5 +2,7 @@ package loadgen
 
 // constructors maps each external generator's name to its adapter.
 func constructors() map[string]func(Options) Generator {
-	return map[string]func(Options) Generator{}
+	return map[string]func(Options) Generator{
+		Fortio: newFortio,
+	}
 }
