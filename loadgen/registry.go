@@ -4,5 +4,6 @@ package loadgen
 func constructors() map[string]func(Options) Generator {
 	return map[string]func(Options) Generator{
 		Fortio: newFortio,
+		Vegeta: newVegeta,
 	}
 }
