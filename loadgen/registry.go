@@ -5,5 +5,6 @@ func constructors() map[string]func(Options) Generator {
 	return map[string]func(Options) Generator{
 		Fortio: newFortio,
 		Vegeta: newVegeta,
+		Hey:    newHey,
 	}
 }
