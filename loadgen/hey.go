@@ -26,7 +26,9 @@ const heyResolution = 100 * time.Microsecond
 //
 // What hey cannot say: its CSV leaves out the requests that failed
 // without a response (refused connections, timeouts, resets): they are
-// neither counted nor errors here (only 4xx and 5xx are). It prints no
+// neither counted nor errors here (only 4xx and 5xx are). It keeps at most
+// 1,000,000 responses: a plan that could make more is rejected, and a
+// CSV that reached the cap is an error. It prints no
 // version. Its -q is a rate per worker (connection), paced by a ticker
 // that drops the ticks a slow response misses, so the rate asked for is a
 // ceiling: hey does not catch up. Its run starts when its process does;
@@ -44,6 +46,10 @@ const WarmupByOffset = "one run; requests sent within load.warmup of the run's s
 
 // Name implements Generator.
 func (*heyGen) Name() string { return Hey }
+
+// heyMaxResults is how many responses hey keeps for its CSV (its
+// maxRes): the ones after are dropped, uncounted.
+const heyMaxResults = 1_000_000
 
 // heyMaxRateError is how far the rate hey will pace at may be from the
 // rate asked for (hey's per-worker interval is whole microseconds).
@@ -74,6 +80,11 @@ func (*heyGen) Check(p *Plan) error {
 	}
 	if p.Timeout%time.Second != 0 {
 		return &PlanError{Tool: Hey, Field: "load.timeout", Value: p.Timeout.String(), Why: "hey's -t is whole seconds"}
+	}
+	if n := p.Rate * p.Duration.Seconds(); n >= heyMaxResults {
+		return &PlanError{Tool: Hey, Field: "load.duration", Value: p.Duration.String(),
+			Why: fmt.Sprintf("hey keeps at most %d responses, and drops the rest uncounted: at %s requests/s, expected a run under %.0f s",
+				heyMaxResults, formatFloat(p.Rate), heyMaxResults/p.Rate)}
 	}
 	if p.Rate > 0 {
 		q := p.Rate / float64(p.Connections)
@@ -216,6 +227,7 @@ func parseHey(f io.Reader, p *Plan, g record.Generator, out *Output, began time.
 	}
 	r := newResult(g, p, began.Add(p.Warmup).UTC(), p.Duration-p.Warmup, out)
 	t := newTally(r)
+	rows := 0
 	for line := 2; ; line++ {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
@@ -232,6 +244,10 @@ func parseHey(f io.Reader, p *Plan, g record.Generator, out *Output, began time.
 		}
 		if status < 100 || status > 999 {
 			return nil, fmt.Errorf("line %d: status-code %d: expected an HTTP status", line, status)
+		}
+		if rows++; rows >= heyMaxResults {
+			return nil, fmt.Errorf("%d responses: hey keeps at most %d and drops the rest uncounted; shorten load.duration or lower load.rate",
+				rows, heyMaxResults)
 		}
 		if off < p.Warmup || off >= p.Duration {
 			continue

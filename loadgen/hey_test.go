@@ -130,6 +130,8 @@ func TestHeyCheck(t *testing.T) {
 		// 30000/s over 1 connection: -q 30000 paces 33 µs apart, 30303 requests/s.
 		{func(p *Plan) { p.Rate, p.Connections = 30000, 1 }, "load.rate"},
 		{func(p *Plan) { p.Warmup = p.Duration }, "load.duration"},
+		// 10000/s for 100 s: more responses than hey keeps.
+		{func(p *Plan) { p.Rate, p.Duration = 10000, 100*time.Second }, "load.duration"},
 	} {
 		p := basePlan()
 		c.edit(p)
