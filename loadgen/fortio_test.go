@@ -305,3 +305,30 @@ func TestFortioReal(t *testing.T) {
 		t.Errorf("version: got %q, want fortio's 1.x", res.Generator.Version)
 	}
 }
+
+// TestFortioRealGRPC runs fortio's gRPC health checks against the built-in
+// target's gRPC server.
+func TestFortioRealGRPC(t *testing.T) {
+	bin := realTool(t, "fortio")
+	ctx, cancel := context.WithCancel(context.Background())
+	gs, err := target.StartGRPC(ctx, target.GRPCOptions{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = gs.Wait() })
+	p := basePlan()
+	p.Protocol, p.URL, p.GRPCMethod = "grpc", "grpc://"+gs.Addr(), "health"
+	p.Duration, p.Warmup = 2*time.Second, 500*time.Millisecond
+	res, err := newFortio(Options{Path: bin, Cmder: Exec{}, Work: t.TempDir()}).Run(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := p.Rate * 1.5
+	if res.Errors != 0 || res.StatusCodes[0] != res.Requests || float64(res.Requests) < 0.75*want || float64(res.Requests) > 1.25*want {
+		t.Errorf("got %d requests (want %.0f), %d errors %v, statuses %v: want every one SERVING (status 0)",
+			res.Requests, want, res.Errors, res.ErrorKinds, res.StatusCodes)
+	}
+	if !slices.Contains(res.Generator.Command, "-grpc") || res.Latency.Count() != res.Requests {
+		t.Errorf("command %q, %d timed of %d", res.Generator.Command, res.Latency.Count(), res.Requests)
+	}
+}
