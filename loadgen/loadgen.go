@@ -10,21 +10,23 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/record"
+	"github.com/smp-dev/smp/spec"
 )
 
-// Names of the generators, as load.generator and --generator take them.
+// Names of the generators, as load.generator and --generator take them
+// (the spec's).
 const (
-	Builtin   = "builtin"
-	Fortio    = "fortio"
-	WRK2      = "wrk2"
-	Nighthawk = "nighthawk"
-	Vegeta    = "vegeta"
-	WRK       = "wrk"
-	Hey       = "hey"
+	Builtin   = spec.GeneratorBuiltin
+	Fortio    = spec.GeneratorFortio
+	WRK2      = spec.GeneratorWRK2
+	Nighthawk = spec.GeneratorNighthawk
+	Vegeta    = spec.GeneratorVegeta
+	WRK       = spec.GeneratorWRK
+	Hey       = spec.GeneratorHey
 )
 
 // Names lists every generator smp can drive, builtin first.
-func Names() []string { return []string{Builtin, Fortio, WRK2, Nighthawk, Vegeta, WRK, Hey} }
+func Names() []string { return spec.Generators() }
 
 // Plan is one load run as the external tools see it: what smp's load
 // spec says, already resolved against the target.

@@ -4,7 +4,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/smp-dev/smp/load/protocol"
-	"github.com/smp-dev/smp/loadgen"
 )
 
 // Schema patterns of request fields (Validate checks them in code).
@@ -22,7 +21,7 @@ func (w *walker) load(l *Load) object {
 		fields: []field{
 			{"generator", w.word(&l.Generator, expGenerator()), shape{
 				desc: "Load generator. builtin (the default) is smp's own open-loop engine: latency timed from each request's intended send time, its own send lag recorded, event loops. fortio, wrk2, nighthawk, vegeta, wrk and hey run that tool (found on PATH or at generatorPath) with the same plan and normalize its output; a plan the tool cannot express is refused before the run, and the report's client.generator says what the tool measures (latency clock, resolution, native or reconstructed histogram).",
-				enum: loadgen.Names(),
+				enum: Generators(),
 			}},
 			{"generatorPath", w.str(&l.GeneratorPath, expFile), shape{
 				desc: "Path of the external generator's binary. Default: its name on PATH (wrk2, nighthawk_client, or the generator's name).",

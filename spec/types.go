@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/protocol"
-	"github.com/smp-dev/smp/loadgen"
 )
 
 // APIVersion and Kind identify a test spec document.
@@ -209,20 +208,27 @@ type Step struct {
 // Protocols and drivers are those of package load/protocol, whose table
 // says what each protocol supports.
 const (
-	GeneratorBuiltin = loadgen.Builtin
-	ProtocolHTTP1    = protocol.HTTP1
-	ProtocolH2C      = protocol.H2C              // HTTP/2 over cleartext, with prior knowledge
-	ProtocolHTTP2    = protocol.HTTP2            // HTTP/2 over TLS (ALPN h2)
-	ProtocolTCP      = protocol.TCP              // TCP echo: a payload written, its echo read
-	ProtocolGRPC     = protocol.GRPC             // unary gRPC calls
-	DriverEventLoop  = protocol.DriverEventLoop  // event loops, one thread each
-	DriverGoroutines = protocol.DriverGoroutines // a goroutine per connection
-	ArrivalConstant  = "constant"                // evenly spaced at load.rate
-	ArrivalPoisson   = "poisson"                 // exponential gaps of mean 1/load.rate
-	ArrivalRamp      = "ramp"                    // linear from From to To over the run
-	ArrivalStep      = "step"                    // piecewise constant: Steps
-	ArrivalSine      = "sine"                    // load.rate ± Amplitude over Period
-	ArrivalBurst     = "burst"                   // load.rate for On, nothing for Off, repeating
+	GeneratorBuiltin = "builtin"
+	// External load generators (package loadgen runs them).
+	GeneratorFortio    = "fortio"
+	GeneratorWRK2      = "wrk2"
+	GeneratorNighthawk = "nighthawk"
+	GeneratorVegeta    = "vegeta"
+	GeneratorWRK       = "wrk"
+	GeneratorHey       = "hey"
+	ProtocolHTTP1      = protocol.HTTP1
+	ProtocolH2C        = protocol.H2C              // HTTP/2 over cleartext, with prior knowledge
+	ProtocolHTTP2      = protocol.HTTP2            // HTTP/2 over TLS (ALPN h2)
+	ProtocolTCP        = protocol.TCP              // TCP echo: a payload written, its echo read
+	ProtocolGRPC       = protocol.GRPC             // unary gRPC calls
+	DriverEventLoop    = protocol.DriverEventLoop  // event loops, one thread each
+	DriverGoroutines   = protocol.DriverGoroutines // a goroutine per connection
+	ArrivalConstant    = "constant"                // evenly spaced at load.rate
+	ArrivalPoisson     = "poisson"                 // exponential gaps of mean 1/load.rate
+	ArrivalRamp        = "ramp"                    // linear from From to To over the run
+	ArrivalStep        = "step"                    // piecewise constant: Steps
+	ArrivalSine        = "sine"                    // load.rate ± Amplitude over Period
+	ArrivalBurst       = "burst"                   // load.rate for On, nothing for Off, repeating
 )
 
 // MixRequest is one request of a weighted mix (load.requests).
@@ -357,3 +363,9 @@ type Duration time.Duration
 // ByteSize is a size in bytes that reads "1KiB", "2MiB", "512B" or a plain
 // integer, and writes as a plain integer.
 type ByteSize int64
+
+// Generators lists the load generators load.generator takes, builtin
+// first.
+func Generators() []string {
+	return []string{GeneratorBuiltin, GeneratorFortio, GeneratorWRK2, GeneratorNighthawk, GeneratorVegeta, GeneratorWRK, GeneratorHey}
+}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/protocol"
-	"github.com/smp-dev/smp/loadgen"
 	"github.com/smp-dev/smp/slo/assertion"
 )
 
@@ -91,7 +90,7 @@ func protocols() []string { return protocol.Names() }
 
 // expProtocol and expDriver say what load.protocol and load.driver may be.
 func expProtocol() string  { return "one of " + strings.Join(protocols(), ", ") }
-func expGenerator() string { return "one of " + strings.Join(loadgen.Names(), ", ") }
+func expGenerator() string { return "one of " + strings.Join(Generators(), ", ") }
 func expDriver() string {
 	return strings.Join(protocol.Drivers(), ", ") + ", or nothing (the event loop where there is one)"
 }
@@ -241,7 +240,7 @@ func (c *checker) workload(w *Workload) {
 }
 
 func (c *checker) load(l *Load) {
-	c.oneOf("load.generator", l.Generator, loadgen.Names(), nil, expGenerator(), "generator")
+	c.oneOf("load.generator", l.Generator, Generators(), nil, expGenerator(), "generator")
 	c.generator(l)
 	c.oneOf("load.protocol", l.Protocol, protocols(), laterProtocols(), expProtocol(), "protocol")
 	if l.Connections < 1 || l.Connections > maxConnections {
@@ -291,7 +290,7 @@ func (c *checker) load(l *Load) {
 // load.generator, and load.generatorPath against the builtin one. What each tool can run of
 // the rest is its adapter's to say (package loadgen), before the run.
 func (c *checker) generator(l *Load) {
-	if l.Generator == GeneratorBuiltin || !slices.Contains(loadgen.Names(), l.Generator) {
+	if l.Generator == GeneratorBuiltin || !slices.Contains(Generators(), l.Generator) {
 		if l.GeneratorPath != "" && l.Generator == GeneratorBuiltin {
 			c.add("load.generatorPath", quote(l.GeneratorPath), "nothing with generator builtin (the path of an external generator's binary)")
 		}

@@ -39,7 +39,7 @@ func Import(r *Result, o ImportOptions) (*report.Report, error) {
 	if r.ActualDuration < 0 {
 		return nil, fmt.Errorf("fortio result: ActualDuration: got %d ns, expected 0 or more", r.ActualDuration)
 	}
-	h, err := rebuild(dh)
+	h, err := Rebuild(dh)
 	if err != nil {
 		return nil, err
 	}
@@ -204,9 +204,13 @@ func keepFigures(lat *report.Latency, dh *Histogram) (bool, error) {
 	return true, nil
 }
 
-// rebuild spreads each Fortio bucket's count evenly over [Start, End]: up
-// to maxImportPoints points per bucket, each carrying an equal share.
-func rebuild(dh *Histogram) (*hist.Histogram, error) {
+// Rebuild makes an HDR histogram of Fortio's bucketed histogram dh (a
+// DurationHistogram, in seconds): it spreads each bucket's count evenly
+// over [Start, End], up to maxImportPoints points per bucket, each
+// carrying an equal share. The counts are Fortio's own; the values within
+// a bucket are as precise as the bucket is narrow (Fortio's -r at the low
+// end). Buckets outside [0, 3600 s] or with negative counts are an error.
+func Rebuild(dh *Histogram) (*hist.Histogram, error) {
 	h := hdr.New(hist.Lowest, hist.Highest, hist.Digits)
 	var total int64
 	for i, b := range dh.Data {
