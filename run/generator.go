@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -116,7 +117,11 @@ func (r *runner) loadExternal(ctx context.Context, target, dir string) (*load.Re
 	if err != nil {
 		return nil, err
 	}
-	g, err := loadgen.New(r.t.Load.Generator, loadgen.Options{Path: path, Work: filepath.Join(dir, "generator")})
+	work := filepath.Join(dir, "generator")
+	if err := os.MkdirAll(work, 0o750); err != nil {
+		return nil, fmt.Errorf("load generator %s: its work folder: %w", r.t.Load.Generator, err)
+	}
+	g, err := loadgen.New(r.t.Load.Generator, loadgen.Options{Path: path, Work: work})
 	if err != nil {
 		return nil, err
 	}

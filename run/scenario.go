@@ -30,6 +30,9 @@ type runner struct {
 	provider platform.Provider
 	pf       *platform.Preflight
 	logDir   string
+	// tempLogs: logDir is a temporary folder of this run's, removed at
+	// its end.
+	tempLogs bool
 	unpin    func()
 }
 
@@ -68,7 +71,7 @@ func newRunner(ctx context.Context, t *spec.Test, o Options) (*runner, error) {
 			r.close()
 			return nil, err
 		}
-		r.logDir = dir
+		r.logDir, r.tempLogs = dir, true
 	}
 	return r, nil
 }
@@ -95,7 +98,12 @@ func providerFor(t *spec.Test, o Options, meshCPUs []int) (platform.Provider, er
 	}
 }
 
-func (r *runner) close() { r.unpin() }
+func (r *runner) close() {
+	r.unpin()
+	if r.tempLogs {
+		_ = os.RemoveAll(r.logDir)
+	}
+}
 
 // scenario runs every iteration of one mesh. It returns the scenario with
 // what was measured, and an error when an iteration failed (the scenario
