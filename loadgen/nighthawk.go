@@ -194,6 +194,16 @@ func (g *nighthawkGen) Run(ctx context.Context, p *Plan) (*record.Result, error)
 	if err != nil {
 		return nil, &ToolError{Tool: Nighthawk, Command: argv, Why: "cannot read its output: " + err.Error(), Tail: tail(out)}
 	}
+	r, err := nighthawkResultOf(nh, p, out, argv, start, window)
+	if err != nil {
+		return nil, &ToolError{Tool: Nighthawk, Command: argv, Why: err.Error(), Tail: tail(out)}
+	}
+	return r, nil
+}
+
+// nighthawkResultOf normalizes Nighthawk's output: its own window when
+// it gives one, else start and window.
+func nighthawkResultOf(nh *nighthawkResult, p *Plan, out *Output, argv []string, start time.Time, window time.Duration) (*record.Result, error) {
 	if !nh.start.IsZero() {
 		start = nh.start
 	}
@@ -209,7 +219,7 @@ func (g *nighthawkGen) Run(ctx context.Context, p *Plan) (*record.Result, error)
 	nighthawkCounts(r, nh.counters)
 	h, err := FromSpectrum(nh.latency.Points, nh.latency.Count)
 	if err != nil {
-		return nil, &ToolError{Tool: Nighthawk, Command: argv, Why: "its request_to_response percentiles: " + err.Error(), Tail: tail(out)}
+		return nil, fmt.Errorf("its request_to_response percentiles: %w", err)
 	}
 	setLatency(r, h)
 	return r, nil

@@ -176,28 +176,35 @@ func newReportImportCmd(s Streams) *cobra.Command {
 	var out string
 	c := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Read a Fortio JSON result into an smp report",
-		Long: `Import a Fortio JSON result (fortio load -json, or what Meshery stores)
-as a one-scenario smp report. Min, mean, max and stddev are Fortio's own.
-Fortio keeps latencies as buckets, not an HDR histogram: the histogram is
-rebuilt by spreading each bucket evenly, so percentiles match Fortio's to
-within a bucket. The report's test carries Fortio's URL, connections
-(NumThreads), rate and requested duration (the measured time; Fortio's
-warmup is one untimed call per connection, so load.warmup is 0).`,
-		Example: `  smp report import fortio.json --scenario istio --mesh istio --out istio.json`,
-		Args:    args(cobra.ExactArgs(1)),
+		Short: "Read another load generator's result into an smp report",
+		Long: `Import another load generator's result as a one-scenario smp report:
+
+  fortio     its JSON result (fortio load -json, or what Meshery stores)
+  wrk, wrk2  the text summary, run with --latency
+  nighthawk  its JSON output (--output-format json)
+  vegeta     its JSON results (vegeta encode --to json)
+  hey        its CSV (hey -o csv)
+
+The tool is recognized by the content. The report's client.generator says
+what the tool measured: latency from the actual or the intended send, a
+native histogram or one reconstructed from printed percentiles (wrk, wrk2,
+Nighthawk), its resolution. Fortio: min, mean, max and stddev are Fortio's
+own; the histogram is rebuilt by spreading each of its buckets evenly, so
+percentiles match Fortio's to within a bucket; the test carries Fortio's
+URL, connections (NumThreads), rate and requested duration. wrk, wrk2 and
+hey do not record when they ran: the file's modification time is taken as
+the end of the run. vegeta's and hey's files do not say the rate asked for.`,
+		Example: `  smp report import fortio.json --scenario istio --mesh istio --out istio.json
+  smp report import wrk2-output.txt --mesh none --scenario baseline`,
+		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			data, err := os.ReadFile(a[0])
-			if err != nil {
-				return &ExitError{Code: ExitUsage, Err: err}
-			}
-			if !fortio.Detect(data) {
-				return usageErr("%s: not a Fortio JSON result (expected an object with DurationHistogram and RetCodes)", a[0])
-			}
 			o.Tool = report.Tool{}
-			r, _, err := format.Decode(data, o)
+			r, f, err := format.DecodeFile(a[0], o)
 			if err != nil {
 				return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", a[0], err)}
+			}
+			if f != format.Fortio && f != format.Output {
+				return usageErr("%s: format %s, not another tool's result (expected fortio's JSON, wrk's or wrk2's summary, Nighthawk's JSON, vegeta's JSON results or hey's CSV)", a[0], f)
 			}
 			if out != "" {
 				if err := report.WriteFile(out, r); err != nil {
@@ -210,7 +217,7 @@ warmup is one untimed call per connection, so load.warmup is 0).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.Scenario, "scenario", "", "scenario name (default: the Fortio labels, else the URL)")
+	f.StringVar(&o.Scenario, "scenario", "", "scenario name (default: Fortio's labels, else the URL, else the tool's name)")
 	f.StringVar(&o.MeshType, "mesh", "", `mesh type of the scenario ("none" makes it a baseline; default "unknown")`)
 	f.StringVar(&out, "out", "", "write the report to this file instead of stdout")
 	return c
@@ -219,11 +226,7 @@ warmup is one untimed call per connection, so load.warmup is 0).`,
 // readResults reads a results file in any known format; failures are bad
 // input (exit 2).
 func readResults(path string, o fortio.ImportOptions) (*report.Report, error) {
-	data, err := os.ReadFile(path) //nolint:gosec // G304: reading the results file the user named is the point
-	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	r, _, err := format.Decode(data, o)
+	r, _, err := format.DecodeFile(path, o)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", path, err)}
 	}

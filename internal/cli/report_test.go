@@ -35,7 +35,11 @@ func TestReportVerbs(t *testing.T) {
 		{"missing file", []string{"report", "show", filepath.Join(dir, "nope.json")}, 2, "no such file"},
 		{"show fortio", []string{"report", "show", fortioPath}, 0, "istio-test"}, // auto-detected
 		{"import", []string{"report", "import", fortioPath, "--scenario", "x"}, 0, `"schemaVersion": "smp.report/v1"`},
-		{"import non-fortio", []string{"report", "import", fixturePath}, 2, "not a Fortio JSON result"},
+		{"import non-fortio", []string{"report", "import", fixturePath}, 2, "format smp-report, not another tool's result"},
+		{"import wrk2", []string{"report", "import", "../../loadgen/testdata/wrk2/stall-R2000-c8-latency.txt", "--mesh", "none"}, 0, `"histogram": "reconstructed"`},
+		{"import vegeta", []string{"report", "import", "../../loadgen/testdata/vegeta/attack.json"}, 0, `"name": "vegeta"`},
+		{"show hey", []string{"report", "show", "../../loadgen/testdata/hey/run.csv"}, 0, "hey: latency from the actual send"},
+		{"import unknown", []string{"report", "import", "../../go.mod"}, 2, "wrk's or wrk2's text summary"},
 		{"merge", []string{"report", "merge", fixturePath, fixturePath}, 0, `"iterations": 6`},
 		{"compare", []string{"compare", fixturePath, fixturePath, "--baseline", "baseline", "--scenario", "istio"}, 0, "Δ istio"},
 		{"compare json", []string{"compare", fixturePath, fixturePath, "-o", "json"}, 0, `"verdict": "not significant"`},
