@@ -106,3 +106,62 @@ func checkProxyView(t *testing.T, it report.Iteration, tt *spec.Test) {
 		t.Errorf("%d proxies with a view, want 4", seen)
 	}
 }
+
+// examples/generators.yaml runs, shortened, with builtin, fortio and wrk
+// one after the other: every scenario of each measures through real
+// sidecars, each generator is named in its scenarios, and the report
+// compares each mesh with its baseline and each generator with builtin.
+func TestGeneratorsExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs real tools and proxies; runs without -short")
+	}
+	gens := []string{"builtin", "fortio", "wrk"}
+	for _, g := range gens[1:] {
+		if _, err := exec.LookPath(g); err != nil {
+			t.Skipf("%s is not on PATH (scripts/install-deps installs it)", g)
+		}
+	}
+	tt, err := spec.ParseFile(filepath.Join("..", "examples", "generators.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// wrk runs whole seconds.
+	tt.Load.Duration, tt.Load.Warmup, tt.Iterations = spec.Duration(3*time.Second), spec.Duration(time.Second), 1
+	tt.Metrics.SampleInterval = spec.Duration(100 * time.Millisecond)
+	rep, err := CrossCheck(context.Background(), tt, gens, Options{Exe: smpBinary(t), LogDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("%v\nwarnings: %v", err, rep)
+	}
+	if len(rep.Scenarios) != 6 {
+		t.Fatalf("%d scenarios, want 2 meshes × 3 generators", len(rep.Scenarios))
+	}
+	for i, s := range rep.Scenarios {
+		g := gens[i/2]
+		sum := s.Summary
+		if want := CrossScenario(tt.Meshes[i%2].Name, g); s.Name != want {
+			t.Errorf("scenario %d is %q, want %q", i, s.Name, want)
+		}
+		if sum.Requests < 100 || sum.Errors != 0 {
+			t.Errorf("%s: %d requests, %d errors %v", s.Name, sum.Requests, sum.Errors, sum.ErrorKinds)
+		}
+		if sum.Client.Generator == nil || sum.Client.Generator.Name != g {
+			t.Errorf("%s: client.generator %+v, want %s", s.Name, sum.Client.Generator, g)
+		}
+		if s.Mesh.Type == spec.MeshReference && (sum.Resources == nil || sum.Resources.Proxy == nil || sum.Resources.Proxy.Count != 3) {
+			t.Errorf("%s: proxies %+v, want 3 sidecars measured", s.Name, sum.Resources)
+		}
+	}
+	pairs := map[string]bool{}
+	for _, c := range rep.Comparisons {
+		pairs[c.Baseline+" → "+c.Scenario] = true
+	}
+	for _, want := range []string{
+		"baseline [wrk] → reference [wrk]",
+		"baseline [builtin] → baseline [fortio]",
+		"reference [builtin] → reference [wrk]",
+	} {
+		if !pairs[want] {
+			t.Errorf("no comparison %s among %v", want, pairs)
+		}
+	}
+}
