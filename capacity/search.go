@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/smp-dev/smp/report"
 )
 
 // Reasons a search stopped (Result.LimitedBy).
@@ -32,24 +34,8 @@ const (
 	DefaultMaxSendLag  = 10 * time.Millisecond
 )
 
-// Trial is one run at a fixed rate and its verdict.
-type Trial struct {
-	Rate         float64 `json:"rate"`     // requested, req/s
-	Achieved     float64 `json:"achieved"` // sent per second in the window
-	P50Ms        float64 `json:"p50Ms"`
-	P99Ms        float64 `json:"p99Ms"`
-	P999Ms       float64 `json:"p999Ms"`
-	Requests     int64   `json:"requests"`
-	Errors       int64   `json:"errors"`
-	SendLagP99Ms float64 `json:"sendLagP99Ms"`
-	// Pass is the run function's verdict; FailedBy says what failed
-	// (LimitedBySLO or LimitedByErrors) when it did not pass.
-	Pass     bool   `json:"pass"`
-	FailedBy string `json:"failedBy,omitempty"`
-	// Valid is Search's: false when the generator fell behind the rate.
-	Valid   bool     `json:"valid"`
-	Reasons []string `json:"reasons,omitempty"`
-}
+// Trial is one run at a fixed rate and its verdict (the report's type).
+type Trial = report.CapacityTrial
 
 // Config bounds a search. Zero values take the defaults noted.
 type Config struct {
@@ -71,21 +57,24 @@ type Config struct {
 	MaxSendLag  time.Duration
 	// Now is the clock of Deadline; nil means time.Now.
 	Now func() time.Time
+	// Cooldown is a pause before every trial but the first, for the
+	// target to drain what the last one left queued; 0 = none.
+	Cooldown time.Duration
+	// Confirm, when set, re-checks the answer at the end with a run of
+	// its own (a longer window, say): when it fails, the answer steps
+	// down by the bracket's width (at least Bracket of it), then twice
+	// that, four times…, re-checked each time, at most ConfirmSteps
+	// times.
+	Confirm RunFunc
 }
 
-// Result is what a search found.
-type Result struct {
-	// Rate is the highest rate that passed (0 if none did).
-	Rate float64 `json:"rate"`
-	// Bracket is [highest pass, lowest fail]; the fail is 0 when no
-	// trial failed.
-	Bracket   [2]float64 `json:"bracket"`
-	Converged bool       `json:"converged"`
-	LimitedBy string     `json:"limitedBy"`
-	// Reason says in a sentence why the search stopped where it did.
-	Reason string  `json:"reason"`
-	Trials []Trial `json:"trials"`
-}
+// ConfirmSteps bounds how many times a failed confirmation steps the
+// answer down.
+const ConfirmSteps = 3
+
+// Result is what a search found (the report's type; SLO is the
+// caller's to fill).
+type Result = report.Capacity
 
 // ErrConfig wraps every problem with a Config.
 var ErrConfig = errors.New("invalid capacity search")
@@ -111,6 +100,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: min achieved %v: expected a fraction in [0, 1] (0 = %v)", ErrConfig, c.MinAchieved, DefaultMinAchieved)
 	case c.MaxSendLag < 0:
 		return c, fmt.Errorf("%w: max send lag %v: expected >= 0 (0 = %v)", ErrConfig, c.MaxSendLag, DefaultMaxSendLag)
+	case c.Cooldown < 0:
+		return c, fmt.Errorf("%w: cooldown %v: expected >= 0", ErrConfig, c.Cooldown)
 	}
 	if c.Bracket == 0 {
 		c.Bracket = DefaultBracket
@@ -196,6 +187,9 @@ func (s *searcher) trial(ctx context.Context, rate float64) (Trial, error) {
 		s.stop(LimitedByDeadline, fmt.Sprintf("the deadline of %v passed before the bracket narrowed to %.3g%%", s.c.Deadline, 100*s.c.Bracket))
 		return Trial{}, errStop
 	}
+	if s.c.Cooldown > 0 && len(s.res.Trials) > 0 && !sleep(ctx, s.c.Cooldown) {
+		return Trial{}, ctx.Err()
+	}
 	t, err := s.run(ctx, rate)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -231,9 +225,12 @@ func (s *searcher) stop(by, reason string) {
 	s.res.LimitedBy, s.res.Reason = by, reason
 }
 
-func (s *searcher) finish(err error) (Result, error) {
-	s.res.Rate = s.low
+func (s *searcher) finish(ctx context.Context, err error) (Result, error) {
 	s.res.Bracket = [2]float64{s.low, s.high}
+	if errors.Is(err, errStop) && s.c.Confirm != nil && s.low > 0 && s.res.LimitedBy != LimitedByClient {
+		err = s.confirm(ctx)
+	}
+	s.res.Rate = s.low
 	if errors.Is(err, errStop) {
 		return s.res, nil
 	}
@@ -241,6 +238,56 @@ func (s *searcher) finish(err error) (Result, error) {
 		s.stop(s.res.LimitedBy, "stopped: "+err.Error())
 	}
 	return s.res, err
+}
+
+// confirm re-checks the answer with Config.Confirm, stepping it down on a
+// fail (see Config.Confirm). It returns errStop, or the error that ended it.
+func (s *searcher) confirm(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	rate := s.low
+	step := max(s.high-s.low, s.low*s.c.Bracket)
+	if s.high == 0 {
+		step = s.low * s.c.Bracket
+	}
+	for range ConfirmSteps + 1 {
+		if s.c.Cooldown > 0 && !sleep(ctx, s.c.Cooldown) {
+			return ctx.Err()
+		}
+		t, err := s.c.Confirm(ctx, rate)
+		if err != nil {
+			return fmt.Errorf("confirmation at %.6g req/s: %w", rate, err)
+		}
+		t.Rate = rate
+		s.c.validate(&t)
+		s.res.Confirmations = append(s.res.Confirmations, t)
+		if t.Pass && t.Valid {
+			s.low, s.res.Confirmed = rate, true
+			s.res.Reason += fmt.Sprintf("; confirmed by a longer run at %.6g req/s", rate)
+			return errStop
+		}
+		if rate-step <= 0 {
+			break
+		}
+		s.high, rate, step = rate, rate-step, 2*step
+	}
+	s.low = 0
+	s.res.Reason += "; no confirmation run passed: the capacity is not established"
+	s.res.Converged = false
+	return errStop
+}
+
+// sleep waits d or until ctx ends; false when ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (s *searcher) search(ctx context.Context) (Result, error) {
@@ -252,7 +299,7 @@ func (s *searcher) search(ctx context.Context) (Result, error) {
 		}
 		t, err := s.trial(ctx, rate)
 		if err != nil {
-			return s.finish(err)
+			return s.finish(ctx, err)
 		}
 		if !t.Pass {
 			break
@@ -260,14 +307,14 @@ func (s *searcher) search(ctx context.Context) (Result, error) {
 		s.low = rate
 		if s.c.Max > 0 && rate >= s.c.Max {
 			s.stop(LimitedByMax, fmt.Sprintf("passed at the highest rate allowed, %.6g req/s: the capacity is at least that", s.c.Max))
-			return s.finish(errStop)
+			return s.finish(ctx, errStop)
 		}
 		rate *= 2
 	}
 	if s.low == 0 {
 		s.stop(s.failedBy, fmt.Sprintf("the first trial, at %.6g req/s, failed (%s): the capacity is below it; start lower",
 			s.high, firstReason(s.res.Trials[0].Reasons)))
-		return s.finish(errStop)
+		return s.finish(ctx, errStop)
 	}
 	// Bisect between the last pass and the first fail.
 	for (s.high-s.low)/s.low >= s.c.Bracket {
@@ -280,7 +327,7 @@ func (s *searcher) search(ctx context.Context) (Result, error) {
 		for range need {
 			t, err := s.trial(ctx, mid)
 			if err != nil {
-				return s.finish(err)
+				return s.finish(ctx, err)
 			}
 			if !t.Pass {
 				pass = false
@@ -293,5 +340,5 @@ func (s *searcher) search(ctx context.Context) (Result, error) {
 	}
 	s.res.Converged = true
 	s.stop(s.failedBy, fmt.Sprintf("converged: passes at %.6g req/s, fails at %.6g req/s (%s)", s.low, s.high, s.failedBy))
-	return s.finish(errStop)
+	return s.finish(ctx, errStop)
 }

@@ -192,3 +192,50 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// A confirmation run that holds less than the short trials (capacity 900
+// for it, 1000 for them) steps the answer down by the bracket's width
+// until it passes; one that never passes leaves no capacity established.
+func TestSearchConfirm(t *testing.T) {
+	run, _ := fake(1000)
+	confirm, confirmed := fake(900)
+	r, err := Search(context.Background(), Config{Start: 100, MaxTrials: 40, Confirm: confirm}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Confirmed || r.Rate > 900 || r.Rate < 900*(1-3*DefaultBracket) || len(r.Confirmations) < 2 || len(r.Confirmations) != len(*confirmed) {
+		t.Errorf("%+v; want a confirmed rate stepped down to just under 900", r)
+	}
+	for i, c := range r.Confirmations {
+		if c.Pass != (i == len(r.Confirmations)-1) {
+			t.Errorf("confirmation %d %+v: only the last one passes", i, c)
+		}
+	}
+	if !strings.Contains(r.Reason, "confirmed by a longer run") {
+		t.Errorf("reason %q", r.Reason)
+	}
+	never, _ := fake(0)
+	r, err = Search(context.Background(), Config{Start: 100, MaxTrials: 40, Confirm: never}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Confirmed || r.Rate != 0 || r.Converged || len(r.Confirmations) != ConfirmSteps+1 || !strings.Contains(r.Reason, "not established") {
+		t.Errorf("%+v; want no rate, %d confirmations", r, ConfirmSteps+1)
+	}
+}
+
+// Cooldown pauses before every trial but the first.
+func TestSearchCooldown(t *testing.T) {
+	run, rates := fake(300)
+	began := time.Now()
+	r, err := Search(context.Background(), Config{Start: 100, Max: 400, Bracket: 0.5, Cooldown: 20 * time.Millisecond}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if min := time.Duration(len(*rates)-1) * 20 * time.Millisecond; time.Since(began) < min || len(r.Trials) < 3 {
+		t.Errorf("%d trials in %v, want at least %v of cooldowns", len(r.Trials), time.Since(began), min)
+	}
+	if _, err := Search(context.Background(), Config{Start: 1, Cooldown: -time.Second}, run); !errors.Is(err, ErrConfig) {
+		t.Errorf("negative cooldown: %v", err)
+	}
+}

@@ -9,14 +9,20 @@ import (
 	"github.com/smp-dev/smp/load"
 	"github.com/smp-dev/smp/load/record"
 	"github.com/smp-dev/smp/report"
-	"github.com/smp-dev/smp/run"
 	"github.com/smp-dev/smp/slo"
 	"github.com/smp-dev/smp/spec"
 )
 
-// Runner runs trials with smp's load engine against one URL and judges
-// them against SLO assertions and an error-rate bound.
+// LoadFunc drives the load t describes at url and returns what it
+// measured: smp's engine (run.Plan and load.Run), an external generator,
+// or a platform's client pods.
+type LoadFunc func(ctx context.Context, t *spec.Test, url string) (*load.Result, error)
+
+// Runner runs trials against one URL and judges them against SLO
+// assertions and an error-rate bound.
 type Runner struct {
+	// Load runs each trial.
+	Load LoadFunc
 	// Test holds the load settings (connections, protocol, request,
 	// timeout, arrival type); its rate, duration and warmup are replaced by
 	// each trial's.
@@ -30,30 +36,41 @@ type Runner struct {
 	// MaxErrorRate is the highest fraction of failed requests a passing
 	// trial may have.
 	MaxErrorRate float64
+	// Measured, when set, receives every trial's result (valid or not)
+	// with its verdict, so that the caller can keep the one it reports.
+	Measured func(Trial, *load.Result)
 }
 
 // Trial runs one trial at rate: Warmup then Window of open-loop load, and
 // judges it. It fits Search.
 func (r *Runner) Trial(ctx context.Context, rate float64) (Trial, error) {
-	if r.Window <= 0 || r.Warmup < 0 {
-		return Trial{}, fmt.Errorf("%w: trial window %v, warmup %v: expected window > 0 and warmup >= 0", ErrConfig, r.Window, r.Warmup)
+	return r.TrialFor(ctx, rate, r.Window)
+}
+
+// TrialFor is Trial with a window of its own (a confirmation run's).
+func (r *Runner) TrialFor(ctx context.Context, rate float64, window time.Duration) (Trial, error) {
+	if window <= 0 || r.Warmup < 0 {
+		return Trial{}, fmt.Errorf("%w: trial window %v, warmup %v: expected window > 0 and warmup >= 0", ErrConfig, window, r.Warmup)
+	}
+	if r.Load == nil {
+		return Trial{}, fmt.Errorf("%w: no load function", ErrConfig)
 	}
 	t := *r.Test
 	t.Load.Rate = rate
-	t.Load.Duration = spec.Duration(r.Warmup + r.Window)
+	t.Load.Duration = spec.Duration(r.Warmup + window)
 	t.Load.Warmup = spec.Duration(r.Warmup)
-	plan, err := run.Plan(&t, r.URL)
-	if err != nil {
-		return Trial{}, err
-	}
-	res, err := load.Run(ctx, plan)
+	res, err := r.Load(ctx, &t, r.URL)
 	if err != nil {
 		return Trial{}, err
 	}
 	if ctx.Err() != nil {
 		return Trial{}, ctx.Err()
 	}
-	return r.judge(rate, res)
+	tr, err := r.judge(rate, res)
+	if err == nil && r.Measured != nil {
+		r.Measured(tr, res)
+	}
+	return tr, err
 }
 
 // judge summarizes res and checks it against the assertions.

@@ -1,4 +1,4 @@
-package capacity
+package capacity_test
 
 import (
 	"context"
@@ -6,13 +6,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smp-dev/smp/capacity"
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/run"
 	"github.com/smp-dev/smp/slo"
 	"github.com/smp-dev/smp/spec"
 	"github.com/smp-dev/smp/target"
 	"github.com/smp-dev/smp/target/targettest"
 )
 
-func runner(t *testing.T, url string, exprs ...string) *Runner {
+func runner(t *testing.T, url string, exprs ...string) *capacity.Runner {
 	t.Helper()
 	as, err := slo.Parse(exprs)
 	if err != nil {
@@ -21,7 +24,14 @@ func runner(t *testing.T, url string, exprs ...string) *Runner {
 	test := spec.Default()
 	test.Workload = spec.Workload{URL: url}
 	test.Load.Connections = 4
-	return &Runner{Test: test, URL: url, Warmup: 100 * time.Millisecond, Window: 400 * time.Millisecond, SLO: as, MaxErrorRate: 0.01}
+	return &capacity.Runner{Test: test, URL: url, Warmup: 100 * time.Millisecond, Window: 400 * time.Millisecond, SLO: as, MaxErrorRate: 0.01,
+		Load: func(ctx context.Context, t *spec.Test, url string) (*load.Result, error) {
+			plan, err := run.Plan(t, url)
+			if err != nil {
+				return nil, err
+			}
+			return load.Run(ctx, plan)
+		}}
 }
 
 func TestRunnerTrial(t *testing.T) {
@@ -36,7 +46,7 @@ func TestRunnerTrial(t *testing.T) {
 	}
 	// The same load under a p50 no server meets fails, saying why.
 	tr, err = runner(t, srv.URL(), "p99 < 2s", "p50 < 1ms").Trial(context.Background(), 200)
-	if err != nil || tr.Pass || tr.FailedBy != LimitedBySLO || len(tr.Reasons) != 1 || !strings.HasPrefix(tr.Reasons[0], "p50 < 1ms: ") {
+	if err != nil || tr.Pass || tr.FailedBy != capacity.LimitedBySLO || len(tr.Reasons) != 1 || !strings.HasPrefix(tr.Reasons[0], "p50 < 1ms: ") {
 		t.Errorf("%+v, %v; want a fail on p50 < 1ms", tr, err)
 	}
 }
@@ -44,7 +54,7 @@ func TestRunnerTrial(t *testing.T) {
 func TestRunnerErrors(t *testing.T) {
 	srv := targettest.Start(t, target.Options{Statuses: []int{200, 500}})
 	tr, err := runner(t, srv.URL(), "p99 < 2s").Trial(context.Background(), 200)
-	if err != nil || tr.Pass || tr.FailedBy != LimitedByErrors || tr.Errors != 40 || !strings.Contains(tr.Reasons[0], "error rate 0.5") {
+	if err != nil || tr.Pass || tr.FailedBy != capacity.LimitedByErrors || tr.Errors != 40 || !strings.Contains(tr.Reasons[0], "error rate 0.5") {
 		t.Errorf("%+v, %v; want a fail on errors (half of 80)", tr, err)
 	}
 }

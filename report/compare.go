@@ -188,10 +188,37 @@ func CompareScenarios(b, s *Scenario) (Comparison, error) {
 		c.Deltas = append(c.Deltas, d)
 		c.MemMBPerProxy = sm
 	}
+	if bc, sc := b.Summary.Capacity, s.Summary.Capacity; bc != nil && sc != nil {
+		c.Deltas = append(c.Deltas, capacityDelta(bc, sc))
+	}
 	if b.Mesh.Baseline() && !s.Mesh.Baseline() {
 		c.MeshMark = NewMeshMark(b, s, &c)
 	}
 	return c, nil
+}
+
+// capacityDelta compares two capacity searches' answers. Its interval is
+// the brackets': the capacities lie within [highest pass, lowest fail]
+// each, so their difference lies within [s.low - b.high, s.high - b.low]
+// (a bound, not a statistical interval; absent when a search has no
+// failing rate to bound it). The verdict is significant when that bound
+// excludes 0.
+func capacityDelta(b, s *Capacity) Delta {
+	d := Delta{Metric: "capacity", Unit: "req/s", Baseline: b.Rate, Value: s.Rate, Delta: clean(s.Rate - b.Rate), Verdict: VerdictInsufficient}
+	if b.Rate != 0 {
+		d.DeltaPct = ptr(clean(100 * (s.Rate - b.Rate) / b.Rate))
+	}
+	bl, bh, sl, sh := b.Bracket[0], b.Bracket[1], s.Bracket[0], s.Bracket[1]
+	if bh == 0 || sh == 0 {
+		return d
+	}
+	lo, hi := clean(sl-bh), clean(sh-bl)
+	d.CILow, d.CIHigh = &lo, &hi
+	d.Verdict = VerdictNot
+	if lo > 0 || hi < 0 {
+		d.Verdict = VerdictSignificant
+	}
+	return d
 }
 
 func hasProxy(s *Scenario) bool {

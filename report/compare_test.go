@@ -263,3 +263,28 @@ func TestFingerprintWarning(t *testing.T) {
 		}
 	}
 }
+
+// Two capacity searches compare by their answers; the brackets bound the
+// difference, significant when the bound excludes 0.
+func TestCapacityDelta(t *testing.T) {
+	t.Parallel()
+	base := &Capacity{Rate: 1000, Bracket: [2]float64{1000, 1020}}
+	for _, c := range []struct {
+		name    string
+		other   *Capacity
+		lo, hi  float64
+		verdict string
+	}{
+		{"lower, brackets apart", &Capacity{Rate: 800, Bracket: [2]float64{800, 816}}, -220, -184, VerdictSignificant},
+		{"brackets overlap", &Capacity{Rate: 1010, Bracket: [2]float64{1010, 1030}}, -10, 30, VerdictNot},
+		{"no failing rate", &Capacity{Rate: 5000, Bracket: [2]float64{5000, 0}}, 0, 0, VerdictInsufficient},
+	} {
+		d := capacityDelta(base, c.other)
+		if d.Metric != "capacity" || d.Delta != c.other.Rate-1000 || d.Verdict != c.verdict {
+			t.Errorf("%s: %+v", c.name, d)
+		}
+		if c.verdict != VerdictInsufficient && (d.CILow == nil || *d.CILow != c.lo || *d.CIHigh != c.hi) {
+			t.Errorf("%s: interval %v %v, want [%v, %v]", c.name, d.CILow, d.CIHigh, c.lo, c.hi)
+		}
+	}
+}

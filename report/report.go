@@ -166,6 +166,9 @@ type Summary struct {
 	Startup   *Startup   `json:"startup,omitempty"`
 	// ControlPlane pools the iterations' (PoolControlPlane).
 	ControlPlane *ControlPlane `json:"controlPlane,omitempty"`
+	// Capacity is the capacity search's answer (load.mode capacity); the
+	// iteration is then the highest passing trial's.
+	Capacity *Capacity `json:"capacity,omitempty"`
 }
 
 // Latency summarizes one histogram, in milliseconds.

@@ -112,20 +112,20 @@ func FindGenerator(t *spec.Test) error {
 
 // loadExternal drives the load with t's external generator from this
 // machine; its files go to dir.
-func (r *runner) loadExternal(ctx context.Context, target, dir string) (*load.Result, error) {
-	path, err := loadgen.Find(r.t.Load.Generator, r.t.Load.GeneratorPath)
+func (r *runner) loadExternal(ctx context.Context, t *spec.Test, target, dir string) (*load.Result, error) {
+	path, err := loadgen.Find(t.Load.Generator, t.Load.GeneratorPath)
 	if err != nil {
 		return nil, err
 	}
 	work := filepath.Join(dir, "generator")
 	if err := os.MkdirAll(work, 0o750); err != nil {
-		return nil, fmt.Errorf("load generator %s: its work folder: %w", r.t.Load.Generator, err)
+		return nil, fmt.Errorf("load generator %s: its work folder: %w", t.Load.Generator, err)
 	}
-	g, err := loadgen.New(r.t.Load.Generator, loadgen.Options{Path: path, Work: work})
+	g, err := loadgen.New(t.Load.Generator, loadgen.Options{Path: path, Work: work})
 	if err != nil {
 		return nil, err
 	}
-	p, err := GeneratorPlan(r.t, target)
+	p, err := GeneratorPlan(t, target)
 	if err != nil {
 		return nil, err
 	}

@@ -33,11 +33,15 @@ type runner struct {
 	// tempLogs: logDir is a temporary folder of this run's, removed at
 	// its end.
 	tempLogs bool
+	// capacity holds each scenario's capacity search (load.mode
+	// capacity), by mesh name.
+	capacity map[string]*report.Capacity
 	unpin    func()
 }
 
 func newRunner(ctx context.Context, t *spec.Test, o Options) (*runner, error) {
-	r := &runner{t: t, o: o, ro: reportOptions(t), provider: o.Provider, logDir: o.LogDir, unpin: func() {}}
+	r := &runner{t: t, o: o, ro: reportOptions(t), provider: o.Provider, logDir: o.LogDir, unpin: func() {},
+		capacity: map[string]*report.Capacity{}}
 	var meshCPUs []int
 	if p := t.Environment.Placement; p != nil {
 		client, err := spec.ParseCPUList(p.Client)
@@ -154,6 +158,7 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 		}
 		sum.Resources, sum.Startup = report.PoolResources(sc.Iterations)
 		sum.ControlPlane = report.PoolControlPlane(sc.Iterations)
+		sum.Capacity = r.capacity[m.Name]
 		sc.Summary = sum
 	}
 	return sc, failure
@@ -219,7 +224,13 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 	}
 	proxiesBefore := readProxies(ctx, d)
 	cpBefore := readControlPlane(ctx, d.ControlPlane)
-	res, err := r.load(lctx, d, dir)
+	drive := r.load
+	if r.t.Load.Mode == spec.ModeCapacity {
+		drive = func(ctx context.Context, d *platform.Deployment, dir string) (*load.Result, error) {
+			return r.searchCapacity(ctx, m, d, dir)
+		}
+	}
+	res, err := drive(lctx, d, dir)
 	proxiesAfter := readProxies(ctx, d)
 	var checkNotes []string
 	var checkErr error
@@ -273,13 +284,18 @@ func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.I
 // load drives the deployment's load: on the platform when it places the
 // load generator, otherwise from this process.
 func (r *runner) load(ctx context.Context, d *platform.Deployment, dir string) (*load.Result, error) {
+	return r.loadTest(ctx, r.t, d, dir)
+}
+
+// loadTest drives t's load (r.t's, or a capacity trial's) on d.
+func (r *runner) loadTest(ctx context.Context, t *spec.Test, d *platform.Deployment, dir string) (*load.Result, error) {
 	if d.Loader != nil {
-		return d.Loader.Load(ctx, r.t, d.Target)
+		return d.Loader.Load(ctx, t, d.Target)
 	}
-	if external(r.t) {
-		return r.loadExternal(ctx, d.Target, dir)
+	if external(t) {
+		return r.loadExternal(ctx, t, d.Target, dir)
 	}
-	plan, err := Plan(r.t, d.Target)
+	plan, err := Plan(t, d.Target)
 	if err != nil {
 		return nil, err
 	}

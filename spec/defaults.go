@@ -101,6 +101,32 @@ func (t *Test) applyDefaults(given func(path string) bool) {
 	if missing("load.timeout", l.Timeout == 0, false) {
 		l.Timeout = defaultTimeout
 	}
+	if missing("load.mode", l.Mode == "", false) {
+		l.Mode = ModeFixed
+	}
+	if c := l.Capacity; c != nil {
+		if missing("load.capacity.maxErrors", c.MaxErrors == 0, true) {
+			c.MaxErrors = DefaultCapacityMaxErrors
+		}
+		if missing("load.capacity.start", c.Start == 0, false) {
+			c.Start = DefaultCapacityStart
+		}
+		if missing("load.capacity.bracket", c.Bracket == 0, false) {
+			c.Bracket = DefaultCapacityBracket
+		}
+		if missing("load.capacity.maxTrials", c.MaxTrials == 0, false) {
+			c.MaxTrials = DefaultCapacityMaxTrials
+		}
+		if missing("load.capacity.repeats", c.Repeats == 0, false) {
+			c.Repeats = DefaultCapacityRepeats
+		}
+		if missing("load.capacity.deadline", c.Deadline == 0, true) {
+			c.Deadline = DefaultCapacityDeadline
+		}
+		if missing("load.capacity.cooldown", c.Cooldown == 0, true) {
+			c.Cooldown = DefaultCapacityCooldown
+		}
+	}
 	// With a request mix, load.request stays empty (they are exclusive)
 	// and each request of the mix gets the defaults instead.
 	if l.Requests == nil {

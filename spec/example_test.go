@@ -24,7 +24,7 @@ meshes:
 	fmt.Println("invalid:", errors.Is(err, spec.ErrInvalid))
 	// Output:
 	// example.yaml:6:9: load.rate: got -5, expected a number >= 0 (requests per second; 0 = closed loop)
-	// example.yaml:7:3: load.conections: got an unknown field, expected one of generator, generatorPath, protocol, connections, rate, arrival, duration, warmup, timeout, maxBacklog, sendTolerance, request, requests, streams, clients, newConnection, driver, tls, grpc, tcp (did you mean connections?)
+	// example.yaml:7:3: load.conections: got an unknown field, expected one of generator, generatorPath, mode, capacity, protocol, connections, rate, arrival, duration, warmup, timeout, maxBacklog, sendTolerance, request, requests, streams, clients, newConnection, driver, tls, grpc, tcp (did you mean connections?)
 	// example.yaml:10:11: meshes[0].type: got "istio", expected one of none, reference, haproxy, nginx, envoy with platform local (istio is a mesh installed in a cluster, which smp detects: set environment.platform: kubernetes)
 	// invalid: true
 }

@@ -27,6 +27,14 @@ func (w *walker) load(l *Load) object {
 				desc: "Path of the external generator's binary. Default: its name on PATH (wrk2, nighthawk_client, or the generator's name).",
 				typ:  "string",
 			}},
+			{"mode", w.word(&l.Mode, expMode), shape{
+				desc: "fixed (the default): load at load.rate for load.duration. capacity: search the highest rate each scenario sustains under load.capacity.slo (an exponential ramp from load.capacity.start, then bisection), each trial load.duration long with load.warmup excluded; the report's summary gets capacity with every trial, and the comparison its delta against the baseline.",
+				enum: []string{ModeFixed, ModeCapacity},
+			}},
+			w.sub("capacity", "The search of mode capacity (required with it, refused without).", func() object {
+				l.Capacity = &Capacity{}
+				return w.capacity(l.Capacity)
+			}),
 			{"protocol", w.word(&l.Protocol, ProtocolHTTP1), shape{
 				desc: "Protocol of the requests. http1 (the default): HTTP/1.1, over TLS with an https URL. h2c: HTTP/2 over cleartext with prior knowledge (http URLs). http2: HTTP/2 over TLS, negotiated by ALPN (https URLs). tcp: TCP echo, a payload of load.tcp.payloadSize written and its echo read (tcp://host:port URLs, or the built-in target's echo server). grpc: unary gRPC calls, load.grpc (grpc:// or grpcs:// URLs, or the built-in target's gRPC server).",
 				enum: protocols(),
@@ -255,6 +263,29 @@ func (w *walker) sizeDist(d *SizeDist) object {
 				desc: "lognormal: standard deviation of ln(size), more than 0 and at most 4; 1 spreads sizes over about a factor of 2.7 each way.",
 				typ:  "number", xmin: "0", max: num(maxSigma),
 			}},
+		},
+	}
+}
+
+func (w *walker) capacity(c *Capacity) object {
+	return object{
+		expected: expMapping,
+		fields: []field{
+			{"slo", w.strings(&c.SLO, expStrings, expSLO), shape{
+				desc:     `Objectives every passing trial meets, such as "p99 < 10ms" (at least one; overhead objectives do not apply to a trial).`,
+				typ:      "array",
+				minItems: 1,
+				items:    &shape{desc: "One objective.", typ: "string", pattern: `\S`},
+			}},
+			{"maxErrors", w.float(&c.MaxErrors, expFraction), shape{desc: "Highest fraction of failed requests a passing trial may have, 0 to 1. Default 0.001.", typ: "number", min: "0", max: "1"}},
+			{"start", w.float(&c.Start, expCapacityRate), shape{desc: "First rate tried, req/s, > 0. Default 100.", typ: "number", min: "0"}},
+			{"maxRate", w.float(&c.MaxRate, expCapacityRate), shape{desc: "Highest rate tried, req/s; 0 (the default) = no bound but maxTrials.", typ: "number", min: "0"}},
+			{"bracket", w.float(&c.Bracket, expFraction), shape{desc: "Stop when (lowest fail - highest pass) / highest pass is below it, > 0 and < 1. Default 0.02.", typ: "number", min: "0", max: "1"}},
+			{"maxTrials", w.integer(&c.MaxTrials, expTrials), shape{desc: "Most trials, 1 to 1000. Default 20.", typ: "integer", min: "1", max: "1000"}},
+			{"repeats", w.integer(&c.Repeats, expRepeats), shape{desc: "Times a pass must hold near the boundary, 1 to 10. Default 2.", typ: "integer", min: "1", max: "10"}},
+			{"deadline", w.duration(&c.Deadline), ref("duration", "No trial starts after it (per scenario); 0 = none. Default 10m.")},
+			{"cooldown", w.duration(&c.Cooldown), ref("duration", "Pause before every trial but the first, for the target to drain. Default 1s.")},
+			{"confirm", w.duration(&c.Confirm), ref("duration", "Window of a confirmation run at the answer, re-checked (stepping down on a fail); 0 (the default) = none.")},
 		},
 	}
 }

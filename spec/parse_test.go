@@ -32,7 +32,7 @@ func TestParseValid(t *testing.T) {
 				Metadata: Metadata{Name: "full-1.0_x", Labels: map[string]string{"team": "mesh", "purpose": "schema coverage"}},
 				Workload: Workload{App: AppBuiltin, ResponseSize: 2 * KiB, ServiceTime: Duration(500 * time.Microsecond)},
 				Load: Load{
-					Generator: GeneratorBuiltin, Protocol: ProtocolHTTP1, Connections: 16, Rate: 2500.5,
+					Generator: GeneratorBuiltin, Mode: ModeFixed, Protocol: ProtocolHTTP1, Connections: 16, Rate: 2500.5,
 					Arrival:  Arrival{Type: ArrivalConstant},
 					Duration: Duration(90 * time.Second), Warmup: Duration(15 * time.Second), Timeout: Duration(2 * time.Second),
 					MaxBacklog: 100, Clients: 1, SendTolerance: Duration(200 * time.Microsecond),
@@ -263,6 +263,7 @@ func TestParseMinimalDefaults(t *testing.T) {
 		Workload:   Workload{App: "builtin", ResponseSize: 1024},
 		Load: Load{
 			Generator:   "builtin",
+			Mode:        "fixed",
 			Protocol:    "http1",
 			Connections: 8,
 			Rate:        1000,

@@ -87,6 +87,11 @@ const (
 // Load describes the traffic.
 type Load struct {
 	Generator string `json:"generator"` // "builtin", or an external tool (package loadgen)
+	// Mode is ModeFixed (load at load.rate) or ModeCapacity (search for
+	// the highest rate under load.capacity's SLO); empty means fixed.
+	Mode string `json:"mode,omitempty"`
+	// Capacity configures the search of mode capacity.
+	Capacity *Capacity `json:"capacity,omitempty"`
 	// GeneratorPath is the external generator's binary; empty means its
 	// name on PATH.
 	GeneratorPath string   `json:"generatorPath,omitempty"`
@@ -369,3 +374,41 @@ type ByteSize int64
 func Generators() []string {
 	return []string{GeneratorBuiltin, GeneratorFortio, GeneratorWRK2, GeneratorNighthawk, GeneratorVegeta, GeneratorWRK, GeneratorHey}
 }
+
+// Load modes.
+const (
+	ModeFixed    = "fixed"    // load at load.rate for load.duration
+	ModeCapacity = "capacity" // search the highest rate under load.capacity.slo
+)
+
+// Capacity is the search of load.mode capacity: each trial is load at
+// one rate for load.duration (load.warmup excluded from its verdict).
+type Capacity struct {
+	// SLO must all hold for a trial to pass (the syntax of the spec's
+	// slo entries, without overhead ones).
+	SLO []string `json:"slo"`
+	// MaxErrors is the highest fraction of failed requests a passing
+	// trial may have.
+	MaxErrors float64  `json:"maxErrors"`
+	Start     float64  `json:"start"`             // first rate, req/s
+	MaxRate   float64  `json:"maxRate,omitempty"` // highest rate tried; 0 = no bound but maxTrials
+	Bracket   float64  `json:"bracket"`           // stop when (fail-pass)/pass is below it
+	MaxTrials int      `json:"maxTrials"`
+	Repeats   int      `json:"repeats"` // times a pass must hold near the boundary
+	Deadline  Duration `json:"deadline"`
+	Cooldown  Duration `json:"cooldown"` // pause between trials
+	// Confirm is the window of a confirmation run at the answer (stepping
+	// down on a fail); 0 = none.
+	Confirm Duration `json:"confirm,omitempty"`
+}
+
+// Defaults of load.capacity.
+const (
+	DefaultCapacityMaxErrors = 0.001
+	DefaultCapacityStart     = 100
+	DefaultCapacityBracket   = 0.02
+	DefaultCapacityMaxTrials = 20
+	DefaultCapacityRepeats   = 2
+	DefaultCapacityDeadline  = Duration(10 * time.Minute)
+	DefaultCapacityCooldown  = Duration(time.Second)
+)

@@ -43,38 +43,43 @@ const (
 
 // What Validate (and Parse, for wrongly typed values) says was expected.
 const (
-	expName        = `a lower-case name such as "istio-mtls" (a-z, 0-9, '-', '_', '.'; starting and ending with a letter or digit; at most 63 characters)`
-	expLabelName   = "a non-empty label name"
-	expURL         = "an http:// or https:// URL with a host, such as http://127.0.0.1:8080/ (tcp://host:port with protocol tcp; grpc:// or grpcs://host:port with protocol grpc)"
-	expApp         = "builtin or sample"
-	expServices    = "an integer from 1 to 20"
-	expTopology    = "chain or fanout"
-	expMeshType    = "one of none, reference, haproxy, nginx, envoy, istio, istio-proxyless, linkerd, consul, kuma, cilium"
-	expCPUList     = `a CPU list such as "1", "0-1" or "0,2"`
-	expSizeRange   = "a size from 0 to 64MiB"
-	expServiceTime = "a duration from 0s to 1h"
-	expConnections = "an integer from 1 to 10000"
-	expRate        = "a number >= 0 (requests per second; 0 = closed loop)"
-	expRateMax     = "a number up to 10000000 (requests per second; 0 = closed loop)"
-	expRunDuration = "a duration > 0 and at most 24h, such as 10s"
-	expWarmup      = "a duration >= 0, less than load.duration"
-	expTimeout     = "a duration > 0 and at most 10m"
-	expMaxBacklog  = "an integer >= 0 (0 = the engine's default)"
-	expMethod      = "an upper-case HTTP method such as GET or POST"
-	expPath        = `a path starting with "/" without spaces or control characters`
-	expHeaderName  = "a header name of letters, digits and " + tokenCharacters
-	expHeaderValue = "a header value without CR, LF or NUL characters"
-	expMeshes      = "at least one mesh, such as {name: baseline, type: none}"
-	expConcurrency = "an integer >= 0 (0 = the mesh's default)"
-	expIterations  = "an integer from 1 to 1000"
-	expPercentile  = "a number between 0 and 100 (exclusive), such as 99.9"
-	expBucket      = "a duration > 0"
-	expSLO         = `an objective such as "p99 < 10ms"`
-	expGRPCMethod  = "health or ping"
-	maxGRPCPayload = 4*MiB - 64
-	expStreams     = "an integer from 1 to 1000 (0 or left out = 1)"
-	expFile        = "a path to a PEM file"
-	maxStreams     = 1000
+	expName         = `a lower-case name such as "istio-mtls" (a-z, 0-9, '-', '_', '.'; starting and ending with a letter or digit; at most 63 characters)`
+	expLabelName    = "a non-empty label name"
+	expURL          = "an http:// or https:// URL with a host, such as http://127.0.0.1:8080/ (tcp://host:port with protocol tcp; grpc:// or grpcs://host:port with protocol grpc)"
+	expApp          = "builtin or sample"
+	expServices     = "an integer from 1 to 20"
+	expTopology     = "chain or fanout"
+	expMeshType     = "one of none, reference, haproxy, nginx, envoy, istio, istio-proxyless, linkerd, consul, kuma, cilium"
+	expCPUList      = `a CPU list such as "1", "0-1" or "0,2"`
+	expSizeRange    = "a size from 0 to 64MiB"
+	expServiceTime  = "a duration from 0s to 1h"
+	expConnections  = "an integer from 1 to 10000"
+	expRate         = "a number >= 0 (requests per second; 0 = closed loop)"
+	expRateMax      = "a number up to 10000000 (requests per second; 0 = closed loop)"
+	expRunDuration  = "a duration > 0 and at most 24h, such as 10s"
+	expWarmup       = "a duration >= 0, less than load.duration"
+	expTimeout      = "a duration > 0 and at most 10m"
+	expMaxBacklog   = "an integer >= 0 (0 = the engine's default)"
+	expMode         = "fixed or capacity"
+	expFraction     = "a fraction from 0 to 1"
+	expCapacityRate = "a rate in requests per second"
+	expTrials       = "an integer from 1 to 1000"
+	expRepeats      = "an integer from 1 to 10"
+	expMethod       = "an upper-case HTTP method such as GET or POST"
+	expPath         = `a path starting with "/" without spaces or control characters`
+	expHeaderName   = "a header name of letters, digits and " + tokenCharacters
+	expHeaderValue  = "a header value without CR, LF or NUL characters"
+	expMeshes       = "at least one mesh, such as {name: baseline, type: none}"
+	expConcurrency  = "an integer >= 0 (0 = the mesh's default)"
+	expIterations   = "an integer from 1 to 1000"
+	expPercentile   = "a number between 0 and 100 (exclusive), such as 99.9"
+	expBucket       = "a duration > 0"
+	expSLO          = `an objective such as "p99 < 10ms"`
+	expGRPCMethod   = "health or ping"
+	maxGRPCPayload  = 4*MiB - 64
+	expStreams      = "an integer from 1 to 1000 (0 or left out = 1)"
+	expFile         = "a path to a PEM file"
+	maxStreams      = 1000
 )
 
 // Values known to be coming but not supported by this version. They get a
@@ -133,6 +138,8 @@ func (t *Test) Validate() error {
 	c.meshes(t.Meshes, t.Workload.App, t.Environment.Platform, t.Load.Protocol)
 	if t.Iterations < 1 || t.Iterations > maxIterations {
 		c.add("iterations", strconv.Itoa(t.Iterations), expIterations)
+	} else if t.Load.Mode == ModeCapacity && t.Iterations != 1 {
+		c.add("iterations", strconv.Itoa(t.Iterations), "1 with load.mode capacity (the search repeats its trials near the boundary itself: load.capacity.repeats)")
 	}
 	c.metrics(&t.Metrics)
 	for i, s := range t.SLO {
@@ -242,6 +249,7 @@ func (c *checker) workload(w *Workload) {
 func (c *checker) load(l *Load) {
 	c.oneOf("load.generator", l.Generator, Generators(), nil, expGenerator(), "generator")
 	c.generator(l)
+	c.capacity(l)
 	c.oneOf("load.protocol", l.Protocol, protocols(), laterProtocols(), expProtocol(), "protocol")
 	if l.Connections < 1 || l.Connections > maxConnections {
 		c.add("load.connections", strconv.Itoa(l.Connections), expConnections)
@@ -551,3 +559,62 @@ func isToken(s string) bool {
 }
 
 func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
+
+// capacity checks load.mode and load.capacity.
+func (c *checker) capacity(l *Load) {
+	switch l.Mode {
+	case ModeFixed, ModeCapacity:
+	default:
+		c.add("load.mode", quoteOrNothing(l.Mode), expMode)
+		return
+	}
+	k := l.Capacity
+	switch {
+	case l.Mode == ModeFixed && k != nil:
+		c.add("load.capacity", "a mapping", "nothing with mode fixed (set load.mode: capacity to search)")
+		return
+	case l.Mode == ModeFixed:
+		return
+	case k == nil:
+		c.add("load.capacity", "", "a mapping with at least slo, with mode capacity")
+		return
+	}
+	if a := l.Arrival.Type; a != ArrivalConstant && a != ArrivalPoisson {
+		c.add("load.arrival.type", quote(a), "constant or poisson with mode capacity (each trial holds one rate)")
+	}
+	if len(k.SLO) == 0 {
+		c.add("load.capacity.slo", "", `at least one objective, such as "p99 < 10ms"`)
+	}
+	for i, s := range k.SLO {
+		if strings.TrimSpace(s) == "" {
+			c.add(fmt.Sprintf("load.capacity.slo[%d]", i), quote(s), expSLO)
+		}
+	}
+	if !(k.MaxErrors >= 0 && k.MaxErrors <= 1) {
+		c.add("load.capacity.maxErrors", number(k.MaxErrors), expFraction)
+	}
+	if !(k.Start > 0 && k.Start <= maxRate) {
+		c.add("load.capacity.start", number(k.Start), fmt.Sprintf("a rate > 0 and at most %s", number(maxRate)))
+	}
+	if !(k.MaxRate == 0 || (k.MaxRate >= k.Start && k.MaxRate <= maxRate)) {
+		c.add("load.capacity.maxRate", number(k.MaxRate), fmt.Sprintf("0 (no bound) or a rate from load.capacity.start (%s) to %s", number(k.Start), number(maxRate)))
+	}
+	if !(k.Bracket > 0 && k.Bracket < 1) {
+		c.add("load.capacity.bracket", number(k.Bracket), "a fraction > 0 and < 1")
+	}
+	if k.MaxTrials < 1 || k.MaxTrials > 1000 {
+		c.add("load.capacity.maxTrials", strconv.Itoa(k.MaxTrials), expTrials)
+	}
+	if k.Repeats < 1 || k.Repeats > 10 {
+		c.add("load.capacity.repeats", strconv.Itoa(k.Repeats), expRepeats)
+	}
+	for _, d := range []struct {
+		field string
+		v     Duration
+		most  time.Duration
+	}{{"deadline", k.Deadline, maxRunDuration.D()}, {"cooldown", k.Cooldown, time.Minute}, {"confirm", k.Confirm, time.Hour}} {
+		if d.v < 0 || d.v.D() > d.most {
+			c.add("load.capacity."+d.field, d.v.String(), fmt.Sprintf("a duration from 0 to %v", d.most))
+		}
+	}
+}

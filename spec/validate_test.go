@@ -114,6 +114,27 @@ func TestValidate(t *testing.T) {
 			`load.clients: got 2, expected 1 with generator fortio (several clients run smp's own engine in client pods)`,
 			`load.clients: got 2, expected 1 unless environment.platform is kubernetes (more clients run as pods)`,
 		}},
+		// Capacity mode needs its search, and fixed mode refuses one.
+		{"capacity mode without capacity", func(t *Test) { t.Load.Mode = ModeCapacity },
+			[]string{"load.capacity: got nothing, expected a mapping with at least slo, with mode capacity"}},
+		{"capacity with mode fixed", func(t *Test) { t.Load.Capacity = &Capacity{SLO: []string{"p99 < 1ms"}} },
+			[]string{"load.capacity: got a mapping, expected nothing with mode fixed (set load.mode: capacity to search)"}},
+		{"unknown mode", func(t *Test) { t.Load.Mode = "max" }, []string{`load.mode: got "max", expected fixed or capacity`}},
+		{"capacity out of range", func(t *Test) {
+			t.Load.Mode, t.Load.Arrival.Type = ModeCapacity, ArrivalRamp
+			t.Load.Arrival.From, t.Load.Arrival.To = 1, 2
+			t.Load.Capacity = &Capacity{SLO: []string{" "}, MaxErrors: 2, Start: 100, MaxRate: 50, Bracket: 1, MaxTrials: 0, Repeats: 11,
+				Cooldown: Duration(2 * time.Minute)}
+		}, []string{
+			`load.arrival.type: got "ramp", expected constant or poisson with mode capacity (each trial holds one rate)`,
+			`load.capacity.slo[0]: got " ", expected an objective such as "p99 < 10ms"`,
+			"load.capacity.maxErrors: got 2, expected a fraction from 0 to 1",
+			"load.capacity.maxRate: got 50, expected 0 (no bound) or a rate from load.capacity.start (100) to 10000000",
+			"load.capacity.bracket: got 1, expected a fraction > 0 and < 1",
+			"load.capacity.maxTrials: got 0, expected an integer from 1 to 1000",
+			"load.capacity.repeats: got 11, expected an integer from 1 to 10",
+			"load.capacity.cooldown: got 2m0s, expected a duration from 0 to 1m0s",
+		}},
 		{"generator path with builtin", func(t *Test) { t.Load.GeneratorPath = "/usr/bin/wrk" },
 			[]string{`load.generatorPath: got "/usr/bin/wrk", expected nothing with generator builtin (the path of an external generator's binary)`}},
 		{"arrival", func(t *Test) { t.Load.Arrival.Type = "pareto" },

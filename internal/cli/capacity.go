@@ -13,6 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smp-dev/smp/capacity"
+	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/run"
 	"github.com/smp-dev/smp/spec"
 )
 
@@ -128,7 +130,7 @@ func (o *capacityOptions) config(rawURL string) (capacity.Config, *capacity.Runn
 	}
 	r := &capacity.Runner{
 		Test: t, URL: rawURL, Warmup: durs["--warmup"], Window: durs["--trial"],
-		SLO: as, MaxErrorRate: o.maxErrors,
+		SLO: as, MaxErrorRate: o.maxErrors, Load: engineLoad,
 	}
 	return cfg, r, nil
 }
@@ -214,4 +216,13 @@ func writeCapacityTable(w io.Writer, r capacity.Result) error {
 	_, err := fmt.Fprintf(w, "capacity: %.6g req/s (bracket %.6g to %s, %s, limited by %s)\n%s\n",
 		r.Rate, r.Bracket[0], high, conv, r.LimitedBy, r.Reason)
 	return err
+}
+
+// engineLoad runs t's load at url with smp's own engine.
+func engineLoad(ctx context.Context, t *spec.Test, url string) (*load.Result, error) {
+	plan, err := run.Plan(t, url)
+	if err != nil {
+		return nil, err
+	}
+	return load.Run(ctx, plan)
 }

@@ -112,6 +112,18 @@ func rows() []row {
 		{label: "requests", digits: 0, value: func(s *report.Scenario) (float64, bool) { return float64(s.Summary.Requests), true }},
 		{label: "error rate %", metric: "errorRate", digits: 3, value: func(s *report.Scenario) (float64, bool) { return 100 * s.Summary.ErrorRate, true }},
 		latencyRow("p50"), latencyRow("p90"), latencyRow("p99"), latencyRow("p99.9"),
+		{label: "capacity req/s (under load.capacity.slo)", metric: "capacity", digits: 1, value: func(s *report.Scenario) (float64, bool) {
+			if c := s.Summary.Capacity; c != nil {
+				return c.Rate, true
+			}
+			return 0, false
+		}},
+		{label: "capacity first fail req/s", digits: 1, value: func(s *report.Scenario) (float64, bool) {
+			if c := s.Summary.Capacity; c != nil && c.Bracket[1] > 0 {
+				return c.Bracket[1], true
+			}
+			return 0, false
+		}},
 		{label: "max ms", digits: 3, value: func(s *report.Scenario) (float64, bool) {
 			return s.Summary.Latency.Max, s.Summary.Latency.Count > 0
 		}},

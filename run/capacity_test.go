@@ -1,0 +1,88 @@
+package run
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smp-dev/smp/report"
+	"github.com/smp-dev/smp/spec"
+)
+
+// limited answers at most perSecond requests a second, evenly spaced: a
+// request beyond that waits its turn, so latency grows once the offered
+// rate passes it. Its capacity under "p99 < 50ms" is just above
+// perSecond.
+func limited(t *testing.T, perSecond float64) *httptest.Server {
+	t.Helper()
+	gap := time.Duration(float64(time.Second) / perSecond)
+	var mu sync.Mutex
+	var next time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now := time.Now()
+		if next.Before(now) {
+			next = now
+		}
+		at := next
+		next = next.Add(gap)
+		mu.Unlock()
+		timer := time.NewTimer(time.Until(at))
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			_, _ = w.Write([]byte("ok"))
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// load.mode capacity brackets a known capacity, keeps every trial in the
+// scenario's summary, and makes the iteration the run at the answer.
+func TestRunCapacityMode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a search of many trials; runs without -short")
+	}
+	const capacityRate = 400
+	srv := limited(t, capacityRate)
+	tt := spec.Default()
+	tt.Metadata.Name = "capacity"
+	tt.Workload = spec.Workload{URL: srv.URL + "/"}
+	tt.Load.Connections = 64
+	tt.Load.Duration, tt.Load.Warmup = spec.Duration(1200*time.Millisecond), spec.Duration(200*time.Millisecond)
+	tt.Load.Mode = spec.ModeCapacity
+	tt.Load.Capacity = &spec.Capacity{SLO: []string{"p99 < 50ms"}, MaxErrors: 0.001, Start: 200, Bracket: 0.05,
+		MaxTrials: 14, Repeats: 1, Deadline: spec.Duration(30 * time.Second), Cooldown: spec.Duration(100 * time.Millisecond),
+		Confirm: spec.Duration(time.Second)}
+	var progressLog strings.Builder
+	rep, err := Run(context.Background(), tt, Options{Tool: report.Tool{Name: "smp"}, Progress: &progressLog})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, progressLog.String())
+	}
+	s := rep.Scenarios[0]
+	c := s.Summary.Capacity
+	if c == nil {
+		t.Fatalf("no capacity in the summary:\n%s", progressLog.String())
+	}
+	lo, hi := c.Bracket[0], c.Bracket[1]
+	if c.Rate != lo || lo < 0.75*capacityRate || lo > 1.25*capacityRate || hi < lo || len(c.Trials) < 3 || c.SLO[0] != "p99 < 50ms" {
+		t.Errorf("capacity %+v; want a bracket near %d req/s", c, capacityRate)
+	}
+	if !c.Confirmed || len(c.Confirmations) == 0 {
+		t.Errorf("not confirmed: %+v", c.Confirmations)
+	}
+	if it := s.Iterations[0]; math.Abs(it.RequestedRate-c.Rate) > 0.01*c.Rate || it.Latency.Percentiles["p99"] >= 50 {
+		t.Errorf("iteration at %v req/s with p99 %v ms; want the passing run at %v", it.RequestedRate, it.Latency.Percentiles["p99"], c.Rate)
+	}
+	if !strings.Contains(progressLog.String(), "capacity trial 1 at 200 req/s") {
+		t.Errorf("progress:\n%s", progressLog.String())
+	}
+	t.Logf("capacity %v, bracket %v, %d trials, confirmed at %v", c.Rate, c.Bracket, len(c.Trials), c.Rate)
+}
