@@ -1,6 +1,7 @@
 package regress
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 )
@@ -23,10 +24,23 @@ type Shift struct {
 	// Score is the robust z-score (x - Median) / (1.4826·MAD): about the
 	// number of standard deviations x lies from the median for normal
 	// data, unmoved by a few outliers in the history. ±Inf when MAD is 0
-	// and x differs from the median.
+	// and x differs from the median (null in JSON, which has no infinity).
 	Score float64 `json:"score"`
 	// Flag is |Score| > k.
 	Flag bool `json:"flag"`
+}
+
+// MarshalJSON writes an infinite Score as null.
+func (s Shift) MarshalJSON() ([]byte, error) {
+	type plain Shift
+	out := struct {
+		plain
+		Score *float64 `json:"score"`
+	}{plain: plain(s)}
+	if !math.IsInf(s.Score, 0) {
+		out.Score = &s.Score
+	}
+	return json.Marshal(out)
 }
 
 // Lookback judges the newest value x of a series against the values before

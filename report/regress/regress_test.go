@@ -1,6 +1,7 @@
 package regress
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -81,6 +82,21 @@ func TestLookback(t *testing.T) {
 	}
 	if s, _ := Lookback(prev, 10, 0, 3.5); s.Median != 10 || s.MAD != 1 || s.N != 7 {
 		t.Errorf("median %v MAD %v n %d; want 10, 1, 7", s.Median, s.MAD, s.N)
+	}
+}
+
+func TestShiftJSON(t *testing.T) {
+	for _, tc := range []struct {
+		s    Shift
+		want string
+	}{
+		{Shift{N: 3, Median: 5, Score: math.Inf(1), Flag: true}, `{"n":3,"median":5,"mad":0,"flag":true,"score":null}`},
+		{Shift{N: 3, Median: 5, MAD: 1, Score: 2.5}, `{"n":3,"median":5,"mad":1,"flag":false,"score":2.5}`},
+	} {
+		got, err := json.Marshal(tc.s)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%+v: %s, %v; want %s", tc.s, got, err, tc.want)
+		}
 	}
 }
 
