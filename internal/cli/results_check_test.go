@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/smp-dev/smp/report/regress"
+	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
+)
+
+// Done when: five runs of a spec against a target answering in 1 ms make a
+// history; a sixth unchanged run passes smp results check, and a run
+// against the same target answering in 5 ms fails it with exit 4. The
+// target is smp's own, its service time changed between runs without
+// changing its URL, so that every run has the same spec (hash).
+func TestResultsCheckDetectsRegression(t *testing.T) {
+	var delay atomic.Int64
+	delay.Store(int64(time.Millisecond))
+	srv := targettest.Start(t, target.Options{Downstream: func(ctx context.Context) error {
+		select {
+		case <-time.After(time.Duration(delay.Load())):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}})
+	dir := t.TempDir()
+	db := filepath.Join(dir, "results.db")
+	specPath := filepath.Join(dir, "regress.yaml")
+	spec := fmt.Sprintf(`apiVersion: smp/v1alpha1
+kind: Test
+metadata:
+  name: regress
+workload:
+  url: %s
+load:
+  connections: 4
+  rate: 200
+  duration: 700ms
+  warmup: 200ms
+meshes:
+  - name: baseline
+    type: none
+iterations: 2
+`, srv.URL())
+	if err := os.WriteFile(specPath, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runOnce := func(i int) string {
+		t.Helper()
+		dest := filepath.Join(dir, fmt.Sprintf("run-%d.json", i))
+		code, _, errOut := smp(t, "run", specPath, "-q", "--report", dest, "--store", db)
+		if code != 0 || !strings.Contains(errOut, "stored: run ") {
+			t.Fatalf("run %d: exit %d: %s", i, code, errOut)
+		}
+		return dest
+	}
+	// The check tolerates a 25% change: a loaded machine moves latencies
+	// by more than the default 5% between runs; 1 ms to 5 ms is +400%.
+	check := func(extra ...string) (int, string, string) {
+		return smp(t, append([]string{"results", "check", "--store", db, "--threshold", "25%"}, extra...)...)
+	}
+
+	runOnce(0)
+	if code, _, errOut := check(); code != 0 || !strings.Contains(errOut, "no earlier runs with this spec and environment: nothing to compare; 1 needed") {
+		t.Fatalf("first run: exit %d, stderr %s", code, errOut)
+	}
+	for i := 1; i < 5; i++ {
+		runOnce(i)
+	}
+	runOnce(5)
+	code, out, errOut := check()
+	t.Logf("unchanged run:\n%s", out)
+	if code != 0 || !strings.Contains(out, "against 5 earlier runs") || !strings.Contains(out, "0 of ") {
+		t.Errorf("unchanged run: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	delay.Store(int64(5 * time.Millisecond))
+	slow := runOnce(6)
+	code, out, errOut = check()
+	t.Logf("slower run:\n%s", out)
+	if code != ExitRegression || !strings.Contains(errOut, "regressions against 6 earlier runs") {
+		t.Errorf("slower run: exit %d, want 4\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "REGRESSION") || !strings.Contains(out, "Welch [") {
+		t.Errorf("slower run: the table lacks a Welch regression:\n%s", out)
+	}
+
+	// JSON: p50 regressed, by about +400%, and the change-point pass saw it.
+	code, out, _ = check("-o", "json")
+	var res struct {
+		Run         string
+		History     []string
+		Findings    []regress.Finding
+		Regressions int
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != ExitRegression {
+		t.Fatalf("json: exit %d, %v\n%s", code, err, out)
+	}
+	var p50 *regress.Finding
+	for i, f := range res.Findings {
+		if f.Metric == "p50" {
+			p50 = &res.Findings[i]
+		}
+	}
+	if p50 == nil || p50.Verdict != regress.VerdictRegression || p50.ChangePct == nil || *p50.ChangePct < 150 ||
+		p50.Shift == nil || !p50.Shift.Flag || len(res.History) != 6 || p50.HistoryValues != 12 || p50.CurrentValues != 2 {
+		t.Errorf("json: %+v", res)
+	}
+	// The same run given as a file: it is left out of its own history.
+	code, out, _ = check("--report", slow, "-o", "junit")
+	if code != ExitRegression || !strings.Contains(out, `<testcase name="p50 no regression"`) || !strings.Contains(out, "regression: ") {
+		t.Errorf("junit of --report: exit %d\n%s", code, out)
+	}
+	// Checked on throughput alone, it passes: 200 requests/s either way.
+	if code, out, errOut := check("--metric", "achievedRate"); code != 0 || !strings.Contains(out, "0 of 1 metrics regressed") {
+		t.Errorf("--metric achievedRate: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// The unchanged run, by its ID prefix, still passes.
+	if code, out, errOut := check(res.History[0][:8]); code != 0 {
+		t.Errorf("check %s (the sixth run): exit %d\n%s\n%s", res.History[0][:8], code, out, errOut)
+	}
+}
+
+func TestResultsCheckBadInput(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "results.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "the results store has no runs"},
+		{[]string{"--test", "nope"}, `--test "nope": no stored runs`},
+		{[]string{"--threshold", "five"}, `--threshold "five": expected a percentage`},
+		{[]string{"--threshold", "-5%"}, `--threshold "-5%"`},
+		{[]string{"--lookback", "0"}, "--lookback 0: expected 1 or more"},
+		{[]string{"--mad", "0"}, "--mad 0: expected a number above 0"},
+		{[]string{"--metric", "p42"}, `--metric "p42": expected one of p50, p99, p99.9, achievedRate, proxy.cpuMcores, proxy.memMB`},
+		{[]string{"-o", "csv"}, `-o "csv": expected table, json or junit`},
+		{[]string{"abc"}, `run id "abc": expected 4 to 16 hex digits`},
+		{[]string{"--report", fixturePath, "abcd"}, "not both"},
+		{[]string{"--report", "nope.json"}, "no such file"},
+	} {
+		code, _, errOut := smp(t, append([]string{"results", "check", "--store", db}, tc.args...)...)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("check %v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	// A report with no history: nothing to compare, not a failure.
+	code, _, errOut := smp(t, "results", "check", "--store", db, "--report", fixturePath)
+	if code != 0 || !strings.Contains(errOut, "nothing to compare") {
+		t.Errorf("no history: exit %d, stderr %s", code, errOut)
+	}
+}
