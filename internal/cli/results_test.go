@@ -1,11 +1,18 @@
 package cli
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to make a database per test
 
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/store"
@@ -243,20 +250,48 @@ func TestLoadStores(t *testing.T) {
 	}
 }
 
-// Postgres: list runs imported into a server's store, when one is given.
+// Postgres: list runs imported into a server's store (a database of the
+// test's own), when one is given.
 func TestResultsListPostgres(t *testing.T) {
-	dsn := os.Getenv("SMP_TEST_POSTGRES_DSN")
-	if dsn == "" {
+	base := os.Getenv("SMP_TEST_POSTGRES_DSN")
+	if base == "" {
 		t.Skip("SMP_TEST_POSTGRES_DSN is not set: no PostgreSQL server (scripts/postgres up; export SMP_TEST_POSTGRES_DSN=$(scripts/postgres dsn))")
 	}
-	code, out, errOut := smp(t, "results", "import", "--store", dsn, fixturePath)
+	dsn := postgresDatabase(t, base)
+	code, out, errOut := smp(t, "results", "import", "--store", dsn, fixturePath, peersPath)
 	if code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errOut)
 	}
 	id, _, _ := strings.Cut(out, "\t")
-	t.Cleanup(func() { smp(t, "results", "delete", "--store", dsn, id) })
-	code, out, errOut = smp(t, "results", "list", "--store", dsn, "--test", "fixture", "--mesh", "linkerd")
-	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "none,istio,linkerd") {
+	code, out, errOut = smp(t, "results", "list", "--store", dsn, "--mesh", "linkerd")
+	if code != 0 || !strings.Contains(out, id) || !strings.Contains(out, "none,istio,linkerd") || strings.Count(out, "\n") != 2 {
 		t.Errorf("list: exit %d\n%s\n%s", code, out, errOut)
 	}
+}
+
+// postgresDatabase creates a database on the server base names, dropped
+// when the test ends, and returns its DSN.
+func postgresDatabase(t *testing.T, base string) string {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	name := fmt.Sprintf("smp_cli_test_%d", time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
 }
