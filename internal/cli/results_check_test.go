@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/report/regress"
 	"github.com/smp-dev/smp/target"
 	"github.com/smp-dev/smp/target/targettest"
@@ -157,5 +158,60 @@ func TestResultsCheckBadInput(t *testing.T) {
 	code, _, errOut := smp(t, "results", "check", "--store", db, "--report", fixturePath)
 	if code != 0 || !strings.Contains(errOut, "nothing to compare") {
 		t.Errorf("no history: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// Proxy CPU is checked where measured: five earlier copies of the fixture
+// (istio's proxy CPU a little different in each) make the history of a
+// report whose istio proxies cost half as much again.
+func TestResultsCheckProxyCPU(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "results.db")
+	hist := filepath.Join(dir, "history")
+	_ = os.Mkdir(hist, 0o755)
+	scaled := func(f float64, back time.Duration) *report.Report {
+		r, err := report.ReadFile(fixturePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.StartTime = r.StartTime.Add(-back)
+		for i := range r.Scenarios[1].Iterations { // istio
+			r.Scenarios[1].Iterations[i].Resources.Proxy.CPUMcores *= f
+		}
+		return r
+	}
+	for i := range 5 {
+		if err := report.WriteFile(filepath.Join(hist, fmt.Sprintf("%d.json", i)), scaled(1+0.01*float64(i), time.Duration(i+1)*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur := filepath.Join(dir, "current.json")
+	if err := report.WriteFile(cur, scaled(1.5, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := smp(t, "results", "import", "--store", db, hist); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := smp(t, "results", "check", "--store", db, "--report", cur, "-o", "json")
+	var res struct{ Findings []regress.Finding }
+	if code != ExitRegression || json.Unmarshal([]byte(out), &res) != nil {
+		t.Fatalf("exit %d, want 4\n%s\n%s", code, out, errOut)
+	}
+	var failed []string
+	for _, f := range res.Findings {
+		if f.Failed() {
+			failed = append(failed, f.Scenario+" "+f.Metric+" "+f.Verdict)
+		}
+		if f.Scenario == "baseline" && strings.HasPrefix(f.Metric, "proxy.") {
+			t.Errorf("the baseline ran no proxy, yet: %+v", f)
+		}
+	}
+	if strings.Join(failed, ", ") != "istio proxy.cpuMcores regression" {
+		t.Errorf("failed: %v; want istio's proxy CPU only\n%s", failed, out)
+	}
+	// The newest stored run (copy 0, a day back) against the four older
+	// ones: its proxies cost less, which is no regression.
+	if code, out, errOut := smp(t, "results", "check", "--store", db, "--test", "fixture"); code != 0 || !strings.Contains(out, "against 4 earlier runs") {
+		t.Errorf("newest stored: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
