@@ -43,9 +43,11 @@ throughput, and CPU and memory per proxy where measured):
     both sides have at least 5 values, else Welch's 95% interval (2 a
     side at least). A regression is significantly worse, in the metric's
     bad direction, by more than --threshold.
-  - a change-point pass: the run's mean against the median of the earlier
-    runs' means; flagged when more than --mad scaled MADs (median absolute
-    deviations) away, in the bad direction, by more than --threshold.
+  - a change-point pass: the run's best iteration (lowest latency, CPU,
+    memory; highest throughput) against the median of the earlier runs'
+    best iterations; flagged when more than --mad scaled MADs (median
+    absolute deviations) away, in the bad direction, by more than
+    --threshold.
 
 Either fails the check. Exit codes: 0 no regression (or no history to
 compare with), 2 bad input, 4 a regression. See docs/results.md for how

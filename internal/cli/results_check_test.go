@@ -18,9 +18,9 @@ import (
 )
 
 // Done when: five runs of a spec against a target answering in 1 ms make a
-// history; a sixth unchanged run passes smp results check, and a run
-// against the same target answering in 5 ms fails it with exit 4. The
-// target is smp's own, its service time changed between runs without
+// history; a sixth unchanged run passes smp results check (on its steady
+// metrics, see below), and a run against the same target answering in 5 ms
+// fails it with exit 4. The target is smp's own, its service time changed between runs without
 // changing its URL, so that every run has the same spec (hash).
 func TestResultsCheckDetectsRegression(t *testing.T) {
 	var delay atomic.Int64
@@ -64,11 +64,17 @@ iterations: 2
 		}
 		return dest
 	}
-	// The check tolerates a 25% change: a loaded machine moves latencies
+	// The check tolerates a 50% change: a loaded machine moves latencies
 	// by more than the default 5% between runs; 1 ms to 5 ms is +400%.
 	check := func(extra ...string) (int, string, string) {
-		return smp(t, append([]string{"results", "check", "--store", db, "--threshold", "25%"}, extra...)...)
+		return smp(t, append([]string{"results", "check", "--store", db, "--threshold", "50%"}, extra...)...)
 	}
+	// An unchanged run is judged on the median and the throughput: with
+	// 100 requests an iteration, p99 and p99.9 are its largest latencies or
+	// nearly, which a busy shared machine moves by more than 50% from one
+	// run to the next with nothing changed (docs/results.md says to gate
+	// on the steadier metrics for that reason).
+	steady := []string{"--metric", "p50", "--metric", "achievedRate"}
 
 	runOnce(0)
 	if code, _, errOut := check(); code != 0 || !strings.Contains(errOut, "no earlier runs with this spec and environment: nothing to compare; 1 needed") {
@@ -78,9 +84,9 @@ iterations: 2
 		runOnce(i)
 	}
 	runOnce(5)
-	code, out, errOut := check()
+	code, out, errOut := check(steady...)
 	t.Logf("unchanged run:\n%s", out)
-	if code != 0 || !strings.Contains(out, "against 5 earlier runs") || !strings.Contains(out, "0 of ") {
+	if code != 0 || !strings.Contains(out, "against 5 earlier runs") || !strings.Contains(out, "0 of 2 metrics regressed") {
 		t.Errorf("unchanged run: exit %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -91,11 +97,13 @@ iterations: 2
 	if code != ExitRegression || !strings.Contains(errOut, "regressions against 6 earlier runs") {
 		t.Errorf("slower run: exit %d, want 4\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "REGRESSION") || !strings.Contains(out, "Welch [") {
-		t.Errorf("slower run: the table lacks a Welch regression:\n%s", out)
+	if failed := strings.Contains(out, "REGRESSION") || strings.Contains(out, "CHANGE POINT"); !failed || !strings.Contains(out, "baseline  p50") {
+		t.Errorf("slower run: the table shows no failed metric:\n%s", out)
 	}
 
-	// JSON: p50 regressed, by about +400%, and the change-point pass saw it.
+	// JSON: p50 failed, up by about 400%, and the change-point pass saw it
+	// (whether Welch's interval does too depends on how far apart the two
+	// iterations of the run happen to be: one degree of freedom).
 	code, out, _ = check("-o", "json")
 	var res struct {
 		Run         string
@@ -112,13 +120,13 @@ iterations: 2
 			p50 = &res.Findings[i]
 		}
 	}
-	if p50 == nil || p50.Verdict != regress.VerdictRegression || p50.ChangePct == nil || *p50.ChangePct < 150 ||
+	if p50 == nil || !p50.Failed() || p50.ChangePct == nil || *p50.ChangePct < 150 ||
 		p50.Shift == nil || !p50.Shift.Flag || len(res.History) != 6 || p50.HistoryValues != 12 || p50.CurrentValues != 2 {
 		t.Errorf("json: %+v", res)
 	}
 	// The same run given as a file: it is left out of its own history.
 	code, out, _ = check("--report", slow, "-o", "junit")
-	if code != ExitRegression || !strings.Contains(out, `<testcase name="p50 no regression"`) || !strings.Contains(out, "regression: ") {
+	if code != ExitRegression || !strings.Contains(out, `<testcase name="p50 no regression"`) || !strings.Contains(out, `<failure message="p50 no regression: `) {
 		t.Errorf("junit of --report: exit %d\n%s", code, out)
 	}
 	// Checked on throughput alone, it passes: 200 requests/s either way.
@@ -126,7 +134,7 @@ iterations: 2
 		t.Errorf("--metric achievedRate: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// The unchanged run, by its ID prefix, still passes.
-	if code, out, errOut := check(res.History[0][:8]); code != 0 {
+	if code, out, errOut := check(append(steady, res.History[0][:8])...); code != 0 {
 		t.Errorf("check %s (the sixth run): exit %d\n%s\n%s", res.History[0][:8], code, out, errOut)
 	}
 }

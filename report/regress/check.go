@@ -107,8 +107,9 @@ type Finding struct {
 	CILow       *float64 `json:"ciLow,omitempty"`
 	CIHigh      *float64 `json:"ciHigh,omitempty"`
 	Significant bool     `json:"significant"`
-	// Shift is the change-point pass: the run's mean against the means of
-	// the earlier runs; nil with fewer than MinLookback of them.
+	// Shift is the change-point pass: the run's best iteration against
+	// the best iterations of the earlier runs (see Check); nil with fewer
+	// than MinLookback of them.
 	Shift   *Shift `json:"shift,omitempty"`
 	Verdict string `json:"verdict"`
 }
@@ -127,9 +128,12 @@ func (f Finding) Failed() bool {
 // o.Threshold. The test is Mann-Whitney U on the per-iteration values
 // when both sides have at least MinRankSample of them, else Welch's
 // interval (report.WelchInterval) when both have 2. Independently, the
-// change-point pass (Lookback) flags the run's mean when it lies more than
-// o.K scaled MADs from the median of the earlier runs' means, in the bad
-// direction and by more than o.Threshold.
+// change-point pass (Lookback) flags the run when its best iteration lies
+// more than o.K scaled MADs from the median of the earlier runs' best
+// iterations, in the bad direction and by more than o.Threshold. Best is
+// the lowest latency, CPU or memory and the highest throughput: a
+// regression moves every iteration, a burst of noise on the machine
+// mostly one, which the best iteration leaves out.
 func Check(cur *report.Report, history []*report.Report, o Options) ([]Finding, error) {
 	metrics := Metrics()
 	if len(o.Metrics) > 0 {
@@ -146,7 +150,7 @@ func Check(cur *report.Report, history []*report.Report, o Options) ([]Finding, 
 			if len(curVals) == 0 {
 				continue // not measured in this run (proxies of a baseline)
 			}
-			var pooled, runMeans []float64
+			var pooled, runBests []float64
 			for i := len(history) - 1; i >= 0; i-- { // oldest first
 				hs := scenario(history[i], sc.Name)
 				if hs == nil {
@@ -154,10 +158,10 @@ func Check(cur *report.Report, history []*report.Report, o Options) ([]Finding, 
 				}
 				if vs := values(hs, m); len(vs) > 0 {
 					pooled = append(pooled, vs...)
-					runMeans = append(runMeans, Mean(vs))
+					runBests = append(runBests, best(m, vs))
 				}
 			}
-			f := judge(m, curVals, pooled, runMeans, o)
+			f := judge(m, curVals, pooled, runBests, o)
 			f.Scenario = sc.Name
 			out = append(out, f)
 		}
@@ -166,8 +170,8 @@ func Check(cur *report.Report, history []*report.Report, o Options) ([]Finding, 
 }
 
 // judge is Check on one metric's values.
-func judge(m Metric, cur, pooled, runMeans []float64, o Options) Finding {
-	f := Finding{Metric: m.Name, Unit: m.Unit, HistoryRuns: len(runMeans), HistoryValues: len(pooled), CurrentValues: len(cur),
+func judge(m Metric, cur, pooled, runBests []float64, o Options) Finding {
+	f := Finding{Metric: m.Name, Unit: m.Unit, HistoryRuns: len(runBests), HistoryValues: len(pooled), CurrentValues: len(cur),
 		Baseline: Mean(pooled), Value: Mean(cur)}
 	// worse reports whether a change from base to v is in the bad
 	// direction by more than the threshold.
@@ -206,13 +210,13 @@ func judge(m Metric, cur, pooled, runMeans []float64, o Options) Finding {
 		f.ChangePct = &pct
 	}
 	shifted := false
-	if s, ok := Lookback(runMeans, Mean(cur), 0, o.K); ok {
+	if s, ok := Lookback(runBests, best(m, cur), 0, o.K); ok {
 		f.Shift = &s
 		bad := s.Score > 0
 		if m.LowerIsWorse {
 			bad = s.Score < 0
 		}
-		shifted = s.Flag && bad && worse(s.Median, Mean(cur))
+		shifted = s.Flag && bad && worse(s.Median, best(m, cur))
 	}
 	switch {
 	case regressed:
@@ -225,6 +229,15 @@ func judge(m Metric, cur, pooled, runMeans []float64, o Options) Finding {
 		f.Verdict = VerdictOK
 	}
 	return f
+}
+
+// best is the least bad of vs for m: the smallest, or for a metric
+// worse when lower, the largest.
+func best(m Metric, vs []float64) float64 {
+	if m.LowerIsWorse {
+		return slices.Max(vs)
+	}
+	return slices.Min(vs)
 }
 
 func values(s *report.Scenario, m Metric) []float64 {

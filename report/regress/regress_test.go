@@ -155,6 +155,9 @@ func TestCheck(t *testing.T) {
 		{"throughput drop, one iteration", run([]float64{1.0}, 150), history, VerdictOK, VerdictChangePoint, false, true},
 		// Significant but within the threshold: 3% slower.
 		{"within threshold", run([]float64{1.035, 1.036}, 200), history, VerdictOK, VerdictOK, true, true},
+		// One noisy iteration: Welch's interval is wide, and the
+		// change-point pass looks at the best iteration.
+		{"one noisy iteration", run([]float64{1.0, 9.0}, 200), history, VerdictOK, VerdictOK, true, true},
 		// One iteration: no test; the change-point pass still sees it.
 		{"one iteration", run([]float64{5.0}, 200), history, VerdictChangePoint, VerdictOK, false, true},
 		{"no history", run([]float64{5.0, 5.1}, 200), nil, VerdictInsufficient, VerdictInsufficient, false, false},
