@@ -44,8 +44,8 @@ Exit codes: 0 ok, 2 bad input.`,
 }
 
 func (o *compareOptions) run(s Streams, basePath, otherPath string) error {
-	if !contains([]string{rendering.FormatTable, rendering.FormatMarkdown, rendering.FormatJSON}, o.output) {
-		return usageErr("-o %q: expected table, markdown or json", o.output)
+	if err := o.check(); err != nil {
+		return err
 	}
 	base, err := readResults(basePath, fortio.ImportOptions{})
 	if err != nil {
@@ -55,6 +55,12 @@ func (o *compareOptions) run(s Streams, basePath, otherPath string) error {
 	if err != nil {
 		return err
 	}
+	return o.compare(s, base, other)
+}
+
+// compare compares two reports and prints the result: smp compare and
+// smp results compare.
+func (o *compareOptions) compare(s Streams, base, other *report.Report) error {
 	cs, err := report.CompareReports(base, other, o.baseline, o.scenario)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
@@ -68,6 +74,13 @@ func (o *compareOptions) run(s Streams, basePath, otherPath string) error {
 		return enc.Encode(cs)
 	}
 	return rendering.Write(s.Out, o.output, comparisonReport(base, other, cs), rendering.Options{Color: isTerminal(s.Out)})
+}
+
+func (o *compareOptions) check() error {
+	if !contains([]string{rendering.FormatTable, rendering.FormatMarkdown, rendering.FormatJSON}, o.output) {
+		return usageErr("-o %q: expected table, markdown or json", o.output)
+	}
+	return nil
 }
 
 // comparisonReport lays the compared scenarios side by side in one report

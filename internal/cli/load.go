@@ -48,6 +48,7 @@ type loadOptions struct {
 	// generators are --generator's, in order; generatorPath --generator-path.
 	generator     string
 	generatorPath string
+	store         storeFlags
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
@@ -220,6 +221,7 @@ interrupted (the partial result is still printed).`,
 	f.BoolVar(&o.sessionReuse, "tls-session-reuse", false, "resume TLS sessions across connections (off: a full handshake per connection)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion, e.g. 'p99 < 20ms' or 'errorRate < 0.1%' (repeatable); exit 3 when one fails")
 	generatorFlags(f, &o.generator, &o.generatorPath)
+	o.store.register(f, true)
 	return c
 }
 
@@ -413,6 +415,7 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err := renderTo(s.Out, o.output, rep); err != nil {
 		return fmt.Errorf("print result: %w", err)
 	}
+	o.store.save(c.Context(), s, rep)
 	if runErr != nil {
 		return runErr
 	}

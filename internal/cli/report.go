@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/report/format"
@@ -72,30 +73,48 @@ fails. Exit codes: 0 ok, 2 bad input, 3 an SLO failed.`,
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error { return o.run(s, a[0]) },
 	}
-	f := c.Flags()
+	o.register(c.Flags())
+	return c
+}
+
+// register adds the flags of smp report show to f.
+func (o *showOptions) register(f *pflag.FlagSet) {
 	f.StringVarP(&o.output, "output", "o", rendering.FormatTable, "format: "+strings.Join(append(rendering.Formats(), outSMP, outFortio), ", "))
 	f.StringVar(&o.out, "out", "", "write to this file instead of stdout")
 	f.StringVar(&o.scenario, "scenario", "", "scenario to export with -o fortio")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion to evaluate, e.g. 'p99 < 20ms' (repeatable)")
 	f.StringVar(&o.color, "color", "auto", "colour the table: auto (on a TTY, unless NO_COLOR is set), always or never")
-	return c
 }
 
 func (o *showOptions) run(s Streams, path string) error {
-	valid := append(rendering.Formats(), outSMP, outFortio)
+	if err := o.check(append(rendering.Formats(), outSMP, outFortio)); err != nil {
+		return err
+	}
+	rep, err := readResults(path, fortio.ImportOptions{})
+	if err != nil {
+		return err
+	}
+	return o.show(s, path, rep)
+}
+
+// check checks -o against the formats valid, and --color.
+func (o *showOptions) check(valid []string) error {
 	if !contains(valid, o.output) {
 		return usageErr("-o %q: expected one of %s", o.output, strings.Join(valid, ", "))
 	}
 	if !contains([]string{"auto", "always", "never"}, o.color) {
 		return usageErr("--color %q: expected auto, always or never", o.color)
 	}
-	rep, err := readResults(path, fortio.ImportOptions{})
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// show renders rep (read from where, which errors name) as the options
+// say: smp report show and smp results show/export.
+func (o *showOptions) show(s Streams, where string, rep *report.Report) error {
+	var err error
 	if len(rep.Comparisons) == 0 {
 		if rep.Comparisons, err = report.Compare(rep); err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", path, err)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", where, err)}
 		}
 	}
 	if len(o.slo) > 0 {

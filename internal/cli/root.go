@@ -24,6 +24,7 @@ const (
 	ExitFailed      = 1   // the run failed (every request failed, a target would not start)
 	ExitUsage       = 2   // bad input: flags, spec, arguments
 	ExitSLO         = 3   // an SLO assertion failed
+	ExitRegression  = 4   // smp results check: a metric regressed against the run's history
 	ExitUncertified = 5   // smp certify: a check failed, the machine is not fit for benchmarks
 	ExitInterrupted = 130 // Ctrl-C or SIGTERM; a partial report was written
 )
@@ -110,7 +111,7 @@ Start with:
 		newVersionCmd(s),
 		newServiceCmd(s),
 		newProxyCmd(s),
-		newReportCmd(s), newCompareCmd(s),
+		newReportCmd(s), newCompareCmd(s), newResultsCmd(s),
 		newImageCmd(s),
 		newWorkerCmd(s),
 		newCleanupCmd(s),

@@ -24,6 +24,7 @@ type runOptions struct {
 	kube       kubeFlags
 	// generator and generatorPath override load.generator(Path).
 	generator, generatorPath string
+	store                    storeFlags
 }
 
 // kubeFlags override environment.kubernetes of the spec.
@@ -114,6 +115,7 @@ generator's same scenario.`,
 	f.BoolVar(&o.html, "html", false, "also write the HTML report next to the JSON (same name, .html)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion besides the spec's, e.g. 'p99 < 20ms' or 'overhead.p99 < 5ms' (repeatable)")
 	generatorFlags(f, &o.generator, &o.generatorPath)
+	o.store.register(f, true)
 	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "platform kubernetes: kubeconfig file (overrides environment.kubernetes.kubeconfig)")
 	f.StringVar(&o.kube.context, "context", "", "platform kubernetes: kubeconfig context (overrides environment.kubernetes.context)")
 	f.StringVar(&o.kube.image, "image", "", "platform kubernetes: the smp image pods run (overrides environment.kubernetes.image)")
@@ -190,6 +192,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		return err
 	}
 	fmt.Fprintf(s.Err, "report: %s\n", dest)
+	o.store.save(c.Context(), s, rep)
 	if runErr != nil {
 		return runErr
 	}
