@@ -41,3 +41,20 @@ func TestGeneratorLines(t *testing.T) {
 		t.Errorf("markdown lacks the wrk2 row:\n%s", md.String())
 	}
 }
+
+// A capacity search is listed with its answer, its state and its trials.
+func TestCapacityLines(t *testing.T) {
+	t.Parallel()
+	r := fixture(t)
+	r.Scenarios[0].Summary.Capacity = &report.Capacity{SLO: []string{"p99 < 10ms"}, Rate: 800, Bracket: [2]float64{800, 816},
+		Converged: true, Confirmed: true, LimitedBy: "slo",
+		Trials: []report.CapacityTrial{{Rate: 400, Pass: true, Valid: true, P99Ms: 2}, {Rate: 1600, Valid: true, P99Ms: 40}}}
+	var table bytes.Buffer
+	if err := Table(&table, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := r.Scenarios[0].Name + ": 800.0 req/s under p99 < 10ms, first fail at 816.0 (converged, confirmed; limited by slo)\n  trials: 400→pass p99 2.00, 1600→fail p99 40.00"
+	if !strings.Contains(table.String(), want) || !strings.Contains(table.String(), "capacity req/s (under load.capacity.slo)") {
+		t.Errorf("table lacks %q or the capacity row:\n%s", want, table.String())
+	}
+}

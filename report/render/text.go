@@ -72,6 +72,13 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 		fmt.Fprintln(w, paint(ansiBold, "MeshMark (0-100; 100 = no overhead observed)"))
 		writeAlignedAs(w, nil, mm, true, nil, nil)
 	}
+	if cl := capacityLines(r); len(cl) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, paint(ansiBold, "Capacity (highest passing rate; trials: rate→verdict p99 ms)"))
+		for _, l := range cl {
+			fmt.Fprintf(w, "%s: %s\n  trials: %s\n", l[0], l[1], l[2])
+		}
+	}
 	if gl := generatorLines(r); len(gl) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, paint(ansiBold, "Load generators"))
@@ -225,6 +232,12 @@ func Markdown(w io.Writer, r *report.Report) error {
 			return "not measured"
 		}
 		mdRow(w, []string{c.Scenario, "**" + fmtNum(c.MeshMark.Score, 1) + "**", get("latency"), get("throughput"), get("cpu"), get("memory")})
+	}
+	if cl := capacityLines(r); len(cl) > 0 {
+		fmt.Fprint(w, "\n### Capacity\n\n| scenario | capacity | trials (rate→verdict p99 ms) |\n|---|---|---|\n")
+		for _, l := range cl {
+			mdRow(w, l[:])
+		}
 	}
 	if gl := generatorLines(r); len(gl) > 0 {
 		fmt.Fprint(w, "\n### Load generators\n\n| scenario | generator |\n|---|---|\n")
