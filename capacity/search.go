@@ -226,11 +226,11 @@ func (s *searcher) stop(by, reason string) {
 }
 
 func (s *searcher) finish(ctx context.Context, err error) (Result, error) {
-	s.res.Bracket = [2]float64{s.low, s.high}
 	if errors.Is(err, errStop) && s.c.Confirm != nil && s.low > 0 && s.res.LimitedBy != LimitedByClient {
 		err = s.confirm(ctx)
 	}
 	s.res.Rate = s.low
+	s.res.Bracket = [2]float64{s.low, s.high}
 	if errors.Is(err, errStop) {
 		return s.res, nil
 	}

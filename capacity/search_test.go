@@ -211,6 +211,10 @@ func TestSearchConfirm(t *testing.T) {
 			t.Errorf("confirmation %d %+v: only the last one passes", i, c)
 		}
 	}
+	// The bracket's fail is the lowest failing confirmation.
+	if last := r.Confirmations[len(r.Confirmations)-2]; r.Bracket != [2]float64{r.Rate, last.Rate} {
+		t.Errorf("bracket %v, want [%v, %v]", r.Bracket, r.Rate, last.Rate)
+	}
 	if !strings.Contains(r.Reason, "confirmed by a longer run") {
 		t.Errorf("reason %q", r.Reason)
 	}
