@@ -53,6 +53,19 @@ type Environment struct {
 	// Fingerprint hashes the machine's stable facts (smp certify): runs
 	// with different fingerprints ran on machines that differ.
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// Certify is smp certify's verdict on the machine when the run began;
+	// nil when it was not checked.
+	Certify *Certify `json:"certify,omitempty"`
+}
+
+// Certify summarizes smp certify's checks of the machine a run measured
+// from (docs/certify.md).
+type Certify struct {
+	Pass bool `json:"pass"` // no check failed
+	// Failed and Warned are the ids of the checks that failed or warned,
+	// each with what was observed ("governor: powersave").
+	Failed []string `json:"failed,omitempty"`
+	Warned []string `json:"warned,omitempty"`
 }
 
 // Scenario is one mesh (or the no-mesh baseline) run for some iterations.

@@ -58,6 +58,37 @@ type Options struct {
 	// SLO are assertions checked besides the spec's slo entries (parsed
 	// by the caller, e.g. from --slo flags).
 	SLO []slo.Assertion
+	// Certify checks the machine before the run (smp certify; e.g.
+	// CertifyMachine): its verdict goes into the report's environment, and
+	// a failing machine is warned about. Nil checks nothing.
+	Certify func(ctx context.Context) certify.Result
+	// RequireCertified refuses to run (ErrUncertified) on a machine that
+	// fails the checks.
+	RequireCertified bool
+}
+
+// ErrUncertified is returned, with no report, when Options.RequireCertified
+// is set and the machine fails smp certify's checks.
+var ErrUncertified = errors.New("this machine is not certified for benchmarks")
+
+// CertifyMachine runs smp certify's checks on this machine, with a short
+// steal sample (the run measures load and steal itself afterwards).
+func CertifyMachine(ctx context.Context) certify.Result {
+	return certify.Run(ctx, certify.System(), certify.Options{StealInterval: 300 * time.Millisecond})
+}
+
+// certifySummary is the report's view of a certify result.
+func certifySummary(r certify.Result) *report.Certify {
+	c := &report.Certify{Pass: r.Pass}
+	for _, ch := range r.Checks {
+		switch ch.Severity {
+		case certify.Fail:
+			c.Failed = append(c.Failed, ch.ID+": "+ch.Observed)
+		case certify.Warn:
+			c.Warned = append(c.Warned, ch.ID+": "+ch.Observed)
+		}
+	}
+	return c
 }
 
 // Run executes t (which must be valid) and returns its report. The report is
@@ -76,6 +107,13 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 	}
 	if err := FindGenerator(t); err != nil {
 		return nil, err
+	}
+	var cert *report.Certify
+	if o.Certify != nil {
+		cert = certifySummary(o.Certify(ctx))
+	}
+	if cert != nil && !cert.Pass && o.RequireCertified {
+		return nil, fmt.Errorf("%w: failed %s (smp certify says how to fix each)", ErrUncertified, strings.Join(cert.Failed, "; "))
 	}
 	// A seed picked now is in the report's copy of the spec, and every
 	// scenario and iteration uses it (the same schedule and request mix).
@@ -98,6 +136,12 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 	}
 	defer r.close()
 	rep.Warnings = append(rep.Warnings, r.pf.Notes...)
+	rep.Environment.Certify = cert
+	if cert != nil && !cert.Pass {
+		w := "this machine fails smp certify (" + strings.Join(cert.Failed, "; ") + "): its results may not be trustworthy; run smp certify to see how to fix it"
+		rep.Warnings = append(rep.Warnings, w)
+		progress(o.Progress, "warning: %s", w)
+	}
 	var failed error
 	for _, m := range t.Meshes {
 		if ctx.Err() != nil {

@@ -132,3 +132,32 @@ func TestRunRejectsInvalid(t *testing.T) {
 		t.Errorf("err %v, want spec.ErrInvalid", err)
 	}
 }
+
+// A machine that fails smp certify's checks is refused with
+// RequireCertified, and otherwise warned about in the report, which
+// records the verdict either way.
+func TestRunCertify(t *testing.T) {
+	failing := func(context.Context) certify.Result {
+		return certify.Result{Checks: []certify.Check{
+			{ID: "governor", Observed: "powersave", Severity: certify.Fail},
+			{ID: "thp", Observed: "always", Severity: certify.Warn},
+			{ID: "aslr", Observed: "2", Severity: certify.Info},
+		}}
+	}
+	tt := test(t, func(*spec.Test) {})
+	rep, err := Run(context.Background(), tt, Options{Certify: failing, RequireCertified: true})
+	if !errors.Is(err, ErrUncertified) || rep != nil || !strings.Contains(err.Error(), "governor: powersave") {
+		t.Fatalf("required: report %v, err %v; want ErrUncertified naming the failed check", rep, err)
+	}
+	rep, err = Run(context.Background(), tt, Options{Certify: failing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rep.Environment.Certify
+	if c == nil || c.Pass || len(c.Failed) != 1 || c.Failed[0] != "governor: powersave" || len(c.Warned) != 1 || c.Warned[0] != "thp: always" {
+		t.Errorf("environment.certify %+v", c)
+	}
+	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "this machine fails smp certify (governor: powersave)") {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+}

@@ -24,6 +24,8 @@ type runOptions struct {
 	kube       kubeFlags
 	// generator and generatorPath override load.generator(Path).
 	generator, generatorPath string
+	requireCertified         bool
+	noCertify                bool
 	store                    storeFlags
 }
 
@@ -115,6 +117,8 @@ generator's same scenario.`,
 	f.BoolVar(&o.html, "html", false, "also write the HTML report next to the JSON (same name, .html)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion besides the spec's, e.g. 'p99 < 20ms' or 'overhead.p99 < 5ms' (repeatable)")
 	generatorFlags(f, &o.generator, &o.generatorPath)
+	f.BoolVar(&o.noCertify, "no-certify", false, "do not check this machine with smp certify's checks before the run (the report then has no environment.certify)")
+	f.BoolVar(&o.requireCertified, "require-certified", false, "refuse to run (exit 5) when this machine fails smp certify's checks (without it: a warning in the report)")
 	o.store.register(f, true)
 	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "platform kubernetes: kubeconfig file (overrides environment.kubernetes.kubeconfig)")
 	f.StringVar(&o.kube.context, "context", "", "platform kubernetes: kubeconfig context (overrides environment.kubernetes.context)")
@@ -163,8 +167,14 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	ropts := run.Options{
 		Tool: report.Tool{Name: "smp", Version: currentVersion().Version},
 		// Component logs are kept next to the report.
-		LogDir: strings.TrimSuffix(dest, filepath.Ext(dest)) + ".logs",
-		SLO:    extra,
+		LogDir:           strings.TrimSuffix(dest, filepath.Ext(dest)) + ".logs",
+		SLO:              extra,
+		RequireCertified: o.requireCertified,
+	}
+	if !o.noCertify {
+		ropts.Certify = run.CertifyMachine
+	} else if o.requireCertified {
+		return usageErr("--require-certified with --no-certify: expected one of them")
 	}
 	if !o.quiet {
 		ropts.Progress = s.Err
@@ -172,9 +182,12 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
 	if rep == nil {
 		code := ExitFailed
-		if errors.Is(runErr, spec.ErrInvalid) {
+		switch {
+		case errors.Is(runErr, spec.ErrInvalid):
 			// The spec cannot run here: a mesh it names is not installed.
 			code = ExitUsage
+		case errors.Is(runErr, run.ErrUncertified):
+			code = ExitUncertified
 		}
 		return &ExitError{Code: code, Err: runErr}
 	}
