@@ -46,6 +46,19 @@ type Result struct {
 	Checks      []Check `json:"checks"`
 	Fingerprint string  `json:"fingerprint"`
 	Pass        bool    `json:"pass"` // no check has severity Fail
+	// Calibration is the measured run-to-run spread, when calibrated
+	// (its check is among Checks).
+	Calibration *Calibration `json:"calibration,omitempty"`
+}
+
+// AddCalibration records c in r, with its check.
+func (r *Result) AddCalibration(c Calibration) {
+	r.Calibration = &c
+	ch := c.Check()
+	r.Checks = append(r.Checks, ch)
+	if ch.Severity == Fail {
+		r.Pass = false
+	}
 }
 
 // Options are the parts of the machine that are not files.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,11 +12,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smp-dev/smp/certify"
+	"github.com/smp-dev/smp/run"
+	"github.com/smp-dev/smp/spec"
 )
 
 type certifyOptions struct {
-	output string
-	steal  time.Duration
+	output    string
+	steal     time.Duration
+	calibrate int
+	maxCV     float64
+	maxLagMs  float64
 }
 
 func newCertifyCmd(s Streams) *cobra.Command {
@@ -33,7 +39,14 @@ kernel does not have here is "not available here" (info), never a failure.
 It exits 0 when no check fails and 5 when one does. The fingerprint hashes
 the machine's stable facts (CPU model and count, kernel, governor, SMT,
 clock source): it is the same from run to run on one machine. Off Linux it
-lists what it cannot check and exits 0. See docs/certify.md.`,
+lists what it cannot check and exits 0.
+
+Calibration (--calibrate, 3 by default) runs the same 2-second load at
+1000 req/s against the built-in target several times and checks how much
+its p50 and p99 vary from run to run (coefficient of variation, --max-cv)
+and how late the generator itself was (send lag p99, --max-send-lag): a
+machine noisier than that cannot resolve a small overhead. See
+docs/certify.md.`,
 		Example: `  smp certify
   smp certify -o json | jq '.checks[] | select(.severity == "fail")'`,
 		Args: args(cobra.NoArgs),
@@ -41,10 +54,20 @@ lists what it cannot check and exits 0. See docs/certify.md.`,
 			if o.output != "table" && o.output != "json" {
 				return usageErr("-o %q: expected table or json", o.output)
 			}
+			if o.calibrate < 0 || o.calibrate == 1 {
+				return usageErr("--calibrate %d: expected 0 (none) or 2 or more runs", o.calibrate)
+			}
 			if o.steal <= 0 {
 				return usageErr("--steal-interval %s: expected a positive duration", o.steal)
 			}
 			r := certify.Run(c.Context(), certify.System(), certify.Options{StealInterval: o.steal})
+			if o.calibrate > 0 {
+				cal, err := certify.Calibrate(c.Context(), o.calibrate, calibrationRate, o.maxCV, o.maxLagMs, calibrationRun)
+				if err != nil {
+					return &ExitError{Code: ExitFailed, Err: err}
+				}
+				r.AddCalibration(cal)
+			}
 			if err := writeCertify(s.Out, o.output, r); err != nil {
 				return &ExitError{Code: ExitFailed, Err: err}
 			}
@@ -63,6 +86,9 @@ lists what it cannot check and exits 0. See docs/certify.md.`,
 	f := c.Flags()
 	f.StringVarP(&o.output, "output", "o", "table", "format: table or json")
 	f.DurationVar(&o.steal, "steal-interval", time.Second, "how long to sample /proc/stat for steal time")
+	f.IntVar(&o.calibrate, "calibrate", 3, "calibration: this many 2-second runs at 1000 req/s against the built-in target, their spread checked (0 = none; else at least 2)")
+	f.Float64Var(&o.maxCV, "max-cv", 0.25, "calibration: highest coefficient of variation of p50 and p99 from run to run")
+	f.Float64Var(&o.maxLagMs, "max-send-lag", 1, "calibration: highest send-lag p99 of a run, ms")
 	return c
 }
 
@@ -91,4 +117,23 @@ func writeCertify(w io.Writer, format string, r certify.Result) error {
 	}
 	_, err := fmt.Fprintf(w, "\nfingerprint %s\n%s\n", r.Fingerprint, verdict)
 	return err
+}
+
+// calibrationRate is the rate of each calibration run.
+const calibrationRate = 1000
+
+// calibrationRun is one calibration run: 2 s (0.5 s warmup) at
+// calibrationRate from 8 connections against the in-process built-in
+// target.
+func calibrationRun(ctx context.Context) (certify.Sample, error) {
+	t := spec.Default()
+	t.Metadata.Name = "calibration"
+	t.Load.Rate, t.Load.Connections = calibrationRate, 8
+	t.Load.Duration, t.Load.Warmup = spec.Duration(2*time.Second), spec.Duration(500*time.Millisecond)
+	rep, err := run.Run(ctx, t, run.Options{})
+	if err != nil {
+		return certify.Sample{}, err
+	}
+	s := rep.Scenarios[0].Summary
+	return certify.Sample{P50Ms: s.Latency.Percentiles["p50"], P99Ms: s.Latency.Percentiles["p99"], SendLagP99Ms: s.SendLag.Percentiles["p99"]}, nil
 }
