@@ -54,6 +54,20 @@ func Run(ctx context.Context, p Plan) (*Result, error) {
 	}
 	var wg sync.WaitGroup
 	d.start(&wg, workers, sched)
+	if p.Progress != nil {
+		pctx, stop := context.WithCancel(ctx)
+		rate := 0.0
+		if p.Pacer != nil {
+			rate = MeanRate(p.Pacer, p.Warmup, p.Duration)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			reportProgress(pctx, p.Progress, tl, start, &p, rate)
+		}()
+		// No call is made once Run has returned.
+		defer func() { stop(); <-done }()
+	}
 
 	res := record.NewResult()
 	if p.Pacer != nil {

@@ -23,6 +23,10 @@ type Plan struct {
 	MaxBacklog int
 	// Interval of the timeline; 0 means one second.
 	Interval time.Duration
+	// Progress, when set, is called about once an interval while the run
+	// goes, from a goroutine of the engine's, with what it has measured so
+	// far (see Progress). It must return quickly.
+	Progress func(Progress)
 	// Driver is DriverEventLoop, DriverGoroutines, or "" for the event
 	// loop when the client has one for its configuration.
 	Driver string

@@ -65,6 +65,17 @@ type Options struct {
 	// RequireCertified refuses to run (ErrUncertified) on a machine that
 	// fails the checks.
 	RequireCertified bool
+	// Live, when set, receives the load's progress about once a second
+	// while an iteration runs with smp's own engine in this process (not
+	// from client pods or external generators), for a live display.
+	Live func(Live)
+}
+
+// Live is a running iteration's progress.
+type Live struct {
+	Scenario              string
+	Iteration, Iterations int // 1-based
+	load.Progress
 }
 
 // ErrUncertified is returned, with no report, when Options.RequireCertified

@@ -36,6 +36,8 @@ type runner struct {
 	// capacity holds each scenario's capacity search (load.mode
 	// capacity), by mesh name.
 	capacity map[string]*report.Capacity
+	// live is the running iteration's, for Options.Live.
+	live Live
 	unpin    func()
 }
 
@@ -170,6 +172,7 @@ func (r *runner) scenario(ctx context.Context, m spec.Mesh) (*report.Scenario, e
 // iteration failed.
 func (r *runner) iteration(ctx context.Context, m spec.Mesh, i int) (_ *report.Iteration, _ *load.Result, err error) {
 	dir := filepath.Join(r.logDir, m.Name, fmt.Sprintf("iteration-%d", i+1))
+	r.live = Live{Scenario: m.Name, Iteration: i + 1, Iterations: r.t.Iterations}
 	began := time.Now()
 	d, err := r.provider.Deploy(ctx, &platform.Scenario{Test: r.t, Mesh: m, LogDir: dir, Iteration: i})
 	if err != nil {
@@ -298,6 +301,13 @@ func (r *runner) loadTest(ctx context.Context, t *spec.Test, d *platform.Deploym
 	plan, err := Plan(t, d.Target)
 	if err != nil {
 		return nil, err
+	}
+	if r.o.Live != nil {
+		live := r.live
+		plan.Progress = func(p load.Progress) {
+			live.Progress = p
+			r.o.Live(live)
+		}
 	}
 	if d.InProcess && plan.Driver == "" {
 		// The target shares the Go scheduler: an event loop would hold a

@@ -49,6 +49,7 @@ type loadOptions struct {
 	generator     string
 	generatorPath string
 	store         storeFlags
+	progress      bool
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
@@ -222,6 +223,7 @@ interrupted (the partial result is still printed).`,
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion, e.g. 'p99 < 20ms' or 'errorRate < 0.1%' (repeatable); exit 3 when one fails")
 	generatorFlags(f, &o.generator, &o.generatorPath)
 	o.store.register(f, true)
+	f.BoolVar(&o.progress, "progress", true, "on a terminal, a live line while the load runs (elapsed, rate, errors, the last second's p50 and p99); --progress=false turns it off")
 	return c
 }
 
@@ -393,7 +395,16 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err != nil {
 		return err
 	}
-	rep, runErr := run.CrossCheck(c.Context(), t, gens, run.Options{Tool: report.Tool{Name: "smp", Version: currentVersion().Version}, SLO: extra})
+	ropts := run.Options{Tool: report.Tool{Name: "smp", Version: currentVersion().Version}, SLO: extra}
+	var live *liveLine
+	if o.progress && liveTerminal(s.Err) {
+		live = newLiveLine(s.Err)
+		ropts.Live = live.update
+	}
+	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
+	if live != nil {
+		live.clear() // before the table
+	}
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
 	}

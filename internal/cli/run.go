@@ -25,6 +25,7 @@ type runOptions struct {
 	// generator and generatorPath override load.generator(Path).
 	generator, generatorPath string
 	requireCertified         bool
+	progress                 bool
 	noCertify                bool
 	store                    storeFlags
 }
@@ -117,6 +118,7 @@ generator's same scenario.`,
 	f.BoolVar(&o.html, "html", false, "also write the HTML report next to the JSON (same name, .html)")
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion besides the spec's, e.g. 'p99 < 20ms' or 'overhead.p99 < 5ms' (repeatable)")
 	generatorFlags(f, &o.generator, &o.generatorPath)
+	f.BoolVar(&o.progress, "progress", true, "on a terminal, a live line per running iteration (elapsed, rate, errors, the last second's p50 and p99); --progress=false or --quiet turn it off")
 	f.BoolVar(&o.noCertify, "no-certify", false, "do not check this machine with smp certify's checks before the run (the report then has no environment.certify)")
 	f.BoolVar(&o.requireCertified, "require-certified", false, "refuse to run (exit 5) when this machine fails smp certify's checks (without it: a warning in the report)")
 	o.store.register(f, true)
@@ -176,10 +178,19 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 	} else if o.requireCertified {
 		return usageErr("--require-certified with --no-certify: expected one of them")
 	}
+	var live *liveLine
 	if !o.quiet {
 		ropts.Progress = s.Err
+		// On a terminal, a live line per running iteration.
+		if o.progress && liveTerminal(s.Err) {
+			live = newLiveLine(s.Err)
+			ropts.Progress, ropts.Live = live, live.update
+		}
 	}
 	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
+	if live != nil {
+		live.clear() // before the table
+	}
 	if rep == nil {
 		code := ExitFailed
 		switch {
