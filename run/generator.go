@@ -71,15 +71,12 @@ func placeholderURL(t *spec.Test) string {
 
 // CheckGenerator returns spec problems (exit 2) when t's external load
 // generator cannot run t's load as asked (a rate for wrk, gRPC for
-// vegeta) or cannot run on t's platform. It runs nothing and does not
-// look for the tool's binary (FindGenerator does).
+// vegeta). It runs nothing and does not look for the tool's binary
+// (FindGenerator does, on this machine; on platform kubernetes the client
+// pods look for it in their image, see smp image build --add-tool).
 func CheckGenerator(t *spec.Test) error {
 	if !external(t) {
 		return nil
-	}
-	if t.Environment.Platform == spec.PlatformKubernetes {
-		return spec.Problems{{Field: "load.generator", Value: fmt.Sprintf("%q", t.Load.Generator),
-			Expected: "builtin with platform kubernetes (the load runs in client pods of smp's image, which carries no other generator)"}}
 	}
 	g, err := loadgen.New(t.Load.Generator, loadgen.Options{Path: t.Load.GeneratorPath})
 	if err != nil {
@@ -101,9 +98,11 @@ func CheckGenerator(t *spec.Test) error {
 
 // FindGenerator checks that t's external generator's binary is there
 // (on PATH or at load.generatorPath), so that a run fails before it
-// deploys anything.
+// deploys anything. On platform kubernetes the client pods run it from
+// their image, where this machine cannot look: a pod without it fails
+// with this error in its log.
 func FindGenerator(t *spec.Test) error {
-	if !external(t) {
+	if !external(t) || t.Environment.Platform == spec.PlatformKubernetes {
 		return nil
 	}
 	_, err := loadgen.Find(t.Load.Generator, t.Load.GeneratorPath)
@@ -113,11 +112,38 @@ func FindGenerator(t *spec.Test) error {
 // loadExternal drives the load with t's external generator from this
 // machine; its files go to dir.
 func (r *runner) loadExternal(ctx context.Context, t *spec.Test, target, dir string) (*load.Result, error) {
+	run, err := prepareExternal(t, target, filepath.Join(dir, "generator"))
+	if err != nil {
+		return nil, err
+	}
+	return run(ctx)
+}
+
+// PrepareLoad readies t's load against target for a process that drives
+// it itself, such as a load Job's client pod (smp worker): smp's engine's
+// plan (Plan), or t's external generator found (on PATH or at
+// load.generatorPath) with its plan checked, its files going to work. It
+// runs nothing, so that a load that cannot run fails before the load's
+// start; the function it returns runs it.
+func PrepareLoad(t *spec.Test, target, work string) (func(context.Context) (*load.Result, error), error) {
+	if external(t) {
+		return prepareExternal(t, target, work)
+	}
+	plan, err := Plan(t, target)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (*load.Result, error) { return load.Run(ctx, plan) }, nil
+}
+
+// prepareExternal finds t's external generator and checks its plan
+// against target; the function it returns runs it, with work as its work
+// folder.
+func prepareExternal(t *spec.Test, target, work string) (func(context.Context) (*load.Result, error), error) {
 	path, err := loadgen.Find(t.Load.Generator, t.Load.GeneratorPath)
 	if err != nil {
 		return nil, err
 	}
-	work := filepath.Join(dir, "generator")
 	if err := os.MkdirAll(work, 0o750); err != nil {
 		return nil, fmt.Errorf("load generator %s: its work folder: %w", t.Load.Generator, err)
 	}
@@ -132,7 +158,7 @@ func (r *runner) loadExternal(ctx context.Context, t *spec.Test, target, dir str
 	if err := g.Check(p); err != nil {
 		return nil, err
 	}
-	return g.Run(ctx, p)
+	return func(ctx context.Context) (*load.Result, error) { return g.Run(ctx, p) }, nil
 }
 
 // targetURL is rawURL with t's request path unless it has a path (or

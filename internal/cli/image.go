@@ -23,6 +23,7 @@ type imageOptions struct {
 	binary   string
 	platform string
 	revision string
+	tools    []string
 }
 
 func newImageCmd(s Streams) *cobra.Command {
@@ -48,7 +49,14 @@ accept. No Docker daemon is needed.
 
 The image holds one layer: the static smp binary at /smp (the entrypoint),
 a world-writable /tmp (the working directory) and an /etc/passwd naming
-nobody, the default user (65534:65534). Its labels
+nobody, the default user (65534:65534). --add-tool puts other static
+linux executables in /usr/local/bin (on the image's PATH), listed with
+their Go module version or sha256 in the label dev.smp.image.tools: a
+load generator for load.generator on platform kubernetes, e.g. fortio or
+vegeta built with
+  CGO_ENABLED=0 go install fortio.org/fortio@v1.66.5
+(a dynamically linked tool, such as Debian's wrk or hey, is refused: the
+image has no shared libraries). Its labels
 org.opencontainers.image.version and .revision come from the binary's
 build (--revision sets the latter when the build recorded none). Every
 timestamp is $SOURCE_DATE_EPOCH (seconds) or else the Unix epoch,
@@ -61,6 +69,7 @@ executable for --platform. Build one with:
 the image into containerd's k8s.io namespace).`,
 		Example: `  smp image build -o smp.tar                                # this smp, tagged smp:dev
   smp image build -o smp.tar --binary smp-linux --tag smp:v0.1
+  smp image build -o smp.tar --binary smp-linux --add-tool ~/go-static/bin/fortio
   ctr -n k8s.io images import smp.tar                        # then use image smp:dev in a pod
   kind load image-archive smp.tar`,
 		Args: args(cobra.NoArgs),
@@ -71,6 +80,7 @@ the image into containerd's k8s.io namespace).`,
 	f.StringVar(&o.tag, "tag", image.DefaultTag, "the image reference the tarball names")
 	f.StringVar(&o.binary, "binary", "", "the static linux smp binary to put in the image (default: this smp, if it is one)")
 	f.StringVar(&o.revision, "revision", "", "the org.opencontainers.image.revision label (default: the VCS revision the binary records)")
+	f.StringArrayVar(&o.tools, "add-tool", nil, "a static linux executable to add at /usr/local/bin/<name> (repeatable), e.g. a load generator")
 	f.StringVar(&o.platform, "platform", "linux/"+runtime.GOARCH, "the image's platform, linux/ARCH; the binary must match it")
 	return c
 }
@@ -113,13 +123,20 @@ func (o *imageOptions) run(c *cobra.Command, s Streams) error {
 	}
 	r, err := image.Build(c.Context(), image.Options{
 		Binary: bin, Output: o.output, Tag: o.tag, Platform: p,
-		Version: version, Revision: revision, Created: created,
+		Version: version, Revision: revision, Created: created, Tools: o.tools,
 	})
+	if errors.Is(err, image.ErrNotStatic) {
+		// smp's own binary was checked above: a tool is not static.
+		return usageErr("--add-tool: %v\na Go tool builds static with CGO_ENABLED=0, e.g.\n  CGO_ENABLED=0 GOBIN=DIR go install fortio.org/fortio@v1.66.5", err)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(s.Out, "wrote %s: %s %s %s (%.1f MiB, from %s)\n", o.output, r.Tag, p, r.Digest,
 		float64(r.Size)/(1<<20), filepath.Base(bin))
+	for _, t := range o.tools {
+		fmt.Fprintf(s.Out, "  with %s/%s\n", image.ToolDir, filepath.Base(t))
+	}
 	fmt.Fprintf(s.Err, "load it with: ctr -n k8s.io images import %s   (or: docker load -i %s; kind load image-archive %s)\n",
 		o.output, o.output, o.output)
 	return nil

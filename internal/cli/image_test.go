@@ -27,6 +27,10 @@ func TestImageBuildBadInput(t *testing.T) {
 		{[]string{"image", "build", "-o", out, "--binary", "/bin/ls", "--platform", "linux/amd64"},
 			"CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -o smp-linux ./cmd/smp"},
 		{[]string{"image", "build", "-o", out, "--binary", filepath.Join(t.TempDir(), "missing")}, "--binary"},
+		{[]string{"image", "build", "-o", out, "--binary", imagetest.WriteELF(t, elf.EM_X86_64, ""), "--add-tool", "/bin/ls", "--platform", "linux/amd64"},
+			"--add-tool: tool /bin/ls cannot go in the image, which has no shared libraries: /bin/ls is dynamically linked"},
+		{[]string{"image", "build", "-o", out, "--binary", imagetest.WriteELF(t, elf.EM_X86_64, ""), "--add-tool", "/bin/ls", "--platform", "linux/amd64"},
+			"CGO_ENABLED=0 GOBIN=DIR go install fortio.org/fortio@v1.66.5"},
 	} {
 		if c.args[len(c.args)-1] == "linux/amd64" {
 			if _, err := os.Stat("/bin/ls"); err != nil {
@@ -51,8 +55,12 @@ func TestImageBuild(t *testing.T) {
 	bin := imagetest.WriteELF(t, elf.EM_X86_64, "")
 	out := filepath.Join(t.TempDir(), "smp.tar")
 	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	tool := filepath.Join(t.TempDir(), "fortio")
+	if err := os.Link(imagetest.WriteELF(t, elf.EM_X86_64, ""), tool); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, errOut := smp(t, "image", "build", "-o", out, "--binary", bin, "--platform", "linux/amd64",
-		"--tag", "registry.local/smp:v1", "--revision", "abc123")
+		"--tag", "registry.local/smp:v1", "--revision", "abc123", "--add-tool", tool)
 	if code != ExitOK || !strings.HasPrefix(stdout, "wrote "+out+": registry.local/smp:v1 linux/amd64 sha256:") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, errOut)
 	}
@@ -71,6 +79,9 @@ func TestImageBuild(t *testing.T) {
 	labels := cf.Config.Labels
 	if labels[image.LabelVersion] != Version || labels[image.LabelRevision] != "abc123" || cf.Created.Unix() != 1700000000 {
 		t.Errorf("labels %v, created %v; want version %s, revision abc123, created at 1700000000", labels, cf.Created, Version)
+	}
+	if !strings.HasPrefix(labels[image.LabelTools], "fortio (sha256:") || !strings.Contains(stdout, "with /usr/local/bin/fortio") {
+		t.Errorf("label %s = %q, stdout %q; want fortio listed", image.LabelTools, labels[image.LabelTools], stdout)
 	}
 	d, err := img.Digest()
 	if err != nil || !strings.Contains(stdout, d.String()) {

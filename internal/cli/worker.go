@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smp-dev/smp/loadgen"
 	"github.com/smp-dev/smp/platform/kubernetes/loadjob"
 	"github.com/smp-dev/smp/run"
 	"github.com/smp-dev/smp/spec"
@@ -23,7 +25,9 @@ type workerOptions struct {
 
 // newWorkerCmd is the hidden command a load Job's pods run (see package
 // platform/kubernetes/loadjob): one client's share of a test's load, its
-// result framed on stdout, its progress on stderr.
+// result framed on stdout, its progress on stderr. The load runs on smp's
+// engine, or on the test's load.generator found on the image's PATH (smp
+// image build --add-tool).
 func newWorkerCmd(s Streams) *cobra.Command {
 	o := &workerOptions{}
 	c := &cobra.Command{
@@ -35,6 +39,20 @@ func newWorkerCmd(s Streams) *cobra.Command {
 			w, err := o.worker(s)
 			if err != nil {
 				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			// An external generator's files (its work folder) go to a
+			// temporary folder, removed at the end.
+			work, err := os.MkdirTemp("", "smp-worker-")
+			if err != nil {
+				return fmt.Errorf("worker: a work folder: %w", err)
+			}
+			defer func() { _ = os.RemoveAll(work) }() // scratch space: nothing to report
+			w.Prepare = func(t *spec.Test, target string) (loadjob.Load, error) {
+				l, err := run.PrepareLoad(t, target, work)
+				if errors.Is(err, loadgen.ErrNotFound) {
+					return nil, fmt.Errorf("%w; in a client pod, smp's image must carry it (smp image build --add-tool, docs/kubernetes.md)", err)
+				}
+				return l, err
 			}
 			return w.Run(c.Context(), s.Out)
 		},
@@ -72,6 +90,6 @@ func (o *workerOptions) worker(s Streams) (*loadjob.Worker, error) {
 	host, _ := os.Hostname()
 	return &loadjob.Worker{
 		Test: t, Target: o.target, Clients: o.clients, Index: index, Start: start,
-		Pod: host, Plan: run.Plan, Log: s.Err,
+		Pod: host, Log: s.Err,
 	}, nil
 }

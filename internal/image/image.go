@@ -1,6 +1,7 @@
 // Package image builds smp's container image without a container daemon:
-// one layer holding a static smp binary at /smp, a world-writable /tmp and
-// an /etc/passwd naming nobody, written as a tarball (an OCI image layout
+// one layer holding a static smp binary at /smp, a world-writable /tmp, an
+// /etc/passwd naming nobody and any static tools added (load generators) in
+// /usr/local/bin, written as a tarball (an OCI image layout
 // with a docker-archive manifest.json beside it) that `ctr images import`,
 // `docker load` and `kind load image-archive` accept. The same binary and
 // options give the same image digest: every timestamp in it is
@@ -42,6 +43,10 @@ type Options struct {
 	Version  string    // org.opencontainers.image.version, omitted when ""
 	Revision string    // org.opencontainers.image.revision, omitted when ""
 	Created  time.Time // every timestamp in the image; the Unix epoch when zero
+	// Tools are static linux executables for Platform (load generators
+	// such as fortio) added at /usr/local/bin/<base name> and listed in
+	// the LabelTools label; their order does not matter.
+	Tools []string
 }
 
 // Result describes a written image.
@@ -93,7 +98,11 @@ func New(o Options) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("binary: %w", err)
 	}
-	rootfs, err := rootFS(bin, created)
+	tools, err := readTools(o.Tools, o.Platform)
+	if err != nil {
+		return nil, err
+	}
+	rootfs, err := rootFS(bin, tools, created)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +117,9 @@ func New(o Options) (v1.Image, error) {
 	if o.Revision != "" {
 		labels[LabelRevision] = o.Revision
 	}
+	if len(tools) > 0 {
+		labels[LabelTools] = toolsLabel(tools)
+	}
 	cfg := &v1.ConfigFile{
 		Architecture: o.Platform.Arch,
 		OS:           o.Platform.OS,
@@ -118,7 +130,7 @@ func New(o Options) (v1.Image, error) {
 			Entrypoint: []string{Entrypoint},
 			User:       User,
 			WorkingDir: "/tmp",
-			Env:        []string{"PATH=/"},
+			Env:        []string{"PATH=" + imagePath},
 			Labels:     labels,
 		},
 	}
@@ -126,12 +138,20 @@ func New(o Options) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image config: %w", err)
 	}
+	comment := "static smp binary at " + Entrypoint
+	for i, t := range tools {
+		sep := ", "
+		if i == 0 {
+			sep = "; tools in " + ToolDir + ": "
+		}
+		comment += sep + t.name
+	}
 	img, err = mutate.Append(img, mutate.Addendum{
 		Layer: layer,
 		History: v1.History{
 			Created:   v1.Time{Time: created},
 			CreatedBy: "smp image build",
-			Comment:   "static smp binary at " + Entrypoint,
+			Comment:   comment,
 		},
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -24,22 +25,32 @@ func (r rootTar) opener() tarball.Opener {
 	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(r)), nil }
 }
 
-// rootFS lays out the image's one layer: /etc/passwd, /etc/group, /smp and
-// /tmp, owned by root, every timestamp modTime.
-func rootFS(bin []byte, modTime time.Time) (rootTar, error) {
+// rootFS lays out the image's one layer: /etc/passwd, /etc/group, /smp,
+// /tmp and, when there are tools, /usr/local/bin with them, owned by root,
+// every timestamp modTime.
+func rootFS(bin []byte, tools []tool, modTime time.Time) (rootTar, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	entries := []struct {
+	type entry struct {
 		name string
 		mode int64
 		body []byte
 		dir  bool
-	}{
+	}
+	entries := []entry{
 		{name: "etc/", mode: 0o755, dir: true},
 		{name: "etc/group", mode: 0o644, body: []byte(group)},
 		{name: "etc/passwd", mode: 0o644, body: []byte(passwd)},
 		{name: "smp", mode: 0o755, body: bin},
 		{name: "tmp/", mode: 0o1777, dir: true},
+	}
+	if len(tools) > 0 {
+		dir := strings.TrimPrefix(ToolDir, "/") + "/"
+		entries = append(entries, entry{name: "usr/", mode: 0o755, dir: true},
+			entry{name: "usr/local/", mode: 0o755, dir: true}, entry{name: dir, mode: 0o755, dir: true})
+		for _, t := range tools {
+			entries = append(entries, entry{name: dir + t.name, mode: 0o755, body: t.body})
+		}
 	}
 	for _, e := range entries {
 		h := &tar.Header{

@@ -11,6 +11,9 @@ import (
 	"github.com/smp-dev/smp/spec"
 )
 
+// Load runs a share of a test's load and returns its result.
+type Load func(ctx context.Context) (*load.Result, error)
+
 // Worker is one client of a load Job: it runs its share of a test's load
 // from the shared start time and writes its result, framed.
 type Worker struct {
@@ -22,9 +25,12 @@ type Worker struct {
 	Start time.Time
 	// Pod names the pod it runs in, recorded in the result (may be empty).
 	Pod string
-	// Plan turns a test (this client's share of it) and the target URL
-	// into a load plan (run.Plan).
-	Plan func(t *spec.Test, target string) (load.Plan, error)
+	// Prepare readies a test's load (this client's share of it) against
+	// the target URL, and returns what runs it: smp's engine or the test's
+	// external generator (run.PrepareLoad). It runs before the wait for
+	// the start, so that a share that cannot run (no such tool in the
+	// image) fails at once.
+	Prepare func(t *spec.Test, target string) (Load, error)
 	// Log receives progress lines (stderr); nil discards them.
 	Log io.Writer
 }
@@ -43,12 +49,12 @@ func (w *Worker) Run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	plan, err := w.Plan(share, w.Target)
+	run, err := w.Prepare(share, w.Target)
 	if err != nil {
 		return err
 	}
-	logf("smp worker: client %d of %d: %s, %d connections, %v, target %s",
-		w.Index, w.Clients, rateText(share.Load.Rate), share.Load.Connections, share.Load.Duration, w.Target)
+	logf("smp worker: client %d of %d: %s, %d connections, %v, target %s, generator %s",
+		w.Index, w.Clients, rateText(share.Load.Rate), share.Load.Connections, share.Load.Duration, w.Target, generator(share))
 	var late time.Duration
 	if !w.Start.IsZero() {
 		if wait := time.Until(w.Start); wait > 0 {
@@ -65,7 +71,7 @@ func (w *Worker) Run(ctx context.Context, out io.Writer) error {
 			logf("smp worker: started %v after the shared start", late.Round(time.Millisecond))
 		}
 	}
-	res, err := load.Run(ctx, plan)
+	res, err := run(ctx)
 	if err != nil {
 		return err
 	}
@@ -74,6 +80,13 @@ func (w *Worker) Run(ctx context.Context, out io.Writer) error {
 	res.Clients = []record.ClientShare{self}
 	logf("smp worker: %d requests, %d errors, %.1f req/s achieved", res.Requests, res.Errors, res.AchievedRate())
 	return WriteFrame(out, res)
+}
+
+func generator(t *spec.Test) string {
+	if t.Load.Generator == "" {
+		return spec.GeneratorBuiltin
+	}
+	return t.Load.Generator
 }
 
 func rateText(r float64) string {
