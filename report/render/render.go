@@ -259,8 +259,18 @@ func buildGrid(r *report.Report) grid {
 	for _, s := range r.Scenarios {
 		g.header = append(g.header, s.Name)
 	}
+	// A scenario compared more than once (a cross-check of generators)
+	// names its baseline in the header.
+	times := map[string]int{}
 	for _, c := range r.Comparisons {
-		g.header = append(g.header, "Δ "+c.Scenario, "95% CI "+c.Scenario)
+		times[c.Scenario]++
+	}
+	for _, c := range r.Comparisons {
+		name := c.Scenario
+		if times[c.Scenario] > 1 {
+			name += " vs " + c.Baseline
+		}
+		g.header = append(g.header, "Δ "+name, "95% CI "+name)
 	}
 	for _, rw := range rows() {
 		line := []string{rw.label}
