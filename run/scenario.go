@@ -37,8 +37,8 @@ type runner struct {
 	// capacity), by mesh name.
 	capacity map[string]*report.Capacity
 	// live is the running iteration's, for Options.Live.
-	live Live
-	unpin    func()
+	live  Live
+	unpin func()
 }
 
 func newRunner(ctx context.Context, t *spec.Test, o Options) (*runner, error) {
