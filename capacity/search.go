@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/smp-dev/smp/report"
@@ -66,6 +67,9 @@ type Config struct {
 	// that, four times…, re-checked each time, at most ConfirmSteps
 	// times.
 	Confirm RunFunc
+	// WholeRates rounds the rates the search tries after Start to whole
+	// requests per second (for generators that take no others).
+	WholeRates bool
 }
 
 // ConfirmSteps bounds how many times a failed confirmation steps the
@@ -271,6 +275,9 @@ func (s *searcher) confirm(ctx context.Context) error {
 			break
 		}
 		s.high, rate, step = rate, rate-step, 2*step
+		if s.c.WholeRates {
+			rate = math.Floor(rate)
+		}
 	}
 	s.low = 0
 	s.res.Reason += "; no confirmation run passed: the capacity is not established"
@@ -319,6 +326,12 @@ func (s *searcher) search(ctx context.Context) (Result, error) {
 	// Bisect between the last pass and the first fail.
 	for (s.high-s.low)/s.low >= s.c.Bracket {
 		mid := (s.low + s.high) / 2
+		if s.c.WholeRates {
+			mid = math.Round(mid)
+			if mid <= s.low || mid >= s.high {
+				break // no whole rate lies between: as narrow as it gets
+			}
+		}
 		need := 1
 		if (s.high-s.low)/s.low < 4*s.c.Bracket {
 			need = s.c.Repeats

@@ -3,6 +3,7 @@ package capacity
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,23 @@ func TestSearchCooldown(t *testing.T) {
 	}
 	if _, err := Search(context.Background(), Config{Start: 1, Cooldown: -time.Second}, run); !errors.Is(err, ErrConfig) {
 		t.Errorf("negative cooldown: %v", err)
+	}
+}
+
+// With WholeRates every rate tried is a whole number, and the search
+// stops when no whole rate is left between the pass and the fail.
+func TestSearchWholeRates(t *testing.T) {
+	run, rates := fake(1037)
+	r, err := Search(context.Background(), Config{Start: 100, MaxTrials: 40, Bracket: 0.0001, WholeRates: true}, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range *rates {
+		if x != math.Trunc(x) {
+			t.Errorf("rate %v tried", x)
+		}
+	}
+	if !r.Converged || r.Rate != 1037 || r.Bracket[1] != 1038 {
+		t.Errorf("%+v; want 1037 passing, 1038 failing", r)
 	}
 }

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/smp-dev/smp/capacity"
 	"github.com/smp-dev/smp/load"
@@ -48,6 +49,8 @@ func (r *runner) searchCapacity(ctx context.Context, m spec.Mesh, d *platform.De
 	cfg := capacity.Config{
 		Start: k.Start, Max: k.MaxRate, Bracket: k.Bracket, MaxTrials: k.MaxTrials, Repeats: k.Repeats,
 		Deadline: k.Deadline.D(), Cooldown: k.Cooldown.D(),
+		// wrk2 and Nighthawk take whole requests per second.
+		WholeRates: r.t.Load.Generator == spec.GeneratorWRK2 || r.t.Load.Generator == spec.GeneratorNighthawk,
 	}
 	if k.Confirm > 0 {
 		cfg.Confirm = func(ctx context.Context, rate float64) (report.CapacityTrial, error) {
@@ -67,12 +70,12 @@ func (r *runner) searchCapacity(ctx context.Context, m spec.Mesh, d *platform.De
 	if pick == nil && len(runs) > 0 {
 		pick = runs[0].res
 	}
+	// A trial that could not run ends the search, but what it measured
+	// before stays: found.Reason says why it stopped.
 	switch {
 	case pick == nil && err == nil:
 		return nil, fmt.Errorf("capacity search: no trial ran: %s", found.Reason)
 	case pick == nil:
-		return nil, fmt.Errorf("capacity search: %w", err)
-	case err != nil && ctx.Err() == nil:
 		return nil, fmt.Errorf("capacity search: %w", err)
 	}
 	return pick, nil
@@ -91,4 +94,30 @@ func firstOf(s []string) string {
 		return ""
 	}
 	return s[0]
+}
+
+// checkCapacitySLO parses load.capacity.slo before anything runs, and
+// refuses what a lone trial cannot measure: overhead against a baseline
+// and MeshMark (spec problems, exit 2).
+func checkCapacitySLO(t *spec.Test) error {
+	k := t.Load.Capacity
+	if t.Load.Mode != spec.ModeCapacity || k == nil {
+		return nil
+	}
+	var ps spec.Problems
+	for i, s := range k.SLO {
+		field := fmt.Sprintf("load.capacity.slo[%d]", i)
+		if _, err := slo.Parse([]string{s}); err != nil {
+			ps = append(ps, spec.Problem{Field: field, Value: fmt.Sprintf("%q", s), Expected: fmt.Sprintf("an objective such as \"p99 < 10ms\" (%v)", err)})
+			continue
+		}
+		if m := strings.ToLower(strings.TrimSpace(s)); strings.HasPrefix(m, "overhead.") || strings.HasPrefix(m, "meshmark") {
+			ps = append(ps, spec.Problem{Field: field, Value: fmt.Sprintf("%q", s),
+				Expected: "an objective one trial can meet on its own (overhead and MeshMark need a baseline to compare with)"})
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return ps
 }

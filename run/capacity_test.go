@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -85,4 +86,20 @@ func TestRunCapacityMode(t *testing.T) {
 		t.Errorf("progress:\n%s", progressLog.String())
 	}
 	t.Logf("capacity %v, bracket %v, %d trials, confirmed at %v", c.Rate, c.Bracket, len(c.Trials), c.Rate)
+}
+
+// A capacity SLO that does not parse, or that needs a baseline, is a spec
+// problem before anything runs.
+func TestCapacitySLOChecked(t *testing.T) {
+	tt := spec.Default()
+	tt.Metadata.Name = "slo"
+	tt.Load.Mode = spec.ModeCapacity
+	tt.Load.Capacity = &spec.Capacity{SLO: []string{"p99 < 10", "overhead.p99 < 2ms", "p50 < 1ms"}, MaxErrors: 0.001,
+		Start: 100, Bracket: 0.02, MaxTrials: 5, Repeats: 1}
+	_, err := Run(context.Background(), tt, Options{})
+	var ps spec.Problems
+	if !errors.As(err, &ps) || len(ps) != 2 || ps[0].Field != "load.capacity.slo[0]" || ps[1].Field != "load.capacity.slo[1]" ||
+		!strings.Contains(ps[1].Expected, "need a baseline") {
+		t.Errorf("err %v; want problems with slo[0] (no unit) and slo[1] (overhead)", err)
+	}
 }

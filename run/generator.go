@@ -82,6 +82,13 @@ func CheckGenerator(t *spec.Test) error {
 	if err != nil {
 		return spec.Problems{{Field: "load.generator", Value: fmt.Sprintf("%q", t.Load.Generator), Expected: err.Error()}}
 	}
+	if t.Load.Mode == spec.ModeCapacity && t.Load.Capacity != nil {
+		// The trials run at rates from load.capacity.start, whatever
+		// load.rate says.
+		c := *t
+		c.Load.Rate = t.Load.Capacity.Start
+		t = &c
+	}
 	p, err := GeneratorPlan(t, placeholderURL(t))
 	if err != nil {
 		return err

@@ -119,6 +119,9 @@ func Run(ctx context.Context, t *spec.Test, o Options) (*report.Report, error) {
 	if err := FindGenerator(t); err != nil {
 		return nil, err
 	}
+	if err := checkCapacitySLO(t); err != nil {
+		return nil, err
+	}
 	var cert *report.Certify
 	if o.Certify != nil {
 		cert = certifySummary(o.Certify(ctx))

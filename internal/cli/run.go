@@ -148,10 +148,12 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		if gens, err = parseGeneratorFlag(o.generator, o.generatorPath); err != nil {
 			return err
 		}
-		t.Load.Generator = gens[0]
-		if len(gens) > 1 || o.generatorPath != "" {
+		// The spec's generatorPath is its generator's: another one is
+		// looked up on PATH unless --generator-path names it.
+		if gens[0] != t.Load.Generator || len(gens) > 1 || o.generatorPath != "" {
 			t.Load.GeneratorPath = o.generatorPath
 		}
+		t.Load.Generator = gens[0]
 	} else if o.generatorPath != "" {
 		return usageErr("--generator-path %q: expected --generator with it", o.generatorPath)
 	}
