@@ -165,13 +165,17 @@ func (f *fortioGen) Run(ctx context.Context, p *Plan) (*record.Result, error) {
 	jsonPath := filepath.Join(dir, "result.json")
 	argv := f.args(bin, p, p.Duration-p.Warmup, jsonPath, bodyPath)
 	out, err := f.o.Cmder.Run(ctx, Cmd{Argv: argv})
-	if err != nil {
+	partial := stopped(ctx, out, err)
+	if err != nil && !partial {
 		return nil, fmt.Errorf("load generator fortio: %w", err)
 	}
-	if out.ExitCode != 0 {
+	if out.ExitCode != 0 && !partial {
 		return nil, &ToolError{Tool: Fortio, Command: argv, ExitCode: out.ExitCode, Why: "fortio load failed", Tail: tail(out)}
 	}
 	data, err := os.ReadFile(jsonPath)
+	if err != nil && partial {
+		return nil, fmt.Errorf("load generator fortio: stopped before it wrote its result: %w", ctx.Err())
+	}
 	if err != nil {
 		return nil, &ToolError{Tool: Fortio, Command: argv, Why: "it wrote no JSON result: " + err.Error(), Tail: tail(out)}
 	}
@@ -180,6 +184,9 @@ func (f *fortioGen) Run(ctx context.Context, p *Plan) (*record.Result, error) {
 	res, err := parseFortio(data, p, g, out)
 	if err != nil {
 		return nil, &ToolError{Tool: Fortio, Command: argv, Why: "its JSON result cannot be read: " + err.Error(), Tail: tail(out)}
+	}
+	if partial {
+		res.Partial = true // fortio's own window already ends where it stopped
 	}
 	return res, nil
 }

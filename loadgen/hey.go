@@ -170,10 +170,11 @@ func (h *heyGen) Run(ctx context.Context, p *Plan) (*record.Result, error) {
 	argv := h.args(bin, p, bodyPath)
 	began := time.Now()
 	out, err := h.o.Cmder.Run(ctx, Cmd{Argv: argv, Stdout: f})
-	if err != nil {
+	partial := stopped(ctx, out, err)
+	if err != nil && !partial {
 		return nil, fmt.Errorf("load generator hey: %w", err)
 	}
-	if out.ExitCode != 0 {
+	if out.ExitCode != 0 && !partial {
 		return nil, &ToolError{Tool: Hey, Command: argv, ExitCode: out.ExitCode, Why: "hey failed", Tail: tail(out) + heyHead(f)}
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -184,6 +185,9 @@ func (h *heyGen) Run(ctx context.Context, p *Plan) (*record.Result, error) {
 	res, err := parseHey(f, p, g, out, began)
 	if err != nil {
 		return nil, &ToolError{Tool: Hey, Command: argv, Why: "its CSV cannot be read: " + err.Error(), Tail: tail(out) + heyHead(f)}
+	}
+	if partial {
+		markPartial(res)
 	}
 	return res, nil
 }

@@ -142,3 +142,19 @@ func warmup(ctx context.Context, c Cmder, tool string, argv []string) error {
 // WarmupSeparate is record.Generator.Warmup for tools whose warmup is a
 // run of its own before the measured one.
 const WarmupSeparate = "a separate run of the tool for load.warmup before the measured run, its figures discarded; connections are opened again for the measured run"
+
+// stopped reports whether a tool's run ended because ctx was cancelled
+// with its output there: the tool was interrupted (SIGINT) and may have
+// written what it measured until then.
+func stopped(ctx context.Context, out *Output, err error) bool {
+	return err != nil && ctx.Err() != nil && out != nil
+}
+
+// markPartial marks r as cut short by an interruption: its window ends
+// now, if that is before the planned end.
+func markPartial(r *record.Result) {
+	r.Partial = true
+	if now := time.Now(); now.Before(r.End) && now.After(r.Start) {
+		r.End = now
+	}
+}

@@ -154,14 +154,18 @@ func (v *vegetaGen) Run(ctx context.Context, p *Plan) (*record.Result, error) {
 	binPath, jsonPath := filepath.Join(dir, "results.bin"), filepath.Join(dir, "results.json")
 	argv := v.attackArgs(bin, p, binPath, bodyPath)
 	out, err := v.o.Cmder.Run(ctx, Cmd{Argv: argv, Stdin: strings.NewReader(vegetaTarget(p))})
-	if err != nil {
+	partial := stopped(ctx, out, err)
+	if err != nil && !partial {
 		return nil, fmt.Errorf("load generator vegeta: %w", err)
 	}
-	if out.ExitCode != 0 {
+	if out.ExitCode != 0 && !partial {
 		return nil, &ToolError{Tool: Vegeta, Command: argv, ExitCode: out.ExitCode, Why: "vegeta attack failed", Tail: tail(out)}
 	}
 	enc := []string{bin, "encode", "--to", "json", "--output", jsonPath, binPath}
-	eout, err := v.o.Cmder.Run(ctx, Cmd{Argv: enc})
+	// What an interrupted attack wrote is still encoded (briefly).
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), encodeTimeout)
+	defer cancel()
+	eout, err := v.o.Cmder.Run(ectx, Cmd{Argv: enc})
 	if err != nil {
 		return nil, fmt.Errorf("load generator vegeta: encode: %w", err)
 	}
@@ -178,6 +182,9 @@ func (v *vegetaGen) Run(ctx context.Context, p *Plan) (*record.Result, error) {
 	res, err := parseVegeta(f, p, g, out)
 	if err != nil {
 		return nil, &ToolError{Tool: Vegeta, Command: argv, Why: "its results cannot be read: " + err.Error(), Tail: tail(out)}
+	}
+	if partial {
+		markPartial(res)
 	}
 	return res, nil
 }
@@ -202,6 +209,10 @@ type vegetaResult struct {
 	BytesIn   int64     `json:"bytes_in"`
 	Error     string    `json:"error"`
 }
+
+// encodeTimeout bounds vegeta encode, which also runs after an
+// interruption to keep what the attack measured.
+const encodeTimeout = time.Minute
 
 // maxVegetaLine bounds one line of vegeta's JSON results (its response
 // headers are in it).

@@ -292,3 +292,30 @@ func TestVegetaReal(t *testing.T) {
 		t.Errorf("timeline: got %d intervals, want one a second", len(res.Timeline))
 	}
 }
+
+// Interrupted, vegeta, hey and fortio stop on SIGINT and what they measured until
+// then is kept, marked partial, its window ending at the interruption.
+func TestInterruptedKeepsResult(t *testing.T) {
+	for _, tool := range []string{Vegeta, Hey, Fortio} {
+		t.Run(tool, func(t *testing.T) {
+			bin := realTool(t, tool)
+			srv := targettest.Start(t, target.Options{Addr: "127.0.0.1:0", Delay: time.Millisecond})
+			p := basePlan()
+			p.URL = srv.URL()
+			p.Duration, p.Warmup = 20*time.Second, 500*time.Millisecond
+			g, err := New(tool, Options{Path: bin, Work: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+			defer cancel()
+			res, err := g.Run(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Partial || res.Requests < int64(p.Rate) || res.End.Sub(res.Start) > 5*time.Second {
+				t.Errorf("partial %v, %d requests, window %v; want a partial result of about 2 s", res.Partial, res.Requests, res.End.Sub(res.Start))
+			}
+		})
+	}
+}
