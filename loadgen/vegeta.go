@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -208,6 +209,23 @@ type vegetaResult struct {
 	Code      int       `json:"code"`
 	BytesIn   int64     `json:"bytes_in"`
 	Error     string    `json:"error"`
+	// Headers are the response's: with -max-body 0, bytes_in is 0 and
+	// the body's length is its Content-Length.
+	Headers map[string][]string `json:"headers"`
+}
+
+// bodyBytes is the response body's length: bytes_in, else its
+// Content-Length (vegeta keeps no body with -max-body 0).
+func (v *vegetaResult) bodyBytes() int64 {
+	if v.BytesIn > 0 {
+		return v.BytesIn
+	}
+	for _, s := range v.Headers["Content-Length"] {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // encodeTimeout bounds vegeta encode, which also runs after an
@@ -255,7 +273,7 @@ func parseVegeta(f io.ReadSeeker, p *Plan, g record.Generator, out *Output) (*re
 		if v.Code == 0 {
 			kind = errorKind(v.Error)
 		}
-		r.BytesReceived += v.BytesIn
+		r.BytesReceived += v.bodyBytes()
 		t.add(v.Timestamp.Sub(start), v.Code, kind, time.Duration(v.Latency))
 		return nil
 	})

@@ -208,6 +208,11 @@ func TestParseVegeta(t *testing.T) {
 	if p50 := r.Latency.Quantile(50); p50 < 2490*time.Microsecond || p50 > 2520*time.Microsecond {
 		t.Errorf("p50: got %v, want 2.503 ms (the 100th of the 200 latencies)", p50)
 	}
+	// Bodies kept out of the results (-max-body 0): their Content-Length
+	// counts, 1 KiB each.
+	if r.BytesReceived != 200*1024 {
+		t.Errorf("bytes received %d, want 200 bodies of 1024", r.BytesReceived)
+	}
 	if len(r.Timeline) != 1 || r.Timeline[0].Requests != 200 || r.Timeline[0].Errors != 50 || r.Timeline[0].P50 == 0 {
 		t.Errorf("timeline: got %+v, want one second of 200 requests, 50 errors", r.Timeline)
 	}
