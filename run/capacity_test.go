@@ -4,46 +4,14 @@ import (
 	"context"
 	"errors"
 	"math"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/spec"
+	"github.com/smp-dev/smp/target/targettest"
 )
-
-// limited answers at most perSecond requests a second, evenly spaced: a
-// request beyond that waits its turn, so latency grows once the offered
-// rate passes it. Its capacity under "p99 < 50ms" is just above
-// perSecond.
-func limited(t *testing.T, perSecond float64) *httptest.Server {
-	t.Helper()
-	gap := time.Duration(float64(time.Second) / perSecond)
-	var mu sync.Mutex
-	var next time.Time
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		now := time.Now()
-		if next.Before(now) {
-			next = now
-		}
-		at := next
-		next = next.Add(gap)
-		mu.Unlock()
-		timer := time.NewTimer(time.Until(at))
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-			_, _ = w.Write([]byte("ok"))
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // load.mode capacity brackets a known capacity, keeps every trial in the
 // scenario's summary, and makes the iteration the run at the answer.
@@ -52,7 +20,7 @@ func TestRunCapacityMode(t *testing.T) {
 		t.Skip("a search of many trials; runs without -short")
 	}
 	const capacityRate = 400
-	srv := limited(t, capacityRate)
+	srv := targettest.Limited(t, capacityRate)
 	tt := spec.Default()
 	tt.Metadata.Name = "capacity"
 	tt.Workload = spec.Workload{URL: srv.URL + "/"}

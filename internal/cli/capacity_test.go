@@ -2,48 +2,17 @@ package cli
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/smp-dev/smp/capacity"
+	"github.com/smp-dev/smp/target/targettest"
 )
-
-// limitedServer answers at most perSecond requests a second, evenly
-// spaced: a request beyond that waits for its turn, so latency grows once
-// the offered rate exceeds it.
-func limitedServer(t *testing.T, perSecond float64) *httptest.Server {
-	t.Helper()
-	gap := time.Duration(float64(time.Second) / perSecond)
-	var mu sync.Mutex
-	var next time.Time
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		now := time.Now()
-		if next.Before(now) {
-			next = now
-		}
-		at := next
-		next = next.Add(gap)
-		mu.Unlock()
-		timer := time.NewTimer(time.Until(at))
-		defer timer.Stop()
-		select {
-		case <-timer.C:
-			_, _ = w.Write([]byte("ok"))
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 func TestCapacityFindsLimit(t *testing.T) {
 	const limit = 400
-	srv := limitedServer(t, limit)
+	srv := targettest.Limited(t, limit)
 	start := time.Now()
 	code, out, errOut := smp(t, "capacity", srv.URL+"/", "--slo", "p99 < 50ms", "-c", "64", "--start", "200",
 		"--trial", "1s", "--warmup", "200ms", "--bracket", "0.05", "--max-trials", "14", "--deadline", "25s", "-o", "json")
@@ -69,7 +38,7 @@ func TestCapacityFindsLimit(t *testing.T) {
 }
 
 func TestCapacityTableMax(t *testing.T) {
-	srv := limitedServer(t, 5000)
+	srv := targettest.Limited(t, 5000)
 	code, out, errOut := smp(t, "capacity", srv.URL+"/", "--slo", "p99 < 1s", "-c", "4", "--start", "50", "--max-rate", "80",
 		"--trial", "300ms", "--warmup", "100ms")
 	if code != 0 {
@@ -83,7 +52,7 @@ func TestCapacityTableMax(t *testing.T) {
 }
 
 func TestCapacityNoPass(t *testing.T) {
-	srv := limitedServer(t, 5000)
+	srv := targettest.Limited(t, 5000)
 	code, out, errOut := smp(t, "capacity", srv.URL+"/", "--slo", "p99 < 1us", "-c", "2", "--start", "50",
 		"--trial", "300ms", "--warmup", "100ms", "-o", "json")
 	var r capacity.Result
