@@ -43,8 +43,10 @@ func CrossScenario(scenario, generator string) string {
 // followed by each scenario of every later generator against the same
 // scenario of the first: the difference the generators themselves make.
 // Every generator is checked (it can run the plan, its binary is there)
-// before anything runs; a run that fails keeps what the others measured.
-// A single generator is a plain Run.
+// before anything runs. A later generator's run that fails keeps what
+// the earlier ones measured; the first is the reference, and when it
+// measures nothing the cross-check stops there. The machine is certified
+// once, before the first. A single generator is a plain Run.
 func CrossCheck(ctx context.Context, t *spec.Test, gens []string, o Options) (*report.Report, error) {
 	if len(gens) == 0 {
 		return nil, errors.New("cross-check: no generator given")
