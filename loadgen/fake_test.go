@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/record"
+	"github.com/smp-dev/smp/target"
+	"github.com/smp-dev/smp/target/targettest"
 )
 
 // fakeCmder records the commands it is given and answers each with
@@ -167,4 +169,27 @@ func checkRealRun(t *testing.T, r *record.Result, rate float64, window, delay ti
 	if r.Uncorrected == nil || r.Uncorrected.Count() != r.Latency.Count() {
 		t.Errorf("uncorrected histogram is not the latency's (actual clock)")
 	}
+}
+
+// realRun runs tool (found as realTool finds it) for 3 s (1 s warmup) at
+// basePlan's rate against the built-in target answering after 2 ms, and
+// checks the result with checkRealRun.
+func realRun(t *testing.T, tool string) *record.Result {
+	t.Helper()
+	bin := realTool(t, tool)
+	const delay = 2 * time.Millisecond
+	srv := targettest.Start(t, target.Options{Addr: "127.0.0.1:0", Delay: delay})
+	p := basePlan()
+	p.URL = srv.URL()
+	p.Duration, p.Warmup = 3*time.Second, time.Second
+	g, err := New(tool, Options{Path: bin, Work: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := g.Run(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRealRun(t, res, p.Rate, 2*time.Second, delay)
+	return res
 }

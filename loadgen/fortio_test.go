@@ -11,7 +11,6 @@ import (
 
 	"github.com/smp-dev/smp/load/record"
 	"github.com/smp-dev/smp/target"
-	"github.com/smp-dev/smp/target/targettest"
 )
 
 // fortioFake answers fortio version with ver and fortio load by copying
@@ -286,21 +285,7 @@ func FuzzParseFortio(f *testing.F) {
 
 // TestFortioReal runs fortio against the built-in target.
 func TestFortioReal(t *testing.T) {
-	bin := realTool(t, "fortio")
-	const delay = 2 * time.Millisecond
-	srv := targettest.Start(t, target.Options{Addr: "127.0.0.1:0", Delay: delay})
-	p := basePlan()
-	p.URL = srv.URL()
-	p.Duration, p.Warmup = 3*time.Second, time.Second
-	r, err := New(Fortio, Options{Path: bin, Work: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := r.Run(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkRealRun(t, res, p.Rate, 2*time.Second, delay)
+	res := realRun(t, Fortio)
 	if !strings.HasPrefix(res.Generator.Version, "1.") {
 		t.Errorf("version: got %q, want fortio's 1.x", res.Generator.Version)
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/smp-dev/smp/load/record"
-	"github.com/smp-dev/smp/target"
-	"github.com/smp-dev/smp/target/targettest"
 )
 
 // heyFake answers hey by writing file to its standard output.
@@ -244,19 +242,5 @@ func FuzzParseHey(f *testing.F) {
 
 // TestHeyReal runs hey against the built-in target.
 func TestHeyReal(t *testing.T) {
-	bin := realTool(t, "hey")
-	const delay = 2 * time.Millisecond
-	srv := targettest.Start(t, target.Options{Addr: "127.0.0.1:0", Delay: delay})
-	p := basePlan()
-	p.URL = srv.URL()
-	p.Duration, p.Warmup = 3*time.Second, time.Second
-	g, err := New(Hey, Options{Path: bin, Work: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := g.Run(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkRealRun(t, res, p.Rate, 2*time.Second, delay)
+	realRun(t, Hey)
 }

@@ -275,21 +275,7 @@ func FuzzParseVegeta(f *testing.F) {
 
 // TestVegetaReal runs vegeta against the built-in target.
 func TestVegetaReal(t *testing.T) {
-	bin := realTool(t, "vegeta")
-	const delay = 2 * time.Millisecond
-	srv := targettest.Start(t, target.Options{Addr: "127.0.0.1:0", Delay: delay})
-	p := basePlan()
-	p.URL = srv.URL()
-	p.Duration, p.Warmup = 3*time.Second, time.Second
-	g, err := New(Vegeta, Options{Path: bin, Work: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := g.Run(context.Background(), p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkRealRun(t, res, p.Rate, 2*time.Second, delay)
+	res := realRun(t, Vegeta)
 	if !strings.HasPrefix(res.Generator.Version, "v12.") {
 		t.Errorf("version: got %q, want vegeta's v12", res.Generator.Version)
 	}
