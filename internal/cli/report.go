@@ -269,15 +269,7 @@ func emit(w io.Writer, path string, data []byte) error {
 
 // isTerminal reports whether w is a terminal and NO_COLOR is unset.
 func isTerminal(w io.Writer) bool {
-	if os.Getenv("NO_COLOR") != "" {
-		return false
-	}
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return os.Getenv("NO_COLOR") == "" && liveTerminal(w)
 }
 
 func contains(list []string, v string) bool {
