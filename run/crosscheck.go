@@ -51,24 +51,9 @@ func CrossCheck(ctx context.Context, t *spec.Test, gens []string, o Options) (*r
 	if len(gens) == 0 {
 		return nil, errors.New("cross-check: no generator given")
 	}
-	tests := make([]*spec.Test, len(gens))
-	for i, g := range gens {
-		c := *t
-		c.Load.Generator = g
-		if g == spec.GeneratorBuiltin || len(gens) > 1 {
-			// One path cannot be every tool's: each is looked up on PATH.
-			c.Load.GeneratorPath = ""
-		}
-		if err := c.Validate(); err != nil {
-			return nil, fmt.Errorf("generator %s: %w", g, err)
-		}
-		if err := CheckGenerator(&c); err != nil {
-			return nil, err
-		}
-		if err := FindGenerator(&c); err != nil {
-			return nil, err
-		}
-		tests[i] = &c
+	tests, err := GeneratorTests(t, gens)
+	if err != nil {
+		return nil, err
 	}
 	if len(gens) == 1 {
 		return Run(ctx, tests[0], o)
@@ -172,4 +157,32 @@ func acrossGenerators(r *report.Report, gens []string) []report.Comparison {
 		}
 	}
 	return out
+}
+
+// GeneratorTests is t once per generator of gens, each checked: it
+// validates (spec problems), its generator can run its load
+// (CheckGenerator) and its binary is there (FindGenerator, an error
+// wrapping loadgen.ErrNotFound). With several generators, or builtin, the
+// spec's generatorPath is dropped: one path cannot be every tool's, so
+// each is looked up on PATH.
+func GeneratorTests(t *spec.Test, gens []string) ([]*spec.Test, error) {
+	tests := make([]*spec.Test, len(gens))
+	for i, g := range gens {
+		c := *t
+		c.Load.Generator = g
+		if g == spec.GeneratorBuiltin || len(gens) > 1 {
+			c.Load.GeneratorPath = ""
+		}
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
+		if err := CheckGenerator(&c); err != nil {
+			return nil, err
+		}
+		if err := FindGenerator(&c); err != nil {
+			return nil, err
+		}
+		tests[i] = &c
+	}
+	return tests, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -38,21 +39,12 @@ func parseGeneratorFlag(v, path string) ([]string, error) {
 // run t's load (its problems rewritten by fix, e.g. in flags) or whose
 // binary is missing (exit 2 both).
 func checkGenerators(t *spec.Test, gens []string, fix func(error) error) error {
-	for _, g := range gens {
-		c := *t
-		c.Load.Generator = g
-		if len(gens) > 1 || g == spec.GeneratorBuiltin {
-			c.Load.GeneratorPath = ""
-		}
-		if err := c.Validate(); err != nil {
-			return fix(err)
-		}
-		if err := run.CheckGenerator(&c); err != nil {
-			return fix(err)
-		}
-		if err := run.FindGenerator(&c); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
+	_, err := run.GeneratorTests(t, gens)
+	switch {
+	case errors.Is(err, loadgen.ErrNotFound):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil:
+		return fix(err)
 	}
 	return nil
 }
