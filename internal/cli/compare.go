@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -73,7 +72,7 @@ func (o *compareOptions) compare(s Streams, base, other *report.Report) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(cs)
 	}
-	return rendering.Write(s.Out, o.output, comparisonReport(base, other, cs), rendering.Options{Color: isTerminal(s.Out)})
+	return rendering.Write(s.Out, o.output, report.SideBySide(base, other, cs), rendering.Options{Color: isTerminal(s.Out)})
 }
 
 func (o *compareOptions) check() error {
@@ -81,45 +80,4 @@ func (o *compareOptions) check() error {
 		return usageErr("-o %q: expected table, markdown or json", o.output)
 	}
 	return nil
-}
-
-// comparisonReport lays the compared scenarios side by side in one report
-// for the table renderers: BASE's scenarios prefixed "base:", then OTHER's.
-func comparisonReport(base, other *report.Report, cs []report.Comparison) *report.Report {
-	out := &report.Report{SchemaVersion: report.SchemaVersion, Test: other.Test, Environment: other.Environment,
-		StartTime: other.StartTime, Tool: other.Tool}
-	added := map[string]bool{}
-	add := func(r *report.Report, name, as string) {
-		if added[as] {
-			return
-		}
-		for _, sc := range r.Scenarios {
-			if sc.Name == name {
-				sc.Name = as
-				out.Scenarios = append(out.Scenarios, sc)
-				added[as] = true
-				return
-			}
-		}
-	}
-	for _, c := range cs {
-		add(base, c.Baseline, "base:"+c.Baseline)
-	}
-	for _, c := range cs {
-		add(other, c.Scenario, c.Scenario)
-		c.Baseline = "base:" + c.Baseline
-		out.Comparisons = append(out.Comparisons, c)
-	}
-	out.Warnings = append(out.Warnings, "compared: "+strings.Join([]string{basePathName(base), basePathName(other)}, " vs "))
-	if w := report.FingerprintWarning(base, other); w != "" {
-		out.Warnings = append(out.Warnings, w)
-	}
-	return out
-}
-
-func basePathName(r *report.Report) string {
-	if r.Test != nil && r.Test.Metadata.Name != "" {
-		return r.Test.Metadata.Name + " at " + r.StartTime.UTC().Format("2006-01-02 15:04:05Z")
-	}
-	return r.StartTime.UTC().Format("2006-01-02 15:04:05Z")
 }

@@ -19,37 +19,18 @@ func ChartIDs() []string { return append([]string(nil), chartIDs[:]...) }
 // HTML writes one self-contained page: no scripts, no external resources
 // (a Content-Security-Policy forbids them), charts as inline SVG.
 func HTML(w io.Writer, r *report.Report) error {
-	hists, err := decodeAll(r)
+	f, err := PageFragments(r)
 	if err != nil {
 		return err
 	}
-	g := buildGrid(r)
-	data := page{
-		Title: title(r), Report: r, Start: r.StartTime.UTC().Format(time.RFC3339),
-		Header: g.header, Rows: g.cells,
-		Charts: []template.HTML{
-			percentileChart(r, hists), histogramChart(r, hists),
-			timelineChart(r, "chart-rps", "Requests/s over time", "requests/s", func(p report.TimelinePoint) float64 { return float64(p.Requests) }),
-			timelineChart(r, "chart-p99", "p99 latency over time", "p99 ms", func(p report.TimelinePoint) float64 { return p.P99 }),
-			resourceChart(r, "chart-cpu", "CPU by role (all components)", "mCores", false),
-			resourceChart(r, "chart-memory", "Memory by role (all components)", "MB", true),
-		},
-	}
-	for _, c := range r.Comparisons {
-		if c.MeshMark != nil {
-			data.MeshMarks = append(data.MeshMarks, c)
-		}
-	}
+	data := page{Title: title(r), Report: r, Start: r.StartTime.UTC().Format(time.RFC3339), Fragments: f}
 	return pageTemplate.Execute(w, data)
 }
 
 type page struct {
 	Title, Start string
 	Report       *report.Report
-	Header       []string
-	Rows         [][]string
-	Charts       []template.HTML
-	MeshMarks    []report.Comparison
+	Fragments
 }
 
 // decodeAll decodes each scenario's pooled histogram (nil when it has
@@ -254,7 +235,7 @@ svg .legend { font: 12px sans-serif; } svg .grid { stroke: #eee; } svg .frame { 
 {{end}}</table>{{end}}
 <h2 id="charts">Charts</h2>
 <div class="charts">
-{{range .Charts}}{{.}}
+{{range .Fragments.Charts}}{{.}}
 {{end}}</div>
 <h2 id="environment">Environment</h2>
 <table id="environment-table">
