@@ -41,7 +41,7 @@ func open(ctx context.Context, dsn string, steps []migration) (Store, error) {
 	case strings.EqualFold(scheme, "postgres"), strings.EqualFold(scheme, "postgresql"):
 		return openPostgres(ctx, dsn, steps)
 	}
-	return nil, fmt.Errorf("store %q: scheme %q: expected a path, sqlite://PATH, postgres:// or postgresql://", redact(dsn), scheme)
+	return nil, fmt.Errorf("store %q: scheme %q: expected a path, sqlite://PATH, postgres:// or postgresql://", Redact(dsn), scheme)
 }
 
 // redacted is an error whose text has the secrets of a DSN replaced, so
@@ -73,8 +73,8 @@ func redactErr(err error, dsn string) error {
 	return err
 }
 
-// redact returns dsn with its secrets replaced by "xxxxx".
-func redact(dsn string) string {
+// Redact returns dsn with its secrets replaced by "xxxxx".
+func Redact(dsn string) string {
 	for _, s := range dsnSecrets(dsn) {
 		dsn = strings.ReplaceAll(dsn, s, "xxxxx")
 	}

@@ -32,7 +32,7 @@ func TestDSNSecrets(t *testing.T) {
 			t.Errorf("dsnSecrets(%q) = %q, want %q", tc.dsn, got, tc.want)
 		}
 	}
-	if got := redact("postgres://smp:s3cret@db/smp?password=s3cret"); got != "postgres://smp:xxxxx@db/smp?password=xxxxx" {
+	if got := Redact("postgres://smp:s3cret@db/smp?password=s3cret"); got != "postgres://smp:xxxxx@db/smp?password=xxxxx" {
 		t.Errorf("redact = %q", got)
 	}
 }

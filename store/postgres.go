@@ -18,7 +18,7 @@ const postgresLock = `SELECT pg_advisory_xact_lock(8317427728000184933)`
 // or postgresql:// URL), checks it answers and migrates the schema to the
 // last of steps. Every error names the DSN with its password redacted.
 func openPostgres(ctx context.Context, dsn string, steps []migration) (Store, error) {
-	where := redact(dsn)
+	where := Redact(dsn)
 	fail := func(err error) error {
 		return fmt.Errorf("store %s: %w", where, redactErr(err, dsn))
 	}

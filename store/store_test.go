@@ -72,7 +72,7 @@ func postgresDatabase(t *testing.T, base string) string {
 	_, _ = rand.Read(b)
 	name := "smp_test_" + hex.EncodeToString(b)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database on %s: %v", redact(base), err)
+		t.Fatalf("create database on %s: %v", Redact(base), err)
 	}
 	t.Cleanup(func() {
 		if _, err := admin.ExecContext(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {

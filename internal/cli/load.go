@@ -50,6 +50,7 @@ type loadOptions struct {
 	generatorPath string
 	store         storeFlags
 	progress      bool
+	serve         string
 }
 
 // loadFlags maps spec fields to the flags of smp load that set them, so
@@ -223,6 +224,7 @@ interrupted (the partial result is still printed).`,
 	f.StringArrayVar(&o.slo, "slo", nil, "SLO assertion, e.g. 'p99 < 20ms' or 'errorRate < 0.1%' (repeatable); exit 3 when one fails")
 	generatorFlags(f, &o.generator, &o.generatorPath)
 	o.store.register(f, true)
+	serveFlag(f, &o.serve)
 	f.BoolVar(&o.progress, "progress", true, "on a terminal, a live line while the load runs (elapsed, rate, errors, the last second's p50 and p99); --progress=false turns it off")
 	return c
 }
@@ -401,7 +403,20 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 		live = newLiveLine(s.Err)
 		ropts.Live = live.update
 	}
+	// The live feed smp serve follows; with --serve, the dashboard too.
+	feed := startFeed(s, &o.store, t.Metadata.Name)
+	if o.serve != "" {
+		stop, err := serveWhileRunning(c.Context(), s, &o.store, o.serve, feed)
+		if err != nil {
+			feed.finish(s, "", nil, err)
+			return err
+		}
+		defer stop()
+	}
+	ropts.Live = chainLive(ropts.Live, feed.tick)
+	var runID string
 	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
+	defer func() { feed.finish(s, runID, rep, runErr) }()
 	if live != nil {
 		live.clear() // before the table
 	}
@@ -426,7 +441,7 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	if err := renderTo(s.Out, o.output, rep); err != nil {
 		return fmt.Errorf("print result: %w", err)
 	}
-	o.store.save(c.Context(), s, rep)
+	runID = o.store.save(c.Context(), s, rep)
 	if runErr != nil {
 		return runErr
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smp-dev/smp/report"
-	"github.com/smp-dev/smp/spec"
 	"github.com/smp-dev/smp/store"
 )
 
@@ -155,26 +154,14 @@ func (o *listOptions) filter(now time.Time) (store.Filter, error) {
 	return f, nil
 }
 
-// parseWhen reads a time flag: a duration back from now (with d for days),
-// a date or an RFC 3339 time; "" is the zero time.
+// parseWhen reads a time flag (store.ParseWhen); a bad value is a usage
+// error naming the flag.
 func parseWhen(flag, v string, now time.Time) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
+	t, err := store.ParseWhen(v, now)
+	if err != nil {
+		return t, usageErr("%s %w", flag, err)
 	}
-	if days, ok := strings.CutSuffix(v, "d"); ok {
-		if n, err := strconv.ParseFloat(days, 64); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n * 24 * float64(time.Hour))), nil
-		}
-	}
-	if d, err := spec.ParseDuration(v); err == nil && d >= 0 {
-		return now.Add(-d.D()), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, usageErr("%s %q: expected a duration back from now (24h, 7d), a date (2006-01-02) or an RFC 3339 time", flag, v)
+	return t, nil
 }
 
 // writeRuns prints runs as a table, JSON or CSV.

@@ -116,6 +116,7 @@ Start with:
 		newWorkerCmd(s),
 		newCleanupCmd(s),
 		newCertifyCmd(s),
+		newServeCmd(s),
 	)
 	return root
 }

@@ -28,6 +28,7 @@ type runOptions struct {
 	progress                 bool
 	noCertify                bool
 	store                    storeFlags
+	serve                    string
 }
 
 // kubeFlags override environment.kubernetes of the spec.
@@ -122,6 +123,7 @@ generator's same scenario.`,
 	f.BoolVar(&o.noCertify, "no-certify", false, "do not check this machine with smp certify's checks before the run (the report then has no environment.certify)")
 	f.BoolVar(&o.requireCertified, "require-certified", false, "refuse to run (exit 5) when this machine fails smp certify's checks (without it: a warning in the report)")
 	o.store.register(f, true)
+	serveFlag(f, &o.serve)
 	f.StringVar(&o.kube.kubeconfig, "kubeconfig", "", "platform kubernetes: kubeconfig file (overrides environment.kubernetes.kubeconfig)")
 	f.StringVar(&o.kube.context, "context", "", "platform kubernetes: kubeconfig context (overrides environment.kubernetes.context)")
 	f.StringVar(&o.kube.image, "image", "", "platform kubernetes: the smp image pods run (overrides environment.kubernetes.image)")
@@ -189,7 +191,20 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 			ropts.Progress, ropts.Live = live, live.update
 		}
 	}
+	// The live feed smp serve follows; with --serve, the dashboard too.
+	feed := startFeed(s, &o.store, t.Metadata.Name)
+	if o.serve != "" {
+		stop, err := serveWhileRunning(c.Context(), s, &o.store, o.serve, feed)
+		if err != nil {
+			feed.finish(s, "", nil, err)
+			return err
+		}
+		defer stop()
+	}
+	ropts.Live = chainLive(ropts.Live, feed.tick)
+	var runID string
 	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
+	defer func() { feed.finish(s, runID, rep, runErr) }()
 	if live != nil {
 		live.clear() // before the table
 	}
@@ -218,7 +233,7 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		return err
 	}
 	fmt.Fprintf(s.Err, "report: %s\n", dest)
-	o.store.save(c.Context(), s, rep)
+	runID = o.store.save(c.Context(), s, rep)
 	if runErr != nil {
 		return runErr
 	}

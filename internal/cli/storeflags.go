@@ -49,19 +49,20 @@ func (f *storeFlags) open(ctx context.Context) (store.Store, error) {
 	return store.Open(ctx, f.location())
 }
 
-// save keeps rep in the store unless --no-store. It never fails the
-// command: a store that cannot be opened or written is a warning on
-// stderr, since the report itself was written already.
-func (f *storeFlags) save(ctx context.Context, s Streams, rep *report.Report) {
+// save keeps rep in the store unless --no-store, and returns its run ID
+// ("" when not stored). It never fails the command: a store that cannot
+// be opened or written is a warning on stderr, since the report itself
+// was written already.
+func (f *storeFlags) save(ctx context.Context, s Streams, rep *report.Report) string {
 	if f.none || rep == nil {
-		return
+		return ""
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
 	st, err := f.open(ctx)
 	if err != nil {
 		fmt.Fprintf(s.Err, "warning: report not stored: %v\n", err)
-		return
+		return ""
 	}
 	run, err := st.Put(ctx, rep)
 	if cerr := st.Close(); err == nil {
@@ -69,9 +70,10 @@ func (f *storeFlags) save(ctx context.Context, s Streams, rep *report.Report) {
 	}
 	if err != nil {
 		fmt.Fprintf(s.Err, "warning: report not stored: %v\n", err)
-		return
+		return ""
 	}
 	fmt.Fprintf(s.Err, "stored: run %s\n", run.ID)
+	return run.ID
 }
 
 // defaultStoreHelp is the default store's path for help texts.

@@ -2,8 +2,9 @@
 // tests which start smp as a process (the local platform's services and
 // sidecars, a run interrupted by a signal) need no `go build`: the test
 // binary re-executes itself, and in the child it runs smp's command line
-// instead of the tests. Main also points SMP_STORE at a temporary store,
-// so that no test keeps reports in the user's own results store.
+// instead of the tests. Main also points SMP_STORE at a temporary store
+// and SMP_LIVE_DIR beside it, so that no test keeps reports or live feeds
+// in the user's own.
 package clitest
 
 import (
@@ -36,6 +37,9 @@ func Main(m *testing.M, smp func(args []string) int) {
 	if err := os.Setenv(StoreEnv, filepath.Join(dir, "results.db")); err != nil {
 		panic(err)
 	}
+	if err := os.Setenv(LiveEnv, filepath.Join(dir, "live")); err != nil {
+		panic(err)
+	}
 	code := m.Run()
 	if err := os.RemoveAll(dir); err != nil {
 		fmt.Fprintf(os.Stderr, "clitest: remove the test store: %v\n", err)
@@ -45,6 +49,10 @@ func Main(m *testing.M, smp func(args []string) int) {
 
 // StoreEnv is the variable that names smp's results store (see Main).
 const StoreEnv = "SMP_STORE"
+
+// LiveEnv names the directory of the runs' live feeds (package live's
+// DirEnv; see Main).
+const LiveEnv = "SMP_LIVE_DIR"
 
 // Exe is the path of the running test binary, which acts as smp in any
 // process it starts (see Main).
