@@ -77,11 +77,11 @@ func (s *Server) liveRunPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) liveState(key string) (*liveState, live.Feed, error) {
-	if s.o.LiveDir == "" {
-		return nil, live.Feed{}, fmt.Errorf("live feed %q: %w (this server follows no live directory)", key, fs.ErrNotExist)
-	}
 	if err := live.CheckKey(key); err != nil {
 		return nil, live.Feed{}, err
+	}
+	if s.o.LiveDir == "" {
+		return nil, live.Feed{}, fmt.Errorf("live feed %q: %w (this server follows no live directory)", key, fs.ErrNotExist)
 	}
 	f, err := live.Stat(s.o.LiveDir, key)
 	if err != nil {
