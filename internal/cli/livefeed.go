@@ -87,8 +87,7 @@ func chainLive(fns ...func(run.Live)) func(run.Live) {
 // serveFlag is --serve on smp run and smp load: the dashboard, served
 // for as long as the command runs.
 func serveFlag(f *pflag.FlagSet, addr *string) {
-	f.StringVar(addr, "serve", "", "serve the dashboard (smp serve) at HOST:PORT while this runs, and print the live page's URL; --serve alone: "+defaultServeAddr)
-	f.Lookup("serve").NoOptDefVal = defaultServeAddr
+	f.StringVar(addr, "serve", "", "serve the dashboard (smp serve) at HOST:PORT while this runs, and print the live page's URL, e.g. --serve "+defaultServeAddr)
 }
 
 // serveWhileRunning starts the dashboard at addr over the flags' store
