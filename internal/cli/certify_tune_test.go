@@ -3,12 +3,14 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/smp-dev/smp/certify"
+	"github.com/smp-dev/smp/report"
 )
 
 // vmTree is a temporary copy of a real VM's procfs and sysfs files
@@ -111,5 +113,38 @@ func TestWriteTuneFailed(t *testing.T) {
 		"state: /s.json (smp certify --reset writes the old values back)\n"
 	if err != nil || b.String() != want {
 		t.Errorf("got %v\n%s\nwant\n%s", err, b.String(), want)
+	}
+}
+
+// smp run --calibrate N records the calibration in the report and shows
+// it under the table's title.
+func TestRunCalibrate(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "r.json")
+	code, out, errOut := smp(t, "run", "testdata/short.yaml", "--report", dest, "--calibrate", "2")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	r, err := report.ReadFile(dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Environment.Certify
+	if c == nil || c.Calibration == nil {
+		t.Fatalf("environment.certify %+v: want a calibration", c)
+	}
+	cal := c.Calibration
+	if cal.Runs != 2 || cal.Rate != calibrationRate || cal.MaxCV != defaultMaxCV || cal.CVP99 < 0 || cal.SendLagP99Ms < 0 {
+		t.Errorf("calibration %+v", cal)
+	}
+	if want := fmt.Sprintf("calibration CV p50 %.3f, p99 %.3f", cal.CVP50, cal.CVP99); !strings.Contains(out, want) || !strings.Contains(out, "Environment: certified ") {
+		t.Errorf("table lacks %q:\n%s", want, out)
+	}
+	if !strings.Contains(errOut, "calibrating: 2 runs") {
+		t.Errorf("stderr %q", errOut)
+	}
+	for _, args := range [][]string{{"--calibrate", "1"}, {"--calibrate", "2", "--no-certify"}} {
+		if code, _, errOut := smp(t, append([]string{"run", "testdata/short.yaml"}, args...)...); code != ExitUsage || !strings.Contains(errOut, "--calibrate") {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
 	}
 }

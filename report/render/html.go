@@ -26,7 +26,7 @@ func HTML(w io.Writer, r *report.Report) error {
 	g := buildGrid(r)
 	data := page{
 		Title: title(r), Report: r, Start: r.StartTime.UTC().Format(time.RFC3339),
-		Header: g.header, Rows: g.cells,
+		Certify: EnvironmentLine(r), Header: g.header, Rows: g.cells,
 		Charts: []template.HTML{
 			percentileChart(r, hists), histogramChart(r, hists),
 			timelineChart(r, "chart-rps", "Requests/s over time", "requests/s", func(p report.TimelinePoint) float64 { return float64(p.Requests) }),
@@ -45,6 +45,7 @@ func HTML(w io.Writer, r *report.Report) error {
 
 type page struct {
 	Title, Start string
+	Certify      string // EnvironmentLine
 	Report       *report.Report
 	Header       []string
 	Rows         [][]string
@@ -263,7 +264,8 @@ svg .legend { font: 12px sans-serif; } svg .grid { stroke: #eee; } svg .frame { 
 <tr><td>CPU</td><td>{{.Report.Environment.CPUModel}} × {{.Report.Environment.CPUs}}</td></tr>
 <tr><td>memory</td><td>{{f1 .Report.Environment.MemoryMB}} MB</td></tr>
 <tr><td>Go</td><td>{{.Report.Environment.GoVersion}}</td></tr>
-{{range $k, $v := .Report.Environment.Labels}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>
+{{if .Certify}}<tr><td>certify</td><td id="environment-certify">{{.Certify}}</td></tr>
+{{end}}{{range $k, $v := .Report.Environment.Labels}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>
 {{end}}</table>
 </body>
 </html>
