@@ -13,7 +13,8 @@ import (
 // ChartIDs are the ids of the SVG charts of the HTML page, in page order.
 var chartIDs = [...]string{"chart-percentiles", "chart-histogram", "chart-rps", "chart-p99", "chart-cpu", "chart-memory"}
 
-// ChartIDs returns the ids of the page's charts (each an <svg class="chart">).
+// ChartIDs returns the ids of the page's charts (each an <svg class="chart">)
+// that every page has; a page of a capacity search also has CapacityChartID.
 func ChartIDs() []string { return append([]string(nil), chartIDs[:]...) }
 
 // HTML writes one self-contained page: no scripts, no external resources
@@ -34,6 +35,9 @@ func HTML(w io.Writer, r *report.Report) error {
 			resourceChart(r, "chart-cpu", "CPU by role (all components)", "mCores", false),
 			resourceChart(r, "chart-memory", "Memory by role (all components)", "MB", true),
 		},
+	}
+	if c, ok := capacityChart(r); ok {
+		data.Charts = append(data.Charts, c)
 	}
 	for _, c := range r.Comparisons {
 		if c.MeshMark != nil {
