@@ -27,7 +27,18 @@ type rootFS struct {
 	dir string
 }
 
-var _ WriteFS = rootFS{}
+var (
+	_ WriteFS       = rootFS{}
+	_ fs.ReadFileFS = rootFS{}
+)
+
+// ReadFile reads name in one go, as os.DirFS does. Without it (the
+// embedded interface hides os.DirFS's ReadFile) fs.ReadFile would read a
+// procfs file of size 0 one byte at a time, and a sysctl file answers a
+// read past offset 0 with EOF: somaxconn 4096 would read as "4".
+func (r rootFS) ReadFile(name string) ([]byte, error) {
+	return fs.ReadFile(r.FS, name)
+}
 
 func (r rootFS) WriteFile(name string, data []byte) error {
 	if !fs.ValidPath(name) {

@@ -317,3 +317,18 @@ func TestDefaultStatePath(t *testing.T) {
 		}
 	}
 }
+
+// Root reads a procfs sysctl file whole: read a byte at a time, the
+// kernel answers the second read with EOF. This reads (never writes)
+// this machine's /proc.
+func TestRootReadsProcWhole(t *testing.T) {
+	const name = "proc/sys/kernel/pid_max"
+	want, err := os.ReadFile("/" + name)
+	if err != nil || len(want) < 3 {
+		t.Skipf("no /%s here (%v)", name, err)
+	}
+	got, err := fs.ReadFile(Root("/"), name)
+	if err != nil || string(got) != string(want) {
+		t.Errorf("Root(\"/\") read %q (%v), os.ReadFile %q", got, err, want)
+	}
+}
