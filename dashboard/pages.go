@@ -22,6 +22,8 @@ type runView struct {
 	Fragments   render.Fragments
 	AllowDelete bool
 	Scenarios   []string
+	// Env is the certify and calibration line of the table's header.
+	Env string
 }
 
 // runPage is one run: its comparison table, charts, SLO and downloads.
@@ -36,7 +38,8 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, fmt.Errorf("run %s: %w", id, err))
 		return
 	}
-	v := runView{Title: testName(rep) + " " + shortID(id), ID: id, Short: shortID(id), Report: rep, Fragments: f, AllowDelete: s.o.AllowDelete}
+	v := runView{Title: testName(rep) + " " + shortID(id), ID: id, Short: shortID(id), Report: rep, Fragments: f, AllowDelete: s.o.AllowDelete,
+		Env: render.EnvironmentLine(rep)}
 	for _, sc := range rep.Scenarios {
 		v.Scenarios = append(v.Scenarios, sc.Name)
 	}

@@ -66,6 +66,25 @@ type Certify struct {
 	// each with what was observed ("governor: powersave").
 	Failed []string `json:"failed,omitempty"`
 	Warned []string `json:"warned,omitempty"`
+	// Calibration is the machine's measured run-to-run spread, when the
+	// run was asked to calibrate first (smp run --calibrate N).
+	Calibration *CertifyCalibration `json:"calibration,omitempty"`
+}
+
+// CertifyCalibration is smp certify's calibration: the same short run
+// against the built-in target Runs times, and the spread of its figures.
+type CertifyCalibration struct {
+	Runs int     `json:"runs"`
+	Rate float64 `json:"rate"` // req/s of each run
+	// CVP50 and CVP99 are the coefficients of variation (standard
+	// deviation over mean) of the runs' p50 and p99.
+	CVP50 float64 `json:"cvP50"`
+	CVP99 float64 `json:"cvP99"`
+	// SendLagP99Ms is the largest send-lag p99 of the runs, ms.
+	SendLagP99Ms float64 `json:"sendLagP99Ms"`
+	// MaxCV and MaxSendLagMs are the limits the calibration was held to.
+	MaxCV        float64 `json:"maxCV"`
+	MaxSendLagMs float64 `json:"maxSendLagMs"`
 }
 
 // Scenario is one mesh (or the no-mesh baseline) run for some iterations.

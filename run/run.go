@@ -99,6 +99,10 @@ func certifySummary(r certify.Result) *report.Certify {
 			c.Warned = append(c.Warned, ch.ID+": "+ch.Observed)
 		}
 	}
+	if cal := r.Calibration; cal != nil {
+		c.Calibration = &report.CertifyCalibration{Runs: cal.Runs, Rate: cal.Rate, CVP50: cal.CVP50, CVP99: cal.CVP99,
+			SendLagP99Ms: cal.SendLagP99Ms, MaxCV: cal.MaxCV, MaxSendLagMs: cal.MaxSendLagMs}
+	}
 	return c
 }
 

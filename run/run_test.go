@@ -142,7 +142,7 @@ func TestRunCertify(t *testing.T) {
 			{ID: "governor", Observed: "powersave", Severity: certify.Fail},
 			{ID: "thp", Observed: "always", Severity: certify.Warn},
 			{ID: "aslr", Observed: "2", Severity: certify.Info},
-		}}
+		}, Calibration: &certify.Calibration{Runs: 3, Rate: 1000, CVP50: 0.1, CVP99: 0.2, SendLagP99Ms: 0.5, MaxCV: 0.25, MaxSendLagMs: 1}}
 	}
 	tt := test(t, func(*spec.Test) {})
 	rep, err := Run(context.Background(), tt, Options{Certify: failing, RequireCertified: true})
@@ -156,6 +156,10 @@ func TestRunCertify(t *testing.T) {
 	c := rep.Environment.Certify
 	if c == nil || c.Pass || len(c.Failed) != 1 || c.Failed[0] != "governor: powersave" || len(c.Warned) != 1 || c.Warned[0] != "thp: always" {
 		t.Errorf("environment.certify %+v", c)
+	}
+	// The calibration's figures are copied into the report.
+	if cal := c.Calibration; cal == nil || *cal != (report.CertifyCalibration{Runs: 3, Rate: 1000, CVP50: 0.1, CVP99: 0.2, SendLagP99Ms: 0.5, MaxCV: 0.25, MaxSendLagMs: 1}) {
+		t.Errorf("environment.certify.calibration %+v", c.Calibration)
 	}
 	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "this machine fails smp certify (governor: powersave)") {
 		t.Errorf("warnings %v", rep.Warnings)

@@ -22,6 +22,10 @@ type certifyOptions struct {
 	calibrate int
 	maxCV     float64
 	maxLagMs  float64
+	tune      bool
+	reset     bool
+	state     string
+	root      string
 }
 
 func newCertifyCmd(s Streams) *cobra.Command {
@@ -45,10 +49,20 @@ Calibration (--calibrate, 3 by default) runs the same 2-second load at
 1000 req/s against the built-in target several times and checks how much
 its p50 and p99 vary from run to run (coefficient of variation, --max-cv)
 and how late the generator itself was (send lag p99, --max-send-lag): a
-machine noisier than that cannot resolve a small overhead. See
+machine noisier than that cannot resolve a small overhead.
+
+--tune (as root) fixes the failing and warning checks a file write can fix
+(governor, frequency range, turbo, SMT, clock source, transparent
+hugepages, port range, somaxconn) and nothing else, after saving the
+values it changes in a state file (--state; by default
+$XDG_STATE_HOME/smp/certify-tune.json or ~/.local/state/smp/...).
+--reset writes those values back and removes the file. Each prints every
+change; a write that fails is reported and the others still made (exit 1).
+--reset with no saved state exits 2. Neither calibrates. See
 docs/certify.md.`,
 		Example: `  smp certify
-  smp certify -o json | jq '.checks[] | select(.severity == "fail")'`,
+  smp certify -o json | jq '.checks[] | select(.severity == "fail")'
+  sudo smp certify --tune && smp run spec.yaml; sudo smp certify --reset`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if o.output != "table" && o.output != "json" {
@@ -60,7 +74,16 @@ docs/certify.md.`,
 			if o.steal <= 0 {
 				return usageErr("--steal-interval %s: expected a positive duration", o.steal)
 			}
-			r := certify.Run(c.Context(), certify.System(), certify.Options{StealInterval: o.steal})
+			if o.tune && o.reset {
+				return usageErr("--tune with --reset: expected one of them")
+			}
+			if (o.tune || o.reset) && c.Flags().Changed("calibrate") {
+				return usageErr("--calibrate with --tune or --reset: they do not calibrate; run smp certify --calibrate N after tuning")
+			}
+			if o.tune || o.reset {
+				return tuneCmd(c.Context(), s, o)
+			}
+			r := certify.Run(c.Context(), certify.Root(o.root), certify.Options{StealInterval: o.steal})
 			if o.calibrate > 0 {
 				cal, err := certify.Calibrate(c.Context(), o.calibrate, calibrationRate, o.maxCV, o.maxLagMs, calibrationRun)
 				if err != nil {
@@ -87,8 +110,13 @@ docs/certify.md.`,
 	f.StringVarP(&o.output, "output", "o", "table", "format: table or json")
 	f.DurationVar(&o.steal, "steal-interval", time.Second, "how long to sample /proc/stat for steal time")
 	f.IntVar(&o.calibrate, "calibrate", 3, "calibration: this many 2-second runs at 1000 req/s against the built-in target, their spread checked (0 = none; else at least 2)")
-	f.Float64Var(&o.maxCV, "max-cv", 0.25, "calibration: highest coefficient of variation of p50 and p99 from run to run")
-	f.Float64Var(&o.maxLagMs, "max-send-lag", 1, "calibration: highest send-lag p99 of a run, ms")
+	f.Float64Var(&o.maxCV, "max-cv", defaultMaxCV, "calibration: highest coefficient of variation of p50 and p99 from run to run")
+	f.Float64Var(&o.maxLagMs, "max-send-lag", defaultMaxSendLagMs, "calibration: highest send-lag p99 of a run, ms")
+	f.BoolVar(&o.tune, "tune", false, "fix (as root) the failing and warning checks a file write can fix, saving the old values for --reset")
+	f.BoolVar(&o.reset, "reset", false, "write back the values --tune saved, and remove its state file")
+	f.StringVar(&o.state, "state", "", "the state file of --tune and --reset (default $XDG_STATE_HOME/smp/certify-tune.json, else ~/.local/state/smp/certify-tune.json)")
+	f.StringVar(&o.root, "root", "/", "read (and --tune) procfs and sysfs under this directory instead of / (for tests)")
+	_ = f.MarkHidden("root")
 	return c
 }
 
@@ -121,6 +149,36 @@ func writeCertify(w io.Writer, format string, r certify.Result) error {
 
 // calibrationRate is the rate of each calibration run.
 const calibrationRate = 1000
+
+// The calibration's default limits (--max-cv, --max-send-lag).
+const (
+	defaultMaxCV        = 0.25
+	defaultMaxSendLagMs = 1.0
+)
+
+// certifyWithCalibration is smp run's certification: the checks
+// (run.CertifyMachine), then, when runs > 0, a calibration with the
+// default limits, whose figures the report records. A calibration that
+// cannot run is a warning check, not a failed run.
+func certifyWithCalibration(runs int, quiet bool, progress io.Writer) func(context.Context) certify.Result {
+	return func(ctx context.Context) certify.Result {
+		r := run.CertifyMachine(ctx)
+		if runs == 0 {
+			return r
+		}
+		if !quiet {
+			fmt.Fprintf(progress, "calibrating: %d runs of 2.5 s at %d req/s against the built-in target\n", runs, calibrationRate)
+		}
+		cal, err := certify.Calibrate(ctx, runs, calibrationRate, defaultMaxCV, defaultMaxSendLagMs, calibrationRun)
+		if err != nil {
+			r.Checks = append(r.Checks, certify.Check{ID: "calibration", Observed: "did not complete: " + err.Error(),
+				Expected: "a calibration", Severity: certify.Warn})
+			return r
+		}
+		r.AddCalibration(cal)
+		return r
+	}
+}
 
 // calibrationRun is one calibration run: 2 s (0.5 s warmup) at
 // calibrationRate from 8 connections against the in-process built-in

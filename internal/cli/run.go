@@ -27,6 +27,7 @@ type runOptions struct {
 	requireCertified         bool
 	progress                 bool
 	noCertify                bool
+	calibrate                int
 	store                    storeFlags
 	serve                    string
 }
@@ -121,6 +122,7 @@ generator's same scenario.`,
 	generatorFlags(f, &o.generator, &o.generatorPath)
 	f.BoolVar(&o.progress, "progress", true, "on a terminal, a live line per running iteration (elapsed, rate, errors, the last second's p50 and p99); --progress=false or --quiet turn it off")
 	f.BoolVar(&o.noCertify, "no-certify", false, "do not check this machine with smp certify's checks before the run (the report then has no environment.certify)")
+	f.IntVar(&o.calibrate, "calibrate", 0, "before the run, calibrate this machine as smp certify --calibrate N does (N 2-second runs at 1000 req/s, about 2.5 s each) and record the spread in environment.certify.calibration and the table header (0 = no calibration)")
 	f.BoolVar(&o.requireCertified, "require-certified", false, "refuse to run (exit 5) when this machine fails smp certify's checks (without it: a warning in the report)")
 	o.store.register(f, true)
 	serveFlag(f, &o.serve)
@@ -177,10 +179,15 @@ func (o *runOptions) run(c *cobra.Command, s Streams, path string) error {
 		SLO:              extra,
 		RequireCertified: o.requireCertified,
 	}
+	if o.calibrate < 0 || o.calibrate == 1 {
+		return usageErr("--calibrate %d: expected 0 (none) or 2 or more runs", o.calibrate)
+	}
 	if !o.noCertify {
-		ropts.Certify = run.CertifyMachine
+		ropts.Certify = certifyWithCalibration(o.calibrate, o.quiet, s.Err)
 	} else if o.requireCertified {
 		return usageErr("--require-certified with --no-certify: expected one of them")
+	} else if o.calibrate > 0 {
+		return usageErr("--calibrate %d with --no-certify: the calibration is recorded with the checks; expected one of them", o.calibrate)
 	}
 	var live *liveLine
 	if !o.quiet {

@@ -118,4 +118,3 @@ func TestBadKeysAndLines(t *testing.T) {
 		t.Errorf("List of a missing dir: %v %v", feeds, err)
 	}
 }
-

@@ -22,7 +22,8 @@ func TestHTMLInChromium(t *testing.T) {
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	var buf bytes.Buffer
-	if err := HTML(&buf, fixture(t)); err != nil {
+	// With capacity searches, so that the capacity chart is drawn too.
+	if err := HTML(&buf, withCapacity(fixture(t))); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
@@ -33,12 +34,14 @@ func TestHTMLInChromium(t *testing.T) {
 	sid := b.NewPage(t)
 	b.Navigate(t, sid, "file://"+page)
 
+	ids := append(ChartIDs(), CapacityChartID)
 	check := `(() => {
-		const ids = ` + mustJSON(ChartIDs()) + `;
+		const ids = ` + mustJSON(ids) + `;
 		const out = {};
 		for (const id of ids) {
 			const el = document.getElementById(id);
 			out[id] = el ? {tag: el.tagName.toLowerCase(), marks: el.querySelectorAll("polyline, rect.bar").length,
+				trials: el.querySelectorAll(".trial").length,
 				width: el.getBoundingClientRect().width} : null;
 		}
 		out.tables = document.querySelectorAll("table").length;
@@ -48,11 +51,14 @@ func TestHTMLInChromium(t *testing.T) {
 	if err := json.Unmarshal([]byte(b.Eval(t, sid, check).(string)), &charts); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range ChartIDs() {
+	for _, id := range ids {
 		c, _ := charts[id].(map[string]any)
 		if c == nil || c["tag"] != "svg" || c["marks"].(float64) == 0 || c["width"].(float64) < 100 {
 			t.Errorf("chart %s: %v: want a drawn <svg> at least 100 px wide", id, charts[id])
 		}
+	}
+	if c, _ := charts[CapacityChartID].(map[string]any); c == nil || c["trials"].(float64) != 5 {
+		t.Errorf("capacity chart %v: want the 5 trials' markers drawn", c)
 	}
 	if charts["tables"].(float64) < 4 {
 		t.Errorf("%v tables: want comparison, MeshMark, SLO and environment", charts["tables"])

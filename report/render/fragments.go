@@ -14,7 +14,9 @@ type Fragments struct {
 	// Header and Rows are the comparison table, as in the text table.
 	Header []string
 	Rows   [][]string
-	// Charts are inline <svg class="chart"> elements, in ChartIDs order.
+	// Charts are inline <svg class="chart"> elements, in ChartIDs order,
+	// then the capacity chart (CapacityChartID) when a scenario has
+	// capacity trials.
 	Charts []template.HTML
 	// MeshMarks are the comparisons that carry a MeshMark.
 	MeshMarks []report.Comparison
@@ -35,6 +37,9 @@ func PageFragments(r *report.Report) (Fragments, error) {
 			resourceChart(r, "chart-cpu", "CPU by role (all components)", "mCores", false),
 			resourceChart(r, "chart-memory", "Memory by role (all components)", "MB", true),
 		},
+	}
+	if c, ok := capacityChart(r); ok {
+		f.Charts = append(f.Charts, c)
 	}
 	for _, c := range r.Comparisons {
 		if c.MeshMark != nil {

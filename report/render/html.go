@@ -13,7 +13,8 @@ import (
 // ChartIDs are the ids of the SVG charts of the HTML page, in page order.
 var chartIDs = [...]string{"chart-percentiles", "chart-histogram", "chart-rps", "chart-p99", "chart-cpu", "chart-memory"}
 
-// ChartIDs returns the ids of the page's charts (each an <svg class="chart">).
+// ChartIDs returns the ids of the page's charts (each an <svg class="chart">)
+// that every page has; a page of a capacity search also has CapacityChartID.
 func ChartIDs() []string { return append([]string(nil), chartIDs[:]...) }
 
 // HTML writes one self-contained page: no scripts, no external resources
@@ -23,12 +24,13 @@ func HTML(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	data := page{Title: title(r), Report: r, Start: r.StartTime.UTC().Format(time.RFC3339), Fragments: f}
+	data := page{Title: title(r), Report: r, Start: r.StartTime.UTC().Format(time.RFC3339), Certify: EnvironmentLine(r), Fragments: f}
 	return pageTemplate.Execute(w, data)
 }
 
 type page struct {
 	Title, Start string
+	Certify      string // EnvironmentLine
 	Report       *report.Report
 	Fragments
 }
@@ -244,7 +246,8 @@ svg .legend { font: 12px sans-serif; } svg .grid { stroke: #eee; } svg .frame { 
 <tr><td>CPU</td><td>{{.Report.Environment.CPUModel}} × {{.Report.Environment.CPUs}}</td></tr>
 <tr><td>memory</td><td>{{f1 .Report.Environment.MemoryMB}} MB</td></tr>
 <tr><td>Go</td><td>{{.Report.Environment.GoVersion}}</td></tr>
-{{range $k, $v := .Report.Environment.Labels}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>
+{{if .Certify}}<tr><td>certify</td><td id="environment-certify">{{.Certify}}</td></tr>
+{{end}}{{range $k, $v := .Report.Environment.Labels}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>
 {{end}}</table>
 </body>
 </html>

@@ -37,6 +37,9 @@ func Table(w io.Writer, r *report.Report, o Options) error {
 	if r.Partial {
 		fmt.Fprint(w, "  (PARTIAL: interrupted)")
 	}
+	if env := EnvironmentLine(r); env != "" {
+		fmt.Fprint(w, "\n"+env)
+	}
 	fmt.Fprint(w, "\n\n")
 	g := buildGrid(r)
 	nScen := len(r.Scenarios)
@@ -196,6 +199,9 @@ func Markdown(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "%s · %s · %d CPUs", r.StartTime.Format("2006-01-02 15:04:05Z"), mdEscape(r.Environment.Hostname), r.Environment.CPUs)
 	if r.Partial {
 		fmt.Fprint(w, " · **partial: interrupted**")
+	}
+	if env := EnvironmentLine(r); env != "" {
+		fmt.Fprint(w, "\n\n"+mdEscape(env))
 	}
 	fmt.Fprint(w, "\n\n")
 	g := buildGrid(r)
