@@ -156,6 +156,8 @@ type Browser struct {
 	seen []map[string]any
 }
 
+// Start runs Chromium bin headless with its profile in dir, offline, and
+// kills it when the test ends (its stderr is logged if the test failed).
 func Start(t *testing.T, bin, dir string) *Browser {
 	t.Helper()
 	toChrome, ourWrite, err := os.Pipe()
@@ -245,6 +247,8 @@ func (b *Browser) Call(t *testing.T, session, method string, params map[string]a
 	}
 }
 
+// WaitEvent waits for an event of method (one seen already counts), or
+// fails the test after timeout.
 func (b *Browser) WaitEvent(t *testing.T, method string, timeout time.Duration) {
 	t.Helper()
 	for _, e := range b.events {
@@ -269,6 +273,7 @@ func (b *Browser) WaitEvent(t *testing.T, method string, timeout time.Duration) 
 	}
 }
 
+// Drain keeps the events that arrive during d.
 func (b *Browser) Drain(d time.Duration) {
 	deadline := time.After(d)
 	for {

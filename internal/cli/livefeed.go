@@ -111,7 +111,7 @@ func serveWhileRunning(ctx context.Context, s Streams, sf *storeFlags, addr stri
 	}
 	l, url, err := listenDashboard(st, addr, token, false, s)
 	if err != nil {
-		st.Close()
+		_ = st.Close() // the listen error is the one to report
 		return nil, err
 	}
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -129,6 +129,8 @@ func serveWhileRunning(ctx context.Context, s Streams, sf *storeFlags, addr stri
 		if err := <-done; err != nil {
 			fmt.Fprintf(s.Err, "warning: dashboard: %v\n", err)
 		}
-		st.Close()
+		if err := st.Close(); err != nil {
+			fmt.Fprintf(s.Err, "warning: dashboard: %v\n", err)
+		}
 	}, nil
 }

@@ -72,9 +72,9 @@ func (o *serveOptions) run(ctx context.Context, s Streams) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	ln, url, err := listenDashboard(st, o.addr, token, o.allowDelete, s)
 	if err != nil {
+		_ = st.Close() // the listen error is the one to report
 		return err
 	}
 	mode := "read-only"
@@ -82,7 +82,11 @@ func (o *serveOptions) run(ctx context.Context, s Streams) error {
 		mode = "deletes allowed"
 	}
 	fmt.Fprintf(s.Err, "serving %s (%s; store %s); Ctrl-C to stop\n", url, mode, storeName(o.store.location()))
-	return dashboard.Serve(ctx, ln.ln, ln.h)
+	err = dashboard.Serve(ctx, ln.ln, ln.h)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // listening is a dashboard bound to its address, not yet serving.

@@ -24,21 +24,24 @@ type Writer struct {
 // start event, and removes feeds of runs that ended or died more than
 // keep ago.
 func Create(dir, test string, keep time.Duration) (*Writer, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Readable by others, like the results store beside it: a dashboard
+	// may run as another user.
+	if err := os.MkdirAll(dir, 0o755); err != nil { //nolint:gosec // G301: see above
 		return nil, fmt.Errorf("live feed: %w", err)
 	}
 	Prune(dir, keep)
 	now := time.Now()
 	key := strconv.FormatInt(now.UnixNano(), 10) + "-" + strconv.Itoa(os.Getpid())
-	f, err := os.OpenFile(path(dir, key), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path(dir, key), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644) //nolint:gosec // G302: as the directory
 	if err != nil {
 		return nil, fmt.Errorf("live feed: %w", err)
 	}
 	w := &Writer{f: f, key: key, now: time.Now}
 	w.write(Event{Kind: KindStart, Test: test, PID: os.Getpid()})
 	if w.err != nil {
-		f.Close()
-		os.Remove(path(dir, key))
+		// The write error is the one to report.
+		_ = f.Close()
+		_ = os.Remove(path(dir, key))
 		return nil, w.err
 	}
 	return w, nil
