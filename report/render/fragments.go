@@ -49,16 +49,6 @@ func PageFragments(r *report.Report) (Fragments, error) {
 	return f, nil
 }
 
-// Chart returns the chart of the given id ("" when there is none).
-func (f Fragments) Chart(id string) template.HTML {
-	for i, c := range chartIDs {
-		if c == id && i < len(f.Charts) {
-			return f.Charts[i]
-		}
-	}
-	return ""
-}
-
 // TimelineCharts are the two per-second charts alone (requests/s and p99
 // over time), for a page that redraws them as a run goes: cheaper than
 // PageFragments, which decodes every histogram.
