@@ -5,8 +5,8 @@
 // file-descriptor and socket limits, and CPU quota. Each check reads
 // procfs and sysfs through an fs.FS rooted at "/", so tests run it against
 // fake trees (the timer and clock-sync checks measure live, through
-// functions in Options that tests replace); a file that is missing is reported as "not
-// available here" (info), never as a failure.
+// functions in Options that tests replace); a file that is missing is
+// reported as "not available here" (info), never as a failure.
 //
 // The result carries a fingerprint of the machine's stable facts (CPU model
 // and count, kernel, governor, SMT, clock source) that stays the same from

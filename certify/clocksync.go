@@ -32,5 +32,5 @@ func checkClockSync(e *env) Check {
 		return Check{ID: id, Observed: "synchronised (" + errs + ")", Expected: want, Severity: Info}
 	}
 	return Check{ID: id, Observed: "not synchronised (STA_UNSYNC; " + errs + ")", Expected: want, Severity: Warn,
-		Fix: "run an NTP or PTP daemon (chronyd, systemd-timesyncd, ptp4l); only timestamps compared across machines need it: a latency measured on one machine uses its monotonic clock"}
+		Fix: "run an NTP or PTP daemon (chronyd, systemd-timesyncd, ptp4l); only timestamps compared across machines need it: a latency measured on one machine compares readings of that machine's own clock"}
 }
