@@ -1,9 +1,12 @@
 // Package certify checks whether a machine can be trusted for benchmarks:
-// CPU frequency scaling, turbo, SMT, transparent hugepages, clock source,
-// load and steal, file-descriptor and socket limits, and CPU quota. Each
-// check reads procfs and sysfs through an fs.FS rooted at "/", so tests run
-// it against fake trees; a file that is missing is reported as "not
-// available here" (info), never as a failure.
+// CPU frequency scaling, turbo, SMT, isolated CPUs and their IRQs,
+// transparent hugepages, clock source, timer precision and clock
+// synchronisation, perf sampling, load, run queue and steal,
+// file-descriptor and socket limits, and CPU quota. Each check reads
+// procfs and sysfs through an fs.FS rooted at "/", so tests run it against
+// fake trees (the timer and clock-sync checks measure live, through
+// functions in Options that tests replace); a file that is missing is
+// reported as "not available here" (info), never as a failure.
 //
 // The result carries a fingerprint of the machine's stable facts (CPU model
 // and count, kernel, governor, SMT, clock source) that stays the same from
@@ -74,6 +77,12 @@ type Options struct {
 	// NoFile returns the soft and hard RLIMIT_NOFILE; nil uses the
 	// process's own (getrlimit on Linux, "not available" elsewhere).
 	NoFile func() (soft, hard uint64, err error)
+	// MeasureTimer measures the clock read cost and a short sleep's
+	// lateness; nil measures this machine (about 10 ms).
+	MeasureTimer func(ctx context.Context) (TimerSample, error)
+	// ClockSync is the kernel's clock synchronisation state; nil reads
+	// adjtimex on Linux ("not available" elsewhere).
+	ClockSync func() (ClockSync, error)
 	// GOOS is the operating system the checks run on; empty means
 	// runtime.GOOS. Off Linux a "platform" check says why the others are
 	// not available.
@@ -99,11 +108,16 @@ func allChecks() []func(*env) Check {
 		checkTurbo,
 		checkSMT,
 		checkIsolated,
+		checkIRQAffinity,
 		checkClocksource,
+		checkTimer,
+		checkClockSync,
 		checkTHP,
 		checkASLR,
 		checkPerfParanoid,
+		checkPerfSampleRate,
 		checkLoad,
+		checkRunQueue,
 		checkSteal,
 		checkCgroupCPU,
 		checkNoFile,

@@ -9,12 +9,14 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // The trees in this file are written by hand (fstest.MapFS). The files
 // under testdata/vm are real captures of one 2-CPU KVM guest's /proc and
 // /sys (cgroup v1, no cpufreq, kvm-clock available but tsc in use); only
-// proc/stat was shortened to its cpu lines.
+// proc/stat was shortened to its cpu and procs lines, and of the processes
+// only proc/1/comm and proc/self/timerslack_ns were kept.
 
 // goodTree is a tuned 4-CPU bare-metal machine on cgroup v2.
 func goodTree() fstest.MapFS {
@@ -42,6 +44,15 @@ func goodTree() fstest.MapFS {
 	put("sys/fs/cgroup/bench/cpu.max", "max 100000")
 	put("proc/sys/kernel/osrelease", "6.8.0-45-generic")
 	put("proc/cpuinfo", "processor\t: 0\nmodel name\t: AMD EPYC 7763 64-Core Processor\n")
+	put("proc/irq/default_smp_affinity", "3")
+	put("proc/irq/24/smp_affinity_list", "0-1")
+	put("proc/irq/25/smp_affinity_list", "0-1")
+	put("proc/irq/26/smp_affinity_list", "0")
+	put("proc/1/comm", "systemd")
+	put("proc/4242/comm", "smp")
+	put("proc/sys/kernel/perf_event_max_sample_rate", "1")
+	put("proc/stat", "cpu  100 0 200 9000 0 0 0 0 0 0\nprocs_running 1\nprocs_blocked 0")
+	put("proc/self/timerslack_ns", "50000")
 	return m
 }
 
@@ -63,6 +74,12 @@ func opts(stealPct uint64) Options {
 	return Options{
 		SampleStat: sampler(stealPct),
 		NoFile:     func() (uint64, uint64, error) { return 1 << 20, 1 << 20, nil },
+		MeasureTimer: func(context.Context) (TimerSample, error) {
+			return TimerSample{ClockRead: 25 * time.Nanosecond, Overshoot: 60 * time.Microsecond, Reads: 1000, Sleeps: 50, Sleep: 100 * time.Microsecond}, nil
+		},
+		ClockSync: func() (ClockSync, error) {
+			return ClockSync{Synced: true, MaxError: 1200 * time.Microsecond, EstError: 35 * time.Microsecond}, nil
+		},
 	}
 }
 
@@ -78,9 +95,9 @@ func byID(t *testing.T, r Result) map[string]Check {
 	return m
 }
 
-var allIDs = []string{"cpu-governor", "cpu-freq-range", "cpu-turbo", "smt", "isolated-cpus", "clocksource",
-	"transparent-hugepages", "aslr", "perf-event-paranoid", "load", "steal", "cgroup-cpu-quota", "nofile",
-	"ephemeral-ports", "somaxconn"}
+var allIDs = []string{"cpu-governor", "cpu-freq-range", "cpu-turbo", "smt", "isolated-cpus", "irq-affinity",
+	"clocksource", "timer", "clock-sync", "transparent-hugepages", "aslr", "perf-event-paranoid",
+	"perf-sample-rate", "load", "run-queue", "steal", "cgroup-cpu-quota", "nofile", "ephemeral-ports", "somaxconn"}
 
 func TestGoodMachinePasses(t *testing.T) {
 	r := Run(context.Background(), goodTree(), opts(0))
@@ -178,6 +195,23 @@ func TestChecks(t *testing.T) {
 		{"few ports", checkPortRange, map[string]string{"proc/sys/net/ipv4/ip_local_port_range": "50000 60000"}, 0, Warn, "10001 ports"},
 		{"ports malformed", checkPortRange, map[string]string{"proc/sys/net/ipv4/ip_local_port_range": "60000 50000"}, 0, Warn, "unreadable"},
 		{"somaxconn low", checkSomaxconn, map[string]string{"proc/sys/net/core/somaxconn": "128"}, 0, Warn, "128"},
+		{"irqs off the isolated CPUs", checkIRQAffinity, nil, 0, Info, "no IRQ of 3 on isolated CPUs 2-3; irqbalance not running"},
+		{"irq on an isolated CPU", checkIRQAffinity, map[string]string{"proc/irq/25/smp_affinity_list": "0-3", "proc/irq/30/smp_affinity_list": "3"}, 0, Warn,
+			"2 of 4 IRQs allowed on isolated CPUs 2-3 (IRQ 25, 30); irqbalance not running"},
+		{"irqbalance with isolated CPUs", checkIRQAffinity, map[string]string{"proc/812/comm": "irqbalance"}, 0, Warn, "irqbalance running (pid 812)"},
+		{"irqbalance, nothing isolated", checkIRQAffinity, map[string]string{"proc/812/comm": "irqbalance", "sys/devices/system/cpu/isolated": " "}, 0, Info,
+			"no isolated CPUs; 3 IRQs; irqbalance running (pid 812)"},
+		{"no irqs", checkIRQAffinity, map[string]string{"proc/irq/24/smp_affinity_list": "", "proc/irq/25/smp_affinity_list": "", "proc/irq/26/smp_affinity_list": ""}, 0, Info, NotAvailable},
+		{"irq affinity malformed", checkIRQAffinity, map[string]string{"proc/irq/26/smp_affinity_list": "zero"}, 0, Warn, "unreadable /proc/irq/26/smp_affinity_list"},
+		{"perf sample rate, no perf", checkPerfSampleRate, map[string]string{"proc/sys/kernel/perf_event_max_sample_rate": "100000"}, 0, Info, "100000 samples/s; no perf process"},
+		{"perf sampling", checkPerfSampleRate, map[string]string{"proc/sys/kernel/perf_event_max_sample_rate": "100000", "proc/977/comm": "perf"}, 0, Warn, "100000 samples/s; perf running (pid 977)"},
+		{"perf at rate 1", checkPerfSampleRate, map[string]string{"proc/977/comm": "perf"}, 0, Info, "1 samples/s; perf running"},
+		{"perf rate malformed", checkPerfSampleRate, map[string]string{"proc/sys/kernel/perf_event_max_sample_rate": "fast"}, 0, Warn, "unreadable"},
+		{"run queue short", checkRunQueue, map[string]string{"proc/stat": "cpu 1 2 3 4 5 6 7 8\nprocs_running 4"}, 0, Info, "3 other runnable (procs_running 4, less this process) on 4 CPUs"},
+		{"run queue full", checkRunQueue, map[string]string{"proc/stat": "cpu 1 2 3 4 5 6 7 8\nprocs_running 5"}, 0, Warn, "4 other runnable"},
+		{"run queue long", checkRunQueue, map[string]string{"proc/stat": "cpu 1 2 3 4 5 6 7 8\nprocs_running 9"}, 0, Fail, "8 other runnable"},
+		{"run queue unknown", checkRunQueue, map[string]string{"proc/stat": "cpu 1 2 3 4 5 6 7 8"}, 0, Warn, "unreadable"},
+		{"no proc/stat", checkRunQueue, map[string]string{"proc/stat": ""}, 0, Info, NotAvailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,12 +255,14 @@ func TestNoFile(t *testing.T) {
 }
 
 func TestEmptyTreeIsNotAFailure(t *testing.T) {
-	r := Run(context.Background(), fstest.MapFS{}, Options{NumCPU: 2, NoFile: opts(0).NoFile})
+	o := opts(0)
+	r := Run(context.Background(), fstest.MapFS{}, Options{NumCPU: 2, NoFile: o.NoFile, MeasureTimer: o.MeasureTimer, ClockSync: o.ClockSync})
 	if !r.Pass {
 		t.Errorf("nothing to read failed: %+v", r.Checks)
 	}
 	for _, c := range byID(t, r) {
-		if c.ID != "nofile" && (c.Severity != Info || !strings.HasPrefix(c.Observed, NotAvailable)) {
+		live := c.ID == "nofile" || c.ID == "timer" || c.ID == "clock-sync" // not files
+		if !live && (c.Severity != Info || !strings.HasPrefix(c.Observed, NotAvailable)) {
 			t.Errorf("%+v, want info %q", c, NotAvailable)
 		}
 	}
@@ -279,7 +315,7 @@ func TestFingerprint(t *testing.T) {
 
 // TestRealCapture runs against files copied from a real VM.
 func TestRealCapture(t *testing.T) {
-	r := Run(context.Background(), os.DirFS("testdata/vm"), Options{NoFile: opts(0).NoFile,
+	r := Run(context.Background(), os.DirFS("testdata/vm"), Options{NoFile: opts(0).NoFile, MeasureTimer: opts(0).MeasureTimer,
 		SampleStat: func(_ context.Context, fsys fs.FS) ([]byte, []byte, error) {
 			b, err := fs.ReadFile(fsys, "proc/stat")
 			if err != nil {
@@ -299,6 +335,10 @@ func TestRealCapture(t *testing.T) {
 		"cgroup-cpu-quota":      "none (/sys/fs/cgroup/cpu/cpu.cfs_quota_us)",
 		"ephemeral-ports":       "32768-60999 (28232 ports)",
 		"somaxconn":             "4096",
+		"irq-affinity":          "no isolated CPUs; 19 IRQs; irqbalance not running",
+		"perf-sample-rate":      "100000 samples/s; no perf process",
+		"run-queue":             "5 other runnable (procs_running 6, less this process) on 2 CPUs",
+		"timer":                 "(median of 50; timer slack 50 µs)",
 		"load":                  "on 2 CPUs",
 		"steal":                 "%",
 	}

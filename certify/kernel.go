@@ -112,3 +112,29 @@ func checkNoFile(e *env) Check {
 	}
 	return c
 }
+
+// checkPerfSampleRate reports kernel.perf_event_max_sample_rate, the most
+// samples per second perf may take (pyperf's system tune writes 1). It
+// only matters while perf samples: it warns when a perf process runs and
+// the rate is above 1.
+func checkPerfSampleRate(e *env) Check {
+	const id, want = "perf-sample-rate", "1 while perf runs (pyperf's setting: fewest sampling interrupts); any value otherwise"
+	v, err := readTrim(e.fsys, "proc/sys/kernel/perf_event_max_sample_rate")
+	if err != nil {
+		return missing(id, want, err)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return Check{ID: id, Observed: fmt.Sprintf("unreadable %q", v), Expected: want, Severity: Warn}
+	}
+	pids := procsNamed(e.fsys, "perf")
+	if len(pids) == 0 {
+		return Check{ID: id, Observed: fmt.Sprintf("%d samples/s; no perf process", n), Expected: want, Severity: Info}
+	}
+	c := Check{ID: id, Observed: fmt.Sprintf("%d samples/s; perf running (pid %s)", n, joinInts(pids, 3)), Expected: want, Severity: Info}
+	if n > 1 {
+		c.Severity = Warn
+		c.Fix = "stop perf while measuring (each sample interrupts the CPU it lands on), or sudo sysctl -w kernel.perf_event_max_sample_rate=1"
+	}
+	return c
+}

@@ -229,3 +229,41 @@ func graded(v, warn, fail float64) string {
 	}
 	return Info
 }
+
+// Run-queue thresholds: tasks runnable besides this process, per CPU.
+// One reading is noisier than the 1-minute load average, so warn starts
+// where load fails (every CPU has something else to run) and fail at
+// twice that (tasks queue behind each other on every CPU).
+const (
+	runQueueWarnPerCPU = 1.0
+	runQueueFailPerCPU = 2.0
+)
+
+func checkRunQueue(e *env) Check {
+	want := fmt.Sprintf("< %.0f other runnable tasks per CPU (%.0f on %d CPUs)", runQueueWarnPerCPU, runQueueWarnPerCPU*float64(e.ncpu), e.ncpu)
+	const id = "run-queue"
+	b, err := fs.ReadFile(e.fsys, "proc/stat")
+	if err != nil {
+		return missing(id, want, err)
+	}
+	running := -1
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "procs_running" {
+			running, err = strconv.Atoi(f[1])
+			if err != nil {
+				running = -1
+			}
+			break
+		}
+	}
+	if running < 1 {
+		return Check{ID: id, Observed: "unreadable: no procs_running count >= 1 in /proc/stat", Expected: want, Severity: Warn}
+	}
+	others := running - 1 // the process reading proc/stat is running
+	c := Check{ID: id, Observed: fmt.Sprintf("%d other runnable (procs_running %d, less this process) on %d CPUs", others, running, e.ncpu),
+		Expected: want, Severity: graded(float64(others)/float64(e.ncpu), runQueueWarnPerCPU, runQueueFailPerCPU)}
+	if c.Severity != Info {
+		c.Fix = "stop other work on this machine (ps -eo stat,pid,comm | grep ^R lists what is runnable) and run again"
+	}
+	return c
+}

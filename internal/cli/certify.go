@@ -34,9 +34,12 @@ func newCertifyCmd(s Streams) *cobra.Command {
 		Use:   "certify",
 		Short: "Check whether this machine can be trusted for benchmarks",
 		Long: `Check whether this machine can be trusted for benchmarks: CPU frequency
-governor and range, turbo, SMT, isolated CPUs, clock source, transparent
-hugepages, ASLR, perf_event_paranoid, load and steal time, the cgroup CPU
-quota, the open-file limit, the ephemeral port range and somaxconn. Each
+governor and range, turbo, SMT, isolated CPUs and the IRQs allowed on
+them (and irqbalance), clock source, timer precision (clock read cost and a
+short sleep's lateness, measured), clock synchronisation (adjtimex),
+transparent hugepages, ASLR, perf_event_paranoid and the perf sample rate,
+load, run queue and steal time, the cgroup CPU quota, the open-file limit,
+the ephemeral port range and somaxconn. Each
 check prints what it saw, what it expects and how to fix it; a file the
 kernel does not have here is "not available here" (info), never a failure.
 
