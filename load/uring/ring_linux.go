@@ -343,3 +343,14 @@ func (r *Ring) Reap(fn func(CQE)) int {
 	}
 	return n
 }
+
+// Next takes the next ready completion off the queue, if there is one.
+func (r *Ring) Next() (CQE, bool) {
+	head := atomic.LoadUint32(r.cqHead)
+	if head == atomic.LoadUint32(r.cqTail) {
+		return CQE{}, false
+	}
+	c := r.cqes[head&r.cqMask]
+	atomic.StoreUint32(r.cqHead, head+1)
+	return c, true
+}
