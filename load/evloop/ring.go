@@ -162,6 +162,7 @@ func (l *Loop) ringWrite(f Feed, c *conn) {
 		return
 	}
 	c.ph = writing
+	l.ringSends++
 	fd, ud := c.fd, userData(tagSend, c)
 	if n == 1 && len(c.body) == 0 {
 		out := c.out
@@ -272,7 +273,11 @@ func (l *Loop) runRing(f Feed, nextAdvance time.Duration) {
 		}
 		if wait > 0 {
 			l.wakes++
+			// Sends to a socket with room complete as they are
+			// submitted: their completions must not end the wait.
+			wait += uint32(l.ringSends)
 		}
+		l.ringSends = 0
 		l.sentAwake = false
 		_, err := l.ring.Enter(wait, timeout)
 		now := time.Now()
@@ -282,19 +287,17 @@ func (l *Loop) runRing(f Feed, nextAdvance time.Duration) {
 			l.abandon(f, &opError{"io_uring_enter", err}, t)
 			return
 		}
-		n := 0
+		if slept >= 0 && l.ring.TimedOut() {
+			l.lead.observe(t - slept)
+		}
 		for {
 			e, ok := l.ring.Next()
 			if !ok {
 				break
 			}
-			n++
 			if !l.completed(f, e, t) {
 				return // cancelled: requests in flight are not counted
 			}
-		}
-		if n == 0 && slept >= 0 {
-			l.lead.observe(t - slept)
 		}
 		if l.busy > 0 && t >= l.minDeadline {
 			l.expire(f, t)

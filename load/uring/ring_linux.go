@@ -134,6 +134,8 @@ type Ring struct {
 
 	arg getEventsArg
 	ts  unix.Timespec
+	// timedOut: the last Enter's wait ended by its timeout.
+	timedOut bool
 }
 
 // New sets up a ring of at least entries submission entries (a power of
@@ -313,6 +315,7 @@ func (r *Ring) Enter(wait uint32, timeout int64) (int, error) {
 	}
 	var n uintptr
 	var e syscall.Errno
+	r.timedOut = false
 	if wait == 0 {
 		n, _, e = unix.RawSyscall6(unix.SYS_IO_URING_ENTER, uintptr(r.fd), uintptr(submit), 0, flags, uintptr(argp), argSz)
 	} else {
@@ -322,10 +325,15 @@ func (r *Ring) Enter(wait uint32, timeout int64) (int, error) {
 	case 0:
 		return int(n), nil
 	case unix.ETIME, unix.EINTR:
+		r.timedOut = e == unix.ETIME
 		return int(submit) - r.Pending(), nil
 	}
 	return 0, fmt.Errorf("io_uring_enter: %w", e)
 }
+
+// TimedOut reports whether the last Enter's wait ended by its timeout
+// (rather than with the completions it waited for, or a signal).
+func (r *Ring) TimedOut() bool { return r.timedOut }
 
 // Reap calls fn with every completion ready, in order, and frees their
 // slots; it returns how many there were.

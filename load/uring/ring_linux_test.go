@@ -71,6 +71,9 @@ func TestSendRecv(t *testing.T) {
 			t.Fatalf("pending %d, want 2", n)
 		}
 		got := reapAll(t, r, 2)
+		if r.TimedOut() {
+			t.Errorf("flags %#x: TimedOut after a wait that got its completions", flags)
+		}
 		if got[1].Res != 5 || got[1].Err() != nil {
 			t.Errorf("flags %#x: send completion %+v, want 5 bytes", flags, got[1])
 		}
@@ -136,6 +139,9 @@ func TestEnterTimeoutWithoutCompletions(t *testing.T) {
 	}
 	if el := time.Since(start); el < 10*time.Millisecond || el > time.Second {
 		t.Errorf("a 10ms wait with nothing to complete returned after %v", el)
+	}
+	if !r.TimedOut() {
+		t.Error("TimedOut false after a wait that timed out")
 	}
 	if n := r.Reap(func(CQE) {}); n != 0 {
 		t.Errorf("%d completions, want none", n)
