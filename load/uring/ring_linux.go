@@ -332,7 +332,9 @@ func (r *Ring) Enter(wait uint32, timeout int64) (int, error) {
 }
 
 // TimedOut reports whether the last Enter's wait ended by its timeout
-// (rather than with the completions it waited for, or a signal).
+// (rather than with the completions it waited for, or a signal). The
+// kernel says so only when that Enter submitted nothing: otherwise it
+// returns how many it submitted, and TimedOut is false.
 func (r *Ring) TimedOut() bool { return r.timedOut }
 
 // Reap calls fn with every completion ready, in order, and frees their
