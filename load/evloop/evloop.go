@@ -155,9 +155,6 @@ type Loop struct {
 	ring       *uring.Ring
 	ringErr    error
 	wakeBuf    [8]byte
-	// ringSends is how many sends were queued in the ring since its last
-	// submission.
-	ringSends int
 }
 
 // wakeData marks the eventfd's events.

@@ -162,7 +162,6 @@ func (l *Loop) ringWrite(f Feed, c *conn) {
 		return
 	}
 	c.ph = writing
-	l.ringSends++
 	fd, ud := c.fd, userData(tagSend, c)
 	if n == 1 && len(c.body) == 0 {
 		out := c.out
@@ -271,13 +270,17 @@ func (l *Loop) runRing(f Feed, nextAdvance time.Duration) {
 				wait = 0
 			}
 		}
+		if l.ring.Pending() > 0 {
+			// Entries to submit go in a call that does not wait: sends to
+			// a socket with room run (and complete) as they are
+			// submitted, which would both end the wait at once and, as
+			// time spent in it, count as lateness of the wake-up. The
+			// wait comes on the next turn, with nothing to submit.
+			wait, timeout, slept = 0, 0, -1
+		}
 		if wait > 0 {
 			l.wakes++
-			// Sends to a socket with room complete as they are
-			// submitted: their completions must not end the wait.
-			wait += uint32(l.ringSends)
 		}
-		l.ringSends = 0
 		l.sentAwake = false
 		_, err := l.ring.Enter(wait, timeout)
 		now := time.Now()
@@ -287,10 +290,8 @@ func (l *Loop) runRing(f Feed, nextAdvance time.Duration) {
 			l.abandon(f, &opError{"io_uring_enter", err}, t)
 			return
 		}
-		// A wait that ended at or after the time it asked for tells how
-		// late the kernel wakes the loop (its timeout is not reported:
-		// io_uring_enter returns the count submitted when it submitted).
-		if slept >= 0 && t >= slept {
+		// A wait that timed out tells how late the kernel wakes the loop.
+		if slept >= 0 && l.ring.TimedOut() {
 			l.lead.observe(t - slept)
 		}
 		for {
