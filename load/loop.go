@@ -213,20 +213,28 @@ func newLoopDriver(ctx context.Context, ld LoopDialer, p *Plan) (*loopDriver, er
 		d.loops = append(d.loops, l)
 	}
 	if p.Driver == DriverUring {
-		d.ring = true
-		for _, l := range d.loops {
-			r, ok := l.(ringer)
-			if !ok {
-				d.noRing = errors.New("this protocol's event loop has no io_uring path")
-			} else {
-				d.noRing = r.useRing()
-			}
-			if d.noRing != nil {
-				break // io_uring is unavailable: every loop stays on epoll
-			}
-		}
+		d.useRing()
 	}
 	return d, nil
+}
+
+// useRing switches the loops to io_uring, or records in noRing why it
+// can't.
+func (d *loopDriver) useRing() {
+	d.ring = true
+	for _, l := range d.loops {
+		r, ok := l.(ringer)
+		if !ok {
+			d.noRing = errors.New("this protocol's event loop has no io_uring path")
+		} else {
+			d.noRing = r.useRing()
+		}
+		if d.noRing != nil {
+			// io_uring is unavailable (every loop's probe is the same, so
+			// this is the first): the loops stay on epoll.
+			break
+		}
+	}
 }
 
 // name is DriverUring when the plan asked for io_uring and every loop ran
