@@ -42,11 +42,14 @@ type conn struct {
 	// batched: the request left right after another, with no wait of the
 	// loop in between
 	batched bool
-	// With io_uring (ring.go): armed, a receive is in the ring; rmsg and
-	// smsg are the receive's and the send's message headers.
-	armed bool
-	rmsg  ringMsg
-	smsg  ringMsg
+	// With io_uring (ring.go): armed, a receive is in the ring, with user
+	// data recvUD; rmsg and smsg are the receive's and the send's message
+	// headers (rmsg allocated by the first receive, and replaced when a
+	// closed socket's receive still holds it).
+	armed  bool
+	recvUD uint64
+	rmsg   *ringMsg
+	smsg   ringMsg
 }
 
 // dial opens c's socket and starts connecting; the poll set reports the
@@ -90,8 +93,12 @@ func (l *Loop) closeFD(c *conn) {
 	if c.fd >= 0 {
 		if c.armed {
 			// A receive the ring holds keeps the socket open: shutting it
-			// down ends that receive.
+			// down ends that receive. Until its completion comes back it
+			// may still copy bytes the socket had queued into its buffer
+			// and control header: the connection gets new ones, and the
+			// old stay referenced (not reused, not collected) until then.
 			_ = unix.Shutdown(c.fd, unix.SHUT_RDWR)
+			l.holdRecv(c)
 		}
 		_ = unix.Close(c.fd) // which also takes it out of the poll set; a client-side close has nothing to report
 	}

@@ -155,6 +155,9 @@ type Loop struct {
 	ring       *uring.Ring
 	ringErr    error
 	wakeBuf    [8]byte
+	// held are the receives of closed sockets still in the ring, by user
+	// data (ring.go).
+	held map[uint64]heldRecv
 }
 
 // wakeData marks the eventfd's events.

@@ -85,6 +85,9 @@ func (l *Loop) startRing(f Feed) error {
 		return err
 	}
 	l.ring = r
+	// Receives held for sockets closed in an earlier run (their ring is
+	// closed and its requests are cancelled) are let go.
+	l.held = nil
 	for _, c := range l.conns {
 		if c.fd >= 0 {
 			// Out of the epoll set: no poll-set work per packet meanwhile.
@@ -115,13 +118,34 @@ func (l *Loop) prep(fn func() (*uring.SQE, error)) {
 	}
 }
 
+// heldRecv is the buffer and header of a receive still in the ring for a
+// socket closed since (closeFD): the kernel may write them until its
+// completion arrives.
+type heldRecv struct {
+	buf []byte
+	msg *ringMsg
+}
+
+// holdRecv keeps c's armed receive's buffer and header until its
+// completion, and gives c new ones.
+func (l *Loop) holdRecv(c *conn) {
+	if l.held == nil {
+		l.held = map[uint64]heldRecv{}
+	}
+	l.held[c.recvUD] = heldRecv{buf: c.buf, msg: c.rmsg}
+	c.buf, c.rmsg = make([]byte, len(c.buf)), nil
+}
+
 // arm queues a receive for c's socket into its buffer after the bytes not
 // consumed yet.
 func (l *Loop) arm(f Feed, c *conn, t time.Duration) {
 	if c.armed || c.fd < 0 || !l.room(f, c, t) {
 		return
 	}
-	m := &c.rmsg
+	if c.rmsg == nil {
+		c.rmsg = new(ringMsg)
+	}
+	m := c.rmsg
 	m.iov[0].Base = &c.buf[c.w]
 	m.iov[0].SetLen(len(c.buf) - c.w)
 	m.hdr = unix.Msghdr{Iov: &m.iov[0], Control: &m.oob[0]}
@@ -129,6 +153,7 @@ func (l *Loop) arm(f Feed, c *conn, t time.Duration) {
 	m.hdr.SetControllen(len(m.oob))
 	c.armed = true
 	fd, ud := c.fd, userData(tagRecv, c)
+	c.recvUD = ud
 	l.prep(func() (*uring.SQE, error) { return l.ring.Recvmsg(fd, &m.hdr, ud) })
 }
 
@@ -180,6 +205,12 @@ func (l *Loop) completed(f Feed, e uring.CQE, t time.Duration) bool {
 	if tag == tagWake {
 		return false
 	}
+	if tag == tagRecv {
+		if _, ok := l.held[e.UserData]; ok {
+			delete(l.held, e.UserData) // the closed socket's receive is over
+			return true
+		}
+	}
 	c := l.conns[uint32(e.UserData)]
 	if uint32(e.UserData>>32)&0xffffff != c.gen&0xffffff || c.fd < 0 {
 		return true // for a socket closed since
@@ -225,7 +256,7 @@ func (l *Loop) completed(f Feed, e uring.CQE, t time.Duration) bool {
 		if err != nil {
 			n = 0
 		}
-		m := &c.rmsg
+		m := c.rmsg
 		rx := rxTime(m.oob[:min(uint64(len(m.oob)), m.hdr.Controllen)])
 		gen := c.gen
 		l.received(f, c, n, rx, err, t)

@@ -135,3 +135,44 @@ func TestUringNoLeaks(t *testing.T) {
 		t.Errorf("%d file descriptors open after the run, %d before", after, before)
 	}
 }
+
+// Through io_uring, requests that time out (their connection closed with
+// its receive still in the ring, the late response arriving meanwhile) do
+// not disturb the requests after them on the reconnected sockets: every
+// other request is answered, whole, with its own body.
+func TestUringTimeoutsThenReconnect(t *testing.T) {
+	var n atomic.Int64
+	raw, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := n.Add(1)
+		if i%4 == 0 {
+			// Late: answered just after the client gave up.
+			time.Sleep(35 * time.Millisecond)
+			io.WriteString(w, strings.Repeat("L", 512))
+			return
+		}
+		io.WriteString(w, strings.Repeat("k", 512))
+	}), 0)
+	p, _ := load.NewConstant(200, 1500*time.Millisecond)
+	res := runUring(t, context.Background(), load.Plan{
+		Dialer: newClient(t, http1.Config{}, raw), Connections: 4, Pacer: p,
+		Duration: 1500 * time.Millisecond, Timeout: 30 * time.Millisecond,
+	})
+	var timeouts int64
+	for kind, c := range res.ErrorKinds {
+		if kind != "timeout" {
+			t.Errorf("%d errors of kind %q: want timeouts only", c, kind)
+		}
+		timeouts += c
+	}
+	ok := res.Requests - res.Errors
+	if timeouts == 0 || ok < 3*timeouts-10 || res.StatusCodes[200] != ok {
+		t.Fatalf("%d requests: %d timed out, %d ok, statuses %v; want about one in four timed out, the rest 200", res.Requests, timeouts, ok, res.StatusCodes)
+	}
+	if conns.Load() < timeouts {
+		t.Errorf("%d connections for %d timeouts: each timeout closes its connection", conns.Load(), timeouts)
+	}
+	// Only the answered responses' bytes were counted, each 512 + headers.
+	if per := res.BytesReceived / ok; per < 512 || per > 512+200 {
+		t.Errorf("%d bytes per answered response: want 512 plus headers", per)
+	}
+}
