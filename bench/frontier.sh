@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the frontier of CPU per request against arrival evenness: smp
-# (event loop, event loop with send tolerances of 200us and 1ms, goroutine
-# per connection), fortio and vegeta, each
+# (event loop on epoll and on io_uring, each also with send tolerances of
+# 200us and 1ms; goroutine per connection), fortio and vegeta, each
 # pinned to CPU 1 with 16 connections, sending to bench/frontier's own
 # recording server on CPU 0, which counts arrivals per 1 ms window. Holds
 # the machine lock (/tmp/smp-cpu.lock) for the whole run. Installs the

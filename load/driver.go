@@ -18,6 +18,10 @@ const (
 	// DriverEventLoop runs all connections from event loops, each one OS
 	// thread (see LoopDialer).
 	DriverEventLoop = protocol.DriverEventLoop
+	// DriverUring runs the event loops on io_uring (see
+	// LoopDialer and package load/uring); where io_uring is unavailable,
+	// on epoll, and the result's Driver says why.
+	DriverUring = protocol.DriverUring
 )
 
 // driver runs a plan's workers: it owns the connections.
@@ -46,12 +50,12 @@ func newDriver(ctx context.Context, p *Plan) (driver, error) {
 			if err == nil {
 				return d, nil
 			}
-			if p.Driver == DriverEventLoop {
-				return nil, fmt.Errorf("%w: driver %s: %v", ErrPlan, DriverEventLoop, err)
+			if p.Driver == DriverEventLoop || p.Driver == DriverUring {
+				return nil, fmt.Errorf("%w: driver %s: %v", ErrPlan, p.Driver, err)
 			}
-		} else if p.Driver == DriverEventLoop {
+		} else if p.Driver == DriverEventLoop || p.Driver == DriverUring {
 			return nil, fmt.Errorf("%w: driver %s: this protocol client has no event loop; expected driver %s or empty (automatic)",
-				ErrPlan, DriverEventLoop, DriverGoroutines)
+				ErrPlan, p.Driver, DriverGoroutines)
 		}
 	}
 	conns := make([]Conn, p.Connections)

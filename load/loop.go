@@ -55,6 +55,32 @@ type fedLoop[F any] struct{ loopOf[F] }
 
 func (l fedLoop[F]) Run(f *Feed) { l.loopOf.Run(any(f).(F)) }
 
+// ringLoop is a loop that can run on io_uring (evloop.Loop): UseRing
+// switches it, or says why it can't; RingErr says why the last Run
+// could not after all.
+type ringLoop interface {
+	UseRing() error
+	RingErr() error
+}
+
+// useRing switches l to io_uring.
+func (l fedLoop[F]) useRing() error {
+	r, ok := l.loopOf.(ringLoop)
+	if !ok {
+		return errors.New("this protocol's event loop has no io_uring path")
+	}
+	return r.UseRing()
+}
+
+// ringErr is why l's last Run did not use io_uring although useRing
+// succeeded.
+func (l fedLoop[F]) ringErr() error {
+	if r, ok := l.loopOf.(ringLoop); ok {
+		return r.RingErr()
+	}
+	return nil
+}
+
 // Loop is one event loop over some of a run's connections.
 type Loop interface {
 	// Connect opens the loop's connections ahead of the run, giving up at
@@ -149,6 +175,16 @@ type loopDriver struct {
 	spans     []*spanWriter
 	interval  time.Duration
 	tolerance time.Duration
+	// ring: the plan asked for io_uring (DriverUring); noRing is why the
+	// loops run on epoll all the same (nil: they run on io_uring).
+	ring   bool
+	noRing error
+}
+
+// ringer is a Loop that can run on io_uring (fedLoop).
+type ringer interface {
+	useRing() error
+	ringErr() error
 }
 
 // newLoopDriver makes p.Loops event loops, splitting the connections
@@ -176,10 +212,48 @@ func newLoopDriver(ctx context.Context, ld LoopDialer, p *Plan) (*loopDriver, er
 		}
 		d.loops = append(d.loops, l)
 	}
+	if p.Driver == DriverUring {
+		d.useRing()
+	}
 	return d, nil
 }
 
-func (d *loopDriver) name() string { return DriverEventLoop }
+// useRing switches the loops to io_uring, or records in noRing why it
+// can't.
+func (d *loopDriver) useRing() {
+	d.ring = true
+	for _, l := range d.loops {
+		r, ok := l.(ringer)
+		if !ok {
+			d.noRing = errors.New("this protocol's event loop has no io_uring path")
+		} else {
+			d.noRing = r.useRing()
+		}
+		if d.noRing != nil {
+			// io_uring is unavailable (every loop's probe is the same, so
+			// this is the first): the loops stay on epoll.
+			break
+		}
+	}
+}
+
+// name is DriverUring when the plan asked for io_uring and every loop ran
+// on it; else DriverEventLoop, saying why not when io_uring was asked for.
+func (d *loopDriver) name() string {
+	if !d.ring {
+		return DriverEventLoop
+	}
+	err := d.noRing
+	for _, l := range d.loops {
+		if r, ok := l.(ringer); ok && err == nil {
+			err = r.ringErr()
+		}
+	}
+	if err != nil {
+		return fmt.Sprintf("%s (io_uring unavailable: %v)", DriverEventLoop, err)
+	}
+	return DriverUring
+}
 
 func (d *loopDriver) sendTolerance() time.Duration { return d.tolerance }
 

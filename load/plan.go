@@ -27,8 +27,10 @@ type Plan struct {
 	// goes, from a goroutine of the engine's, with what it has measured so
 	// far (see Progress). It must return quickly.
 	Progress func(Progress)
-	// Driver is DriverEventLoop, DriverGoroutines, or "" for the event
-	// loop when the client has one for its configuration.
+	// Driver is DriverEventLoop, DriverUring (the event loop on
+	// io_uring, on epoll where io_uring is unavailable), DriverGoroutines,
+	// or "" for the event loop when the client has one for its
+	// configuration.
 	Driver string
 	// Loops is the number of event loops (threads); 0 means one per 16
 	// connections, and at most one per usable CPU but one (see
@@ -70,9 +72,9 @@ func (p *Plan) Check() error {
 		return fmt.Errorf("%w: max backlog %d: expected >= 0", ErrPlan, p.MaxBacklog)
 	case p.Interval < 0:
 		return fmt.Errorf("%w: interval %v: expected >= 0", ErrPlan, p.Interval)
-	case p.Driver != "" && p.Driver != DriverEventLoop && p.Driver != DriverGoroutines:
-		return fmt.Errorf("%w: driver %q: expected %s, %s or empty (automatic)", ErrPlan, p.Driver, DriverEventLoop, DriverGoroutines)
-	case p.Driver == DriverEventLoop && !HasEventLoop(runtime.GOOS):
+	case p.Driver != "" && p.Driver != DriverEventLoop && p.Driver != DriverUring && p.Driver != DriverGoroutines:
+		return fmt.Errorf("%w: driver %q: expected %s, %s, %s or empty (automatic)", ErrPlan, p.Driver, DriverEventLoop, DriverUring, DriverGoroutines)
+	case (p.Driver == DriverEventLoop || p.Driver == DriverUring) && !HasEventLoop(runtime.GOOS):
 		return eventLoopOSError(runtime.GOOS)
 	case p.Loops < 0:
 		return fmt.Errorf("%w: loops %d: expected >= 0", ErrPlan, p.Loops)

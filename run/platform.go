@@ -17,7 +17,7 @@ func CheckPlatform(t *spec.Test) error { return checkPlatform(t, runtime.GOOS) }
 
 func checkPlatform(t *spec.Test, goos string) error {
 	var ps spec.Problems
-	if t.Load.Driver == spec.DriverEventLoop && !load.HasEventLoop(goos) {
+	if (t.Load.Driver == spec.DriverEventLoop || t.Load.Driver == spec.DriverUring) && !load.HasEventLoop(goos) {
 		ps = append(ps, spec.Problem{Field: "load.driver", Value: fmt.Sprintf("%q", t.Load.Driver),
 			Expected: fmt.Sprintf("%s or nothing: the event loop is linux-only (this is %s)", spec.DriverGoroutines, goos)})
 	}

@@ -83,7 +83,7 @@ func (w *walker) load(l *Load) object {
 				typ:  "boolean",
 			}},
 			{"driver", w.word(&l.Driver, expDriver()), shape{
-				desc: "How the generator drives its connections: eventloop (event loops, one thread each serving many non-blocking connections: plain-text HTTP/1.1 and TCP echo, connections kept alive) or goroutines (a goroutine per connection, every protocol). Default: the event loop where there is one, goroutines elsewhere and with the built-in target. The report says which ran (client.driver).",
+				desc: "How the generator drives its connections: eventloop (event loops, one thread each serving many non-blocking connections: plain-text HTTP/1.1 and TCP echo, connections kept alive), uring (the same event loops on io_uring instead of epoll: the sends due together and the receives go to the kernel in one system call per wake-up; linux-only, and where io_uring is unavailable the loops run on epoll and client.driver says \"eventloop (io_uring unavailable: ...)\") or goroutines (a goroutine per connection, every protocol). Default: the event loop where there is one, goroutines elsewhere and with the built-in target. The report says which ran (client.driver).",
 				enum: protocol.Drivers(),
 			}},
 			w.sub("tls", "The client's TLS settings, with an https workload.url (protocol http1 or http2) or a grpcs one (protocol grpc). Files are PEM and must exist when the run starts.",

@@ -227,6 +227,7 @@ const (
 	ProtocolTCP        = protocol.TCP              // TCP echo: a payload written, its echo read
 	ProtocolGRPC       = protocol.GRPC             // unary gRPC calls
 	DriverEventLoop    = protocol.DriverEventLoop  // event loops, one thread each
+	DriverUring        = protocol.DriverUring      // event loops on io_uring
 	DriverGoroutines   = protocol.DriverGoroutines // a goroutine per connection
 	ArrivalConstant    = "constant"                // evenly spaced at load.rate
 	ArrivalPoisson     = "poisson"                 // exponential gaps of mean 1/load.rate

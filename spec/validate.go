@@ -444,7 +444,7 @@ func (c *checker) checkDriver(t *Test) {
 		return
 	}
 	c.oneOf("load.driver", l.Driver, protocol.Drivers(), nil, expDriver(), "driver")
-	if l.Driver != DriverEventLoop {
+	if l.Driver != DriverEventLoop && l.Driver != DriverUring {
 		return
 	}
 	// Event loops drive cleartext connections kept alive, of the protocols

@@ -42,6 +42,14 @@ type conn struct {
 	// batched: the request left right after another, with no wait of the
 	// loop in between
 	batched bool
+	// With io_uring (ring.go): armed, a receive is in the ring, with user
+	// data recvUD; rmsg and smsg are the receive's and the send's message
+	// headers (rmsg allocated by the first receive, and replaced when a
+	// closed socket's receive still holds it).
+	armed  bool
+	recvUD uint64
+	rmsg   *ringMsg
+	smsg   ringMsg
 }
 
 // dial opens c's socket and starts connecting; the poll set reports the
@@ -52,6 +60,9 @@ func (l *Loop) dial(c *conn) error {
 		return err
 	}
 	c.gen++
+	if l.ring != nil {
+		return l.ringDial(c, fd, sa)
+	}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLOUT, Fd: int32(c.i), Pad: int32(c.gen)}
 	if err := unix.EpollCtl(l.ep, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		_ = unix.Close(fd) // cleanup on an error path
@@ -80,14 +91,27 @@ func (l *Loop) watchOut(c *conn, on bool) {
 
 func (l *Loop) closeFD(c *conn) {
 	if c.fd >= 0 {
+		if c.armed {
+			// A receive the ring holds keeps the socket open: shutting it
+			// down ends that receive. Until its completion comes back it
+			// may still copy bytes the socket had queued into its buffer
+			// and control header: the connection gets new ones, and the
+			// old stay referenced (not reused, not collected) until then.
+			_ = unix.Shutdown(c.fd, unix.SHUT_RDWR)
+			l.holdRecv(c)
+		}
 		_ = unix.Close(c.fd) // which also takes it out of the poll set; a client-side close has nothing to report
 	}
-	c.fd, c.gen, c.wantOut, c.r, c.w = -1, c.gen+1, false, 0, 0
+	c.fd, c.gen, c.wantOut, c.armed, c.r, c.w = -1, c.gen+1, false, false, 0, 0
 	c.ph = idle
 }
 
 // write writes what is left of c's request.
 func (l *Loop) write(f Feed, c *conn) {
+	if l.ring != nil {
+		l.ringWrite(f, c)
+		return
+	}
 	for {
 		if len(c.out) == 0 {
 			if c.body == nil {
@@ -152,15 +176,33 @@ func (l *Loop) read(f Feed, c *conn, t time.Duration) {
 		}
 		return
 	}
-	if c.w == len(c.buf) {
-		if c.r == 0 {
-			l.fail(f, c, fmt.Errorf("%w: response header larger than the %d-byte read buffer", l.errProtocol, len(c.buf)), t)
-			return
-		}
-		c.w = copy(c.buf, c.buf[c.r:c.w])
-		c.r = 0
+	if !l.room(f, c, t) {
+		return
 	}
 	n, rx, err := l.rx.recv(c.fd, c.buf[c.w:])
+	l.received(f, c, n, rx, err, t)
+}
+
+// room makes room for more bytes after c's unconsumed ones, moving those
+// to the front of the buffer. It fails c's request, and returns false,
+// when the buffer is full of one response's header.
+func (l *Loop) room(f Feed, c *conn, t time.Duration) bool {
+	if c.w < len(c.buf) {
+		return true
+	}
+	if c.r == 0 {
+		l.fail(f, c, fmt.Errorf("%w: response header larger than the %d-byte read buffer", l.errProtocol, len(c.buf)), t)
+		return false
+	}
+	c.w = copy(c.buf, c.buf[c.r:c.w])
+	c.r = 0
+	return true
+}
+
+// received parses the n bytes a read (err being its error, rx the
+// kernel's receive time of them, 0 for none) put at c.buf[c.w:] at t:
+// n == 0 with no error is the end of the stream.
+func (l *Loop) received(f Feed, c *conn, n int, rx int64, err error, t time.Duration) {
 	switch {
 	case err == nil && n == 0:
 		done, perr := c.codec.EOF(c.w - c.r)

@@ -35,6 +35,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/smp-dev/smp/load/record"
+	"github.com/smp-dev/smp/load/uring"
 )
 
 // Codec is one connection's protocol. It is used by the loop's thread
@@ -148,6 +149,15 @@ type Loop struct {
 	rxOK bool
 	// errProtocol is Config.ErrProtocol.
 	errProtocol error
+	// ringWanted: Run drives the connections through io_uring (ring.go),
+	// ring being the run's; ringErr says why the last Run could not.
+	ringWanted bool
+	ring       *uring.Ring
+	ringErr    error
+	wakeBuf    [8]byte
+	// held are the receives of closed sockets still in the ring, by user
+	// data (ring.go).
+	held map[uint64]heldRecv
 }
 
 // wakeData marks the eventfd's events.
@@ -297,6 +307,13 @@ func (l *Loop) Run(f Feed) {
 	// The timeline can summarize an interval once the loop has recorded
 	// every request intended in it; it is told about once an interval.
 	nextAdvance := f.Interval()
+	l.ringErr = nil
+	if l.ringWanted {
+		if l.ringErr = l.startRing(f); l.ringErr == nil {
+			l.runRing(f, nextAdvance)
+			return
+		}
+	}
 	for {
 		l.dispatch(f)
 		if l.retired == len(l.conns) {

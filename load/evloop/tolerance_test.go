@@ -93,13 +93,26 @@ func echoServer(t *testing.T) string {
 // 8 connections with tolerance tol, and returns them by intended time.
 func runList(t *testing.T, tol time.Duration, at []time.Duration) ([]record.Request, *Loop) {
 	t.Helper()
+	return runListOn(t, echoServer(t), false, tol, at)
+}
+
+// runListOn is runList against the server at addr, through io_uring when
+// ring is set (skipping the test where io_uring is unavailable).
+func runListOn(t *testing.T, addr string, ring bool, tol time.Duration, at []time.Duration) ([]record.Request, *Loop) {
+	t.Helper()
 	codecs := make([]Codec, 8)
 	for i := range codecs {
 		codecs[i] = byteCodec{}
 	}
-	l, err := New(context.Background(), Config{Addr: echoServer(t), Codecs: codecs, ReadBuffer: 64})
+	l, err := New(context.Background(), Config{Addr: addr, Codecs: codecs, ReadBuffer: 64})
 	if err != nil {
 		t.Skipf("no event loop here: %v", err)
+	}
+	if ring {
+		if err := l.UseRing(); err != nil {
+			_ = l.Close()
+			t.Skipf("io_uring unavailable here: %v", err)
+		}
 	}
 	defer func() {
 		if err := l.Close(); err != nil {
@@ -109,6 +122,9 @@ func runList(t *testing.T, tol time.Duration, at []time.Duration) ([]record.Requ
 	l.Connect(time.Now().Add(time.Second))
 	f := &listFeed{start: time.Now().Add(30 * time.Millisecond), tolerance: tol, at: at}
 	l.Run(f)
+	if ring && l.RingErr() != nil {
+		t.Fatalf("the run fell back to epoll: %v", l.RingErr())
+	}
 	if len(f.done) != len(at) {
 		t.Fatalf("%d requests recorded, want %d", len(f.done), len(at))
 	}

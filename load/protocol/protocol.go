@@ -27,13 +27,18 @@ const (
 	// DriverEventLoop runs connections from event loops, each one OS
 	// thread serving many non-blocking connections.
 	DriverEventLoop = "eventloop"
+	// DriverUring runs the event loops on io_uring instead of epoll:
+	// the sends due together and the receives go to the kernel in one
+	// system call per wake-up (linux-only; where io_uring is unavailable
+	// the loops run on epoll, and the report says so).
+	DriverUring = "uring"
 	// DriverGoroutines runs a goroutine per connection (or HTTP/2
 	// stream), blocking in the protocol client.
 	DriverGoroutines = "goroutines"
 )
 
 // Drivers returns the driver names, the event loop first.
-func Drivers() []string { return []string{DriverEventLoop, DriverGoroutines} }
+func Drivers() []string { return []string{DriverEventLoop, DriverUring, DriverGoroutines} }
 
 // TLS says whether a protocol runs over TLS.
 type TLS int

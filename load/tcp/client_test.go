@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,11 +46,12 @@ func TestEcho(t *testing.T) {
 		{"new connection large", 100 << 10, true}, // the same, large
 	}
 	for _, tt := range tests {
-		for _, drv := range []string{load.DriverEventLoop, load.DriverGoroutines} {
-			if tt.newConn && drv == load.DriverEventLoop {
+		for _, drv := range []string{load.DriverEventLoop, load.DriverUring, load.DriverGoroutines} {
+			loop := drv != load.DriverGoroutines
+			if tt.newConn && loop {
 				continue // the event loop keeps connections alive
 			}
-			if drv == load.DriverEventLoop && runtime.GOOS != "linux" {
+			if loop && runtime.GOOS != "linux" {
 				continue // the event loop is linux-only
 			}
 			t.Run(tt.name+"/"+drv, func(t *testing.T) {
@@ -60,6 +62,9 @@ func TestEcho(t *testing.T) {
 				})
 				if err != nil {
 					t.Fatal(err)
+				}
+				if drv == load.DriverUring && strings.HasPrefix(res.Driver, load.DriverEventLoop+" (io_uring unavailable") {
+					t.Skipf("io_uring unavailable on this machine: driver %q", res.Driver)
 				}
 				if res.Driver != drv {
 					t.Fatalf("driver %s ran, want %s", res.Driver, drv)
