@@ -29,7 +29,7 @@ type listQuery struct {
 }
 
 // parseList reads the filter parameters: test, mesh, since, until, label
-// (k=v, repeatable), q (a search over id, test, platform, meshes and
+// (k=v, repeatable or space-separated), q (a search over id, test, platform, meshes and
 // labels) and limit. A bad value is an error naming the parameter.
 func (s *Server) parseList(r *http.Request) (listQuery, error) {
 	q := r.URL.Query()
@@ -51,10 +51,11 @@ func (s *Server) parseList(r *http.Request) (listQuery, error) {
 	if f.Until, err = store.ParseWhen(lq.Until, now); err != nil {
 		return lq, fmt.Errorf("until %w", err)
 	}
+	var labels []string
 	for _, l := range lq.Labels {
-		if l == "" {
-			continue
-		}
+		labels = append(labels, strings.Fields(l)...) // the form's one box takes several, space-separated
+	}
+	for _, l := range labels {
 		k, v, ok := strings.Cut(l, "=")
 		if !ok || k == "" {
 			return lq, fmt.Errorf("label %q: expected key=value", l)

@@ -109,6 +109,7 @@ func TestRunsTableFiltersAndSearch(t *testing.T) {
 		{"?test=mesh-nightly", []string{ids[3], ids[2], ids[1], ids[0]}},
 		{"?test=mesh-nightly&limit=2", []string{ids[3], ids[2]}},
 		{"?label=team%3Dpayments", []string{ids[4]}},
+		{"?label=team%3Dpayments+purpose%3Dx", nil}, // both must match
 		{"?q=PAYMENTS", []string{ids[4]}},
 		{"?q=" + ids[1][:8], []string{ids[1]}},
 		{"?since=30h", []string{ids[4], ids[3]}}, // now is t0+100h
