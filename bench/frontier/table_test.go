@@ -136,8 +136,10 @@ func TestOptions(t *testing.T) {
 		only string
 		want string
 	}{
-		{"", "smp --driver eventloop,smp --driver eventloop --send-tolerance 200us,smp --driver eventloop --send-tolerance 1ms,smp --driver goroutines,fortio,vegeta"},
-		{"smp", "smp --driver eventloop,smp --driver eventloop --send-tolerance 200us,smp --driver eventloop --send-tolerance 1ms,smp --driver goroutines"},
+		{"", "smp --driver eventloop,smp --driver eventloop --send-tolerance 200us,smp --driver eventloop --send-tolerance 1ms," +
+			"smp --driver uring,smp --driver uring --send-tolerance 200us,smp --driver uring --send-tolerance 1ms,smp --driver goroutines,fortio,vegeta"},
+		{"smp", "smp --driver eventloop,smp --driver eventloop --send-tolerance 200us,smp --driver eventloop --send-tolerance 1ms," +
+			"smp --driver uring,smp --driver uring --send-tolerance 200us,smp --driver uring --send-tolerance 1ms,smp --driver goroutines"},
 		{"smp --driver eventloop --send-tolerance 1ms,fortio", "smp --driver eventloop --send-tolerance 1ms,fortio"},
 		{"vegeta,smp --driver goroutines", "vegeta,smp --driver goroutines"},
 	} {
