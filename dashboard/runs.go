@@ -150,16 +150,26 @@ func (s *Server) forget(id string) {
 	s.mu.Unlock()
 }
 
-// runsPage is the runs table.
-func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
+// selected parses the filter of r and lists the runs it selects; on bad
+// input or a store error it has answered r and reports false.
+func (s *Server) selected(w http.ResponseWriter, r *http.Request) (listQuery, []store.Run, bool) {
 	lq, err := s.parseList(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err)
-		return
+		return lq, nil, false
 	}
 	runs, err := s.list(r.Context(), lq)
 	if err != nil {
 		s.failStore(w, r, err)
+		return lq, nil, false
+	}
+	return lq, runs, true
+}
+
+// runsPage is the runs table.
+func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
+	lq, runs, ok := s.selected(w, r)
+	if !ok {
 		return
 	}
 	p := runsView{Title: "Runs", Query: lq, Labels: strings.Join(lq.Labels, " "), AllowDelete: s.o.AllowDelete}
@@ -174,14 +184,8 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request) {
 
 // apiRuns is the runs table as JSON: the store's index rows.
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
-	lq, err := s.parseList(r)
-	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, err)
-		return
-	}
-	runs, err := s.list(r.Context(), lq)
-	if err != nil {
-		s.failStore(w, r, err)
+	_, runs, ok := s.selected(w, r)
+	if !ok {
 		return
 	}
 	if runs == nil {

@@ -37,6 +37,22 @@ func startFeed(s Streams, sf *storeFlags, test string) *runFeed {
 	return &runFeed{w: w}
 }
 
+// startLive starts a run's live feed and, with --serve ADDR (serveAddr
+// not empty), the dashboard; stop ends the dashboard after the run (a
+// no-op without one).
+func startLive(ctx context.Context, s Streams, sf *storeFlags, serveAddr, test string) (feed *runFeed, stop func(), err error) {
+	feed = startFeed(s, sf, test)
+	if serveAddr == "" {
+		return feed, func() {}, nil
+	}
+	stop, err = serveWhileRunning(ctx, s, sf, serveAddr, feed)
+	if err != nil {
+		feed.finish(s, "", nil, err)
+		return nil, nil, err
+	}
+	return feed, stop, nil
+}
+
 // tick appends a running iteration's progress.
 func (f *runFeed) tick(v run.Live) {
 	if f == nil {

@@ -404,15 +404,11 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 		ropts.Live = live.update
 	}
 	// The live feed smp serve follows; with --serve, the dashboard too.
-	feed := startFeed(s, &o.store, t.Metadata.Name)
-	if o.serve != "" {
-		stop, err := serveWhileRunning(c.Context(), s, &o.store, o.serve, feed)
-		if err != nil {
-			feed.finish(s, "", nil, err)
-			return err
-		}
-		defer stop()
+	feed, stop, err := startLive(c.Context(), s, &o.store, o.serve, t.Metadata.Name)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	ropts.Live = chainLive(ropts.Live, feed.tick)
 	var runID string
 	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
