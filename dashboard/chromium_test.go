@@ -40,7 +40,8 @@ func TestDashboardInChromium(t *testing.T) {
 	b.Screenshot(t, sid, "dashboard-runs.png")
 
 	// Search: type, submit, one run left.
-	b.Eval(t, sid, `document.querySelector('input[name=q]').value = 'payments'; document.getElementById('filter').querySelector('button').click(); true`)
+	b.Eval(t, sid, `document.querySelector('input[name=q]').value = 'payments'; true`)
+	clickAway(t, b, sid, `document.getElementById('filter').querySelector('button')`)
 	b.WaitFor(t, sid, `location.search.includes('q=payments') && document.readyState === 'complete'`, 10*time.Second)
 	if n := count("tbody.run"); n != 1 {
 		t.Errorf("search payments: %d runs: want 1", n)
@@ -49,7 +50,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// Tick the two oldest runs of mesh-nightly's first and last, overlay.
 	b.Navigate(t, sid, srv.URL+"/?test=mesh-nightly")
 	b.Eval(t, sid, `for (const id of [`+jsString(ids[0])+`, `+jsString(ids[3])+`]) document.querySelector('input[value="'+id+'"]').click(); true`)
-	b.Eval(t, sid, `document.getElementById('overlay').click(); true`)
+	clickAway(t, b, sid, `document.getElementById('overlay')`)
 	b.WaitFor(t, sid, `location.pathname === '/compare' && document.readyState === 'complete' && !!document.getElementById('chart-percentiles')`, 10*time.Second)
 	heads := b.Eval(t, sid, `[...document.querySelectorAll('#comparison-table th')].map(th => th.textContent).join('|')`).(string)
 	for _, want := range []string{"Δ istio", "95% CI linkerd", "base:baseline"} {
@@ -65,7 +66,7 @@ func TestDashboardInChromium(t *testing.T) {
 	// The trend of mesh-nightly from a run's page: the slow fourth run
 	// ringed in each scenario's p99.
 	b.Navigate(t, sid, srv.URL+"/run/"+ids[3])
-	b.Eval(t, sid, `document.querySelector('a[href^="/trend"]').click(); true`)
+	clickAway(t, b, sid, `document.querySelector('a[href^="/trend"]')`)
 	b.WaitFor(t, sid, `location.pathname === '/trend' && document.readyState === 'complete' && !!document.getElementById('trend-p99')`, 10*time.Second)
 	if n := count("#trend-p99 circle.change"); n != 3 {
 		t.Errorf("trend: %d change points: want 3", n)
@@ -81,7 +82,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Navigate(t, sid, srv.URL+"/live")
-	b.Eval(t, sid, `document.querySelector('a.feed-link').click(); true`)
+	clickAway(t, b, sid, `document.querySelector('a.feed-link')`)
 	b.WaitFor(t, sid, `location.pathname.startsWith('/live/') && document.getElementById('live').getAttribute('data-updates') >= 1`, 10*time.Second)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
@@ -116,6 +117,16 @@ func TestDashboardInChromium(t *testing.T) {
 	b.Drain(300 * time.Millisecond)
 	for _, p := range b.Problems(srv.URL) {
 		t.Errorf("browser: %s", p)
+	}
+}
+
+// clickAway clicks the element el (a JavaScript expression) that leads to
+// another page, after the evaluation has returned: a click inside it could
+// navigate before the reply, which the browser then drops.
+func clickAway(t *testing.T, b *browsertest.Browser, sid, el string) {
+	t.Helper()
+	if ok, _ := b.Eval(t, sid, `(() => { const e = `+el+`; if (!e) return false; setTimeout(() => e.click(), 0); return true; })()`).(bool); !ok {
+		t.Fatalf("nothing to click: %s", el)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,12 +67,14 @@ func (b *Browser) NewPage(t *testing.T) string {
 	return sid
 }
 
-// Navigate loads url in the tab and waits for its load event.
+// Navigate loads url in the tab and waits until the tab shows it, loaded
+// (a load event alone could be a page before it finishing late).
 func (b *Browser) Navigate(t *testing.T, sid, url string) {
 	t.Helper()
 	b.forget("Page.loadEventFired")
 	b.Call(t, sid, "Page.navigate", map[string]any{"url": url})
 	b.WaitEvent(t, "Page.loadEventFired", 20*time.Second)
+	b.WaitFor(t, sid, "location.href === "+strconv.Quote(url)+" && document.readyState === 'complete'", 20*time.Second)
 }
 
 // forget drops the events of a method seen so far, so WaitEvent waits for
@@ -101,18 +104,21 @@ func (b *Browser) Eval(t *testing.T, sid, expr string) any {
 }
 
 // WaitFor evaluates expr until it is true, or fails the test after
-// timeout. An exception (an element not there yet, while a page loads)
-// counts as false.
+// timeout. An exception (an element not there yet, while a page loads) or
+// an evaluation cut short by a navigation counts as false.
 func (b *Browser) WaitFor(t *testing.T, sid, expr string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	guarded := "(() => { try { return !!(" + expr + "); } catch (e) { return false; } })()"
 	for {
-		if v, _ := b.Eval(t, sid, guarded).(bool); v {
-			return
+		res, err := b.try(sid, "Runtime.evaluate", map[string]any{"expression": guarded, "returnByValue": true})
+		if err == nil {
+			if r, _ := res["result"].(map[string]any); r["value"] == true {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", timeout, expr)
+			t.Fatalf("waited %v for %s (last error: %v)", timeout, expr, err)
 		}
 		b.Drain(100 * time.Millisecond)
 	}
@@ -213,6 +219,15 @@ func Start(t *testing.T, bin, dir string) *Browser {
 // arrive meanwhile.
 func (b *Browser) Call(t *testing.T, session, method string, params map[string]any) map[string]any {
 	t.Helper()
+	res, err := b.try(session, method, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// try is Call returning the browser's error instead of failing the test.
+func (b *Browser) try(session, method string, params map[string]any) (map[string]any, error) {
 	b.nextID++
 	id := b.nextID
 	msg := map[string]any{"id": id, "method": method}
@@ -224,25 +239,25 @@ func (b *Browser) Call(t *testing.T, session, method string, params map[string]a
 	}
 	raw, _ := json.Marshal(msg)
 	if _, err := b.in.Write(append(raw, 0)); err != nil {
-		t.Fatalf("%s: %v", method, err)
+		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	deadline := time.After(20 * time.Second)
 	for {
 		select {
 		case m, ok := <-b.msgs:
 			if !ok {
-				t.Fatalf("%s: chromium closed the pipe", method)
+				return nil, fmt.Errorf("%s: chromium closed the pipe", method)
 			}
 			if got, _ := m["id"].(float64); int(got) == id {
 				if e, ok := m["error"]; ok {
-					t.Fatalf("%s: %v", method, e)
+					return nil, fmt.Errorf("%s: %v", method, e)
 				}
 				res, _ := m["result"].(map[string]any)
-				return res
+				return res, nil
 			}
 			b.events = append(b.events, m)
 		case <-deadline:
-			t.Fatalf("%s: no reply in 20 s", method)
+			return nil, fmt.Errorf("%s: no reply in 20 s", method)
 		}
 	}
 }
