@@ -320,30 +320,14 @@ func (l *Loop) Run(f Feed) {
 			return
 		}
 		var ts *unix.Timespec
-		// slept is the time a wait for a send asked to end at, or -1.
-		slept := time.Duration(-1)
+		w := l.nextWait()
+		slept := w.slept
 		waitOn := l.ep
-		if len(l.free) > 0 {
-			l.ts = unix.Timespec{} // freed while dispatching: just poll
-			ts = &l.ts
-		} else if next, ok := l.nextTimer(); ok {
-			forSend := l.queue.len() > 0 && next == l.queue.peek().at
-			if forSend {
-				next -= l.lead.d
-			}
-			// Within the lead of a send, poll without waiting (spin).
-			d := next - l.now()
-			if d > 0 && forSend {
-				slept = next
-				// With another send claimed after this one and responses
-				// timed by the kernel, responses can wait for this wake-up:
-				// a sleep saved per response (each costs tens of µs of CPU
-				// on a virtual machine).
-				if l.queue.len() >= 2 && l.rxOK {
-					waitOn = l.timerEp
-				}
-			}
-			l.ts = unix.NsecToTimespec(int64(max(0, d)))
+		if w.quiet {
+			waitOn = l.timerEp
+		}
+		if w.timed {
+			l.ts = unix.NsecToTimespec(int64(w.d))
 			ts = &l.ts
 		}
 		if ts == nil || ts.Sec != 0 || ts.Nsec != 0 {
@@ -491,4 +475,46 @@ func (l *Loop) send(f Feed, c *conn, at time.Duration) time.Duration {
 	}
 	l.write(f, c)
 	return t
+}
+
+// waitPlan is how long the loop's next wait may last.
+type waitPlan struct {
+	// timed: the wait ends after d (0: poll without waiting, which is how
+	// the loop spins within the lead of a send); untimed: it lasts until
+	// an event.
+	timed bool
+	d     time.Duration
+	// slept is the time a wait for a send asks to end at (-1: not a wait
+	// for a send), so that how late it ended teaches the lead.
+	slept time.Duration
+	// quiet: with another send claimed after this one and responses timed
+	// by the kernel, responses can wait for this wake-up (a sleep saved per
+	// response: each costs tens of µs of CPU on a virtual machine).
+	quiet bool
+}
+
+// nextWait plans the next wait, the same for epoll and io_uring: a poll
+// when connections were freed while dispatching, else until the next
+// timer, less the lead before a send.
+func (l *Loop) nextWait() waitPlan {
+	w := waitPlan{slept: -1}
+	if len(l.free) > 0 {
+		w.timed = true
+		return w
+	}
+	next, ok := l.nextTimer()
+	if !ok {
+		return w
+	}
+	forSend := l.queue.len() > 0 && next == l.queue.peek().at
+	if forSend {
+		next -= l.lead.d
+	}
+	d := next - l.now()
+	if d > 0 && forSend {
+		w.slept = next
+		w.quiet = l.queue.len() >= 2 && l.rxOK
+	}
+	w.timed, w.d = true, max(0, d)
+	return w
 }

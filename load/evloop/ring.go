@@ -277,26 +277,15 @@ func (l *Loop) runRing(f Feed, nextAdvance time.Duration) {
 		}
 		// wait is how many completions end the wait (0: just submit and
 		// take what is there); timeout how long it may last (-1: no end).
-		wait, timeout := uint32(1), int64(-1)
-		slept := time.Duration(-1)
-		if len(l.free) > 0 {
-			wait = 0
-		} else if next, ok := l.nextTimer(); ok {
-			forSend := l.queue.len() > 0 && next == l.queue.peek().at
-			if forSend {
-				next -= l.lead.d
-			}
-			d := next - l.now()
-			if d > 0 && forSend {
-				slept = next
-				// As on epoll: responses timed by the kernel can wait
-				// for the send's wake-up (with deferred completion work
-				// they do not wake the loop before it).
-				if l.queue.len() >= 2 && l.rxOK {
-					wait = uint32(4*len(l.conns) + 8)
-				}
-			}
-			timeout = int64(max(0, d))
+		w := l.nextWait()
+		wait, timeout, slept := uint32(1), int64(-1), w.slept
+		if w.quiet {
+			// As on epoll: with deferred completion work responses do
+			// not wake the loop before the send's time.
+			wait = uint32(4*len(l.conns) + 8)
+		}
+		if w.timed {
+			timeout = int64(w.d)
 			if timeout == 0 {
 				wait = 0
 			}
