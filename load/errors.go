@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"time"
 )
 
 // Error kinds, as they appear in reports under errorKinds.
@@ -84,4 +85,27 @@ func ClassifyStatus(status int) string {
 	default:
 		return ""
 	}
+}
+
+// refusalWait bounds the read of Refusal (a reset socket answers at once;
+// this is a guard).
+const refusalWait = 100 * time.Millisecond
+
+// Refusal returns the cause of a write to c that failed with werr. A TLS
+// 1.3 server checks the client's certificate after the client's handshake
+// has ended, and refuses it with an alert and a close; a client slow to
+// read (a busy machine) writes first and finds the connection reset. The
+// alert is still queued, and it is the cause: Refusal returns it when a
+// read finds it, else werr. It reads c, so it is for a connection that
+// the caller gives up.
+func Refusal(c net.Conn, werr error) error {
+	if Classify(werr) != KindReset || errors.Is(werr, net.ErrClosed) {
+		return werr
+	}
+	_ = c.SetReadDeadline(time.Now().Add(refusalWait))
+	var b [512]byte
+	if _, rerr := c.Read(b[:]); Classify(rerr) == KindTLS {
+		return rerr
+	}
+	return werr
 }

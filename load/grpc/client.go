@@ -256,6 +256,17 @@ type watched struct {
 	once sync.Once
 }
 
+// Write records why a write failed: the server's refusal when a write
+// finds the connection reset before any read has returned the alert
+// (load.Refusal; gRPC would read the connection closed after it).
+func (w *watched) Write(p []byte) (int, error) {
+	n, err := w.Conn.Write(p)
+	if err != nil && !errors.Is(err, net.ErrClosed) {
+		w.l.setFailure(load.Refusal(w.Conn, err))
+	}
+	return n, err
+}
+
 func (w *watched) Read(p []byte) (int, error) {
 	n, err := w.Conn.Read(p)
 	if err != nil {

@@ -91,11 +91,13 @@ func (c *conn) Do(deadline time.Time) (load.Response, error) {
 		req, body, c.head = s.req, s.body, s.head
 	}
 	if _, err := c.nc.Write(req); err != nil {
+		err = load.Refusal(c.nc.Conn, err)
 		_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 		return r, err
 	}
 	if body != nil {
 		if _, err := c.nc.Write(body); err != nil {
+			err = load.Refusal(c.nc.Conn, err)
 			_ = c.Close() // the request\'s outcome is its error (or none); a close error adds nothing
 			return r, err
 		}

@@ -56,6 +56,19 @@ func (w *watched) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write keeps the server's refusal as the read error when a write finds
+// the connection reset before the read loop has read the alert
+// (load.Refusal).
+func (w *watched) Write(p []byte) (int, error) {
+	n, err := w.Conn.Write(p)
+	if err != nil {
+		if cause := load.Refusal(w.Conn, err); cause != err {
+			w.once.Do(func() { w.err = cause; close(w.failed) })
+		}
+	}
+	return n, err
+}
+
 // causeWait bounds how long a failed request waits for its connection's
 // read error, which may arrive just after the request failed.
 const causeWait = 50 * time.Millisecond
