@@ -5,7 +5,7 @@
 # Debian packages for wrk, hey and nginx; Go tools from the Go module proxy
 # into bench/.tools (fortio, vegeta). Writes the markdown tables to stdout;
 # progress to stderr.
-#   bench/run.sh [-runs 5] [-duration 10s] [-rate 50000]
+#   bench/run.sh [-runs 5] [-duration 10s] [-rate 50000] [-generators smp-uring,wrk]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

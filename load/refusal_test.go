@@ -85,7 +85,11 @@ func TestRefusalPlain(t *testing.T) {
 	defer ln.Close()
 	go func() {
 		if c, err := ln.Accept(); err == nil {
-			c.(*net.TCPConn).SetLinger(0) // close with a reset
+			// Close with a reset once the client is connected (a reset
+			// before its connect returns fails the dial instead).
+			var b [1]byte
+			_, _ = c.Read(b[:])
+			c.(*net.TCPConn).SetLinger(0)
 			c.Close()
 		}
 	}()
@@ -94,6 +98,9 @@ func TestRefusalPlain(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
 	var werr error
 	for i := 0; i < 50 && werr == nil; i++ {
 		_, werr = c.Write([]byte("x"))

@@ -40,6 +40,7 @@ type options struct {
 	conns                                int
 	rate                                 int
 	serverCPU, clientCPU                 string
+	only                                 string // comma-separated generator names; "" is all
 }
 
 func main() {
@@ -57,6 +58,8 @@ func main() {
 	flag.IntVar(&o.rate, "rate", 50000, "open-loop rate, requests/s")
 	flag.StringVar(&o.serverCPU, "server-cpu", "0", "CPU list for nginx")
 	flag.StringVar(&o.clientCPU, "client-cpu", "1", "CPU list for the generators")
+	flag.StringVar(&o.only, "generators", "", "comma-separated generators to run, of: "+strings.Join(names(options{}.all()), ", ")+
+		" (default all; smp, the base of every ratio, always runs)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -66,11 +69,12 @@ func main() {
 	}
 }
 
-// generators lists the tools in the order they run within a round; smp
-// comes first and is the base of every ratio.
-func (o options) generators() []generator {
+// all lists the tools in the order they run within a round; smp comes
+// first and is the base of every ratio.
+func (o options) all() []generator {
 	return []generator{
 		smpGen{bin: o.smp},
+		smpGen{bin: o.smp, driver: protocol.DriverUring},
 		smpGen{bin: o.smp, driver: protocol.DriverGoroutines},
 		wrkGen{bin: o.wrk},
 		fortioGen{bin: o.fortio},
@@ -79,10 +83,53 @@ func (o options) generators() []generator {
 	}
 }
 
+// names are the generators' names.
+func names(gens []generator) []string {
+	var s []string
+	for _, g := range gens {
+		s = append(s, g.name())
+	}
+	return s
+}
+
+// generators are the tools -generators selects, smp first.
+func (o options) generators() ([]generator, error) {
+	all := o.all()
+	if strings.TrimSpace(o.only) == "" {
+		return all, nil
+	}
+	want := map[string]bool{"smp": true}
+	for _, n := range strings.Split(o.only, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		found := false
+		for _, g := range all {
+			found = found || g.name() == n
+		}
+		if !found {
+			return nil, fmt.Errorf("-generators: unknown generator %q, expected one of %s", n, strings.Join(names(all), ", "))
+		}
+		want[n] = true
+	}
+	var gens []generator
+	for _, g := range all {
+		if want[g.name()] {
+			gens = append(gens, g)
+		}
+	}
+	return gens, nil
+}
+
 func run(ctx context.Context, o options) error {
 	if o.runs < 1 || o.conns < 1 || o.rate < 1 || o.duration < time.Second {
 		return fmt.Errorf("-runs %d, -c %d, -rate %d, -duration %v: want at least 1 run, 1 connection, 1 request/s and 1s",
 			o.runs, o.conns, o.rate, o.duration)
+	}
+	gens, err := o.generators()
+	if err != nil {
+		return err
 	}
 	cpus, err := cpuListLen(o.clientCPU)
 	if err != nil {
@@ -100,7 +147,6 @@ func run(ctx context.Context, o options) error {
 	defer stopNginx()
 
 	b := &bench{conns: o.conns, duration: o.duration, cpus: cpus, work: dir, measure: pinned(o.clientCPU)}
-	gens := o.generators()
 	closed := map[string][]result{}
 	open := map[string][]result{}
 	for i := range o.runs {

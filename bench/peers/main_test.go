@@ -101,3 +101,19 @@ func TestPrintTables(t *testing.T) {
 		t.Errorf("closed-loop-only generator in the open-loop table:\n%s", out)
 	}
 }
+
+func TestGenerators(t *testing.T) {
+	gens, err := options{only: "wrk, smp-uring"}.generators()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(names(gens), ","); got != "smp,smp-uring,wrk" {
+		t.Errorf("-generators 'wrk, smp-uring' runs %s, want smp,smp-uring,wrk (smp always, in the order of a round)", got)
+	}
+	if gens, _ := (options{}).generators(); len(gens) != len(options{}.all()) {
+		t.Errorf("no -generators runs %d, want all %d", len(gens), len(options{}.all()))
+	}
+	if _, err := (options{only: "wrk2"}).generators(); err == nil || !strings.Contains(err.Error(), `"wrk2"`) {
+		t.Errorf("unknown generator: %v, want an error naming it", err)
+	}
+}
