@@ -35,6 +35,9 @@ type bench struct {
 	cpus     int    // CPUs the generators are pinned to (for tools that size a thread pool)
 	work     string // scratch directory for the tools' files; removed at the end
 	measure  measureFunc
+	// server is the CPU time nginx has used so far (all its processes),
+	// so that a run can say how busy the server was; nil: not measured.
+	server func() (time.Duration, error)
 }
 
 // result is one generator run, as the tool itself reports it.
@@ -53,6 +56,12 @@ type result struct {
 	// (coordinated-omission corrected) and send lag p99 (actual minus
 	// scheduled send time), ms.
 	schedP99, lagP99 float64
+
+	// serverBusy is the share of one CPU nginx used during the run (0-1),
+	// when serverMeasured. Near 1 in the closed loop, the server set the
+	// rate, not the generator.
+	serverBusy     float64
+	serverMeasured bool
 
 	detail string // for the progress line only: how the figures were made up
 	failed string // why the run failed; empty when it did not
@@ -77,6 +86,9 @@ func (r result) String() string {
 	}
 	if r.lagP99 > 0 || r.schedP99 > 0 {
 		s += fmt.Sprintf("  p99 from schedule %.3f ms  lag p99 %.3f ms", r.schedP99, r.lagP99)
+	}
+	if r.serverMeasured {
+		s += fmt.Sprintf("  nginx busy %.0f%%", 100*r.serverBusy)
 	}
 	if r.errors > 0 {
 		s += fmt.Sprintf("  %.0f errors", r.errors)

@@ -140,13 +140,13 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }() // a temporary directory: a leftover is harmless
-	url, stopNginx, err := startNginx(ctx, o, dir)
+	url, stopNginx, nginxCPU, err := startNginx(ctx, o, dir)
 	if err != nil {
 		return err
 	}
 	defer stopNginx()
 
-	b := &bench{conns: o.conns, duration: o.duration, cpus: cpus, work: dir, measure: pinned(o.clientCPU)}
+	b := &bench{conns: o.conns, duration: o.duration, cpus: cpus, work: dir, measure: pinned(o.clientCPU), server: nginxCPU}
 	closed := map[string][]result{}
 	open := map[string][]result{}
 	for i := range o.runs {
@@ -183,7 +183,14 @@ func runOne(ctx context.Context, g generator, b *bench, url string, rate int) (r
 	if err := ctx.Err(); err != nil {
 		return result{}, err
 	}
+	before, serr := serverCPU(b)
+	t0 := time.Now()
 	r, err := g.run(ctx, b, url, rate)
+	if after, aerr := serverCPU(b); serr == nil && aerr == nil {
+		if wall := time.Since(t0); wall > 0 {
+			r.serverBusy, r.serverMeasured = float64(after-before)/float64(wall), true
+		}
+	}
 	if err == nil {
 		switch {
 		case r.reqs <= 0:
@@ -203,12 +210,21 @@ func runOne(ctx context.Context, g generator, b *bench, url string, rate int) (r
 	return result{failed: err.Error()}, nil
 }
 
+// serverCPU is the server's CPU time so far, or an error when b does not
+// measure it.
+func serverCPU(b *bench) (time.Duration, error) {
+	if b.server == nil {
+		return 0, errors.ErrUnsupported
+	}
+	return b.server()
+}
+
 // startNginx serves a small response from one nginx worker on serverCPU,
 // with its files in dir. The returned func stops it.
-func startNginx(ctx context.Context, o options, dir string) (string, func(), error) {
+func startNginx(ctx context.Context, o options, dir string) (string, func(), func() (time.Duration, error), error) {
 	port, err := freePort()
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	conf := fmt.Sprintf(`daemon off;
 worker_processes 1;
@@ -224,33 +240,34 @@ http {
 `, dir, port)
 	path := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
 	cmd := exec.Command("taskset", "-c", o.serverCPU, o.nginx, "-e", "stderr", "-p", dir, "-c", path)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = groupAttr()
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start nginx: %w", err)
+		return "", nil, nil, fmt.Errorf("start nginx: %w", err)
 	}
 	stop := func() { termGroup(cmd); _ = cmd.Wait() } // it exits by our SIGTERM: its status says nothing
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	for range 200 {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			c.Close()
-			return "http://" + addr + "/", stop, nil
+			pgid := cmd.Process.Pid // nginx leads its own process group (groupAttr)
+			return "http://" + addr + "/", stop, func() (time.Duration, error) { return groupCPU(pgid) }, nil
 		}
 		select {
 		case <-ctx.Done():
 			stop()
-			return "", nil, ctx.Err()
+			return "", nil, nil, ctx.Err()
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
 	stop()
-	return "", nil, fmt.Errorf("nginx did not accept connections on %s within 2s", addr)
+	return "", nil, nil, fmt.Errorf("nginx did not accept connections on %s within 2s", addr)
 }
 
 // freePort asks the kernel for a free loopback port.

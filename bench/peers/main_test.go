@@ -72,7 +72,7 @@ func TestPrintTables(t *testing.T) {
 		fakeGen{n: "peer", open: true},
 	}
 	closed := map[string][]result{
-		"smp":        {{rps: 200, reqs: 2000, hasLatency: true, p50: 0.1, p99: 1}, {rps: 100, reqs: 1000}, {rps: 300, reqs: 3000}},
+		"smp":        {{rps: 200, reqs: 2000, hasLatency: true, p50: 0.1, p99: 1, serverBusy: 0.5, serverMeasured: true}, {rps: 100, reqs: 1000, serverBusy: 0.97, serverMeasured: true}, {rps: 300, reqs: 3000, serverBusy: 0.9, serverMeasured: true}},
 		"closedonly": {{rps: 100, reqs: 1000}, {failed: "boom"}},
 		"peer":       {{rps: 400, reqs: 4000, errors: 3}},
 	}
@@ -84,9 +84,9 @@ func TestPrintTables(t *testing.T) {
 	printTables(&buf, options{runs: 3, conns: 16, rate: 50, serverCPU: "0", clientCPU: "1"}, gens, closed, open)
 	out := buf.String()
 	for _, want := range []string{
-		"| smp | 200 | - | 0.00 | 0.100 | 1.000 |",                // median of three runs; latency from the one run that has it
-		"| closedonly | 100 | 2.00 | 0.00 | n/a | n/a |",          // the failed run is left out
-		"| peer | 400 | 0.50 | 0.00 | n/a | n/a |",                // ratio smp/peer
+		"| smp | 200 | - | 0.00 | 90 | 0.100 | 1.000 |",           // median of three runs; latency from the one run that has it
+		"| closedonly | 100 | 2.00 | 0.00 | n/a | n/a | n/a |",    // the failed run is left out; the server not measured
+		"| peer | 400 | 0.50 | 0.00 | n/a | n/a | n/a |",          // ratio smp/peer
 		"| smp | 50 | 0.00 | - | 0.200 | 2.000 | 3.000 | 1.000 |", // schedule and lag for smp only
 		"| peer | 50 | 0.00 | - | 0.300 | 4.000 | n/a | n/a |",    // no CPU, so no ratio
 		"Not in the open-loop table: closedonly, because it cannot.",

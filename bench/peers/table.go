@@ -29,6 +29,7 @@ func median(rs []result, has func(result) bool, f func(result) float64) (v float
 
 func always(result) bool       { return true }
 func hasLatency(r result) bool { return r.hasLatency }
+func hasServer(r result) bool  { return r.serverMeasured }
 
 // cell formats the median of f over rs with format, or "n/a".
 func cell(rs []result, has func(result) bool, f func(result) float64, format string) string {
@@ -61,6 +62,7 @@ func printTables(w io.Writer, o options, gens []generator, closed, open map[stri
 	cpr := func(r result) float64 { return r.cpuPerReq() }
 	p50 := func(r result) float64 { return r.p50 }
 	p99 := func(r result) float64 { return r.p99 }
+	busy := func(r result) float64 { return 100 * r.serverBusy }
 	fmt.Fprintf(w, "Machine: %s, %d CPUs, %s; nginx on CPU %s, generators on CPU %s; %d connections, %v per run, median of %d runs.\n",
 		cpuModel, runtime.NumCPU(), time.Now().UTC().Format("2006-01-02"), o.serverCPU, o.clientCPU, o.conns, o.duration, o.runs)
 	if o.versions != "" {
@@ -68,8 +70,8 @@ func printTables(w io.Writer, o options, gens []generator, closed, open map[stri
 	}
 
 	fmt.Fprint(w, "\nClosed loop (as fast as possible):\n\n")
-	fmt.Fprintln(w, "| generator | requests/s | ratio smp/peer | CPU µs per request | latency p50 ms | latency p99 ms |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| generator | requests/s | ratio smp/peer | CPU µs per request | nginx busy % | latency p50 ms | latency p99 ms |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	base, baseOK := median(closed["smp"], always, rps)
 	for _, g := range gens {
 		rs := closed[g.name()]
@@ -78,8 +80,8 @@ func printTables(w io.Writer, o options, gens []generator, closed, open map[stri
 		if g.name() != "smp" {
 			r = ratio(base, baseOK, v, ok)
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", g.name(), cell(rs, always, rps, "%.0f"), r,
-			cell(rs, always, cpr, "%.2f"), cell(rs, hasLatency, p50, "%.3f"), cell(rs, hasLatency, p99, "%.3f"))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", g.name(), cell(rs, always, rps, "%.0f"), r,
+			cell(rs, always, cpr, "%.2f"), cell(rs, hasServer, busy, "%.0f"), cell(rs, hasLatency, p50, "%.3f"), cell(rs, hasLatency, p99, "%.3f"))
 	}
 
 	fmt.Fprintf(w, "\nOpen loop at %d requests/s:\n\n", o.rate)
@@ -109,6 +111,8 @@ func printTables(w io.Writer, o options, gens []generator, closed, open map[stri
 	notes := []string{
 		"Latency is as each tool reports it, timed from the actual send. smp's \"p99 from schedule\" is timed from the scheduled" +
 			" send time (corrected for coordinated omission), which no peer reports. hey prints latency in 0.1 ms steps.",
+		"nginx busy is the share of its one CPU nginx used during the run: near 100% in the closed loop, the server set the" +
+			" rate and requests/s compares the server more than the generators; their CPU per request still compares them.",
 		"vegeta's CPU is `vegeta attack` (which encodes every result to a file) plus `vegeta report` (which reads them back)," +
 			" run one after the other so that the report takes no cycles from the attack.",
 	}
