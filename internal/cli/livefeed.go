@@ -29,7 +29,7 @@ func startFeed(s Streams, sf *storeFlags, test string) *runFeed {
 	if sf.none {
 		return nil
 	}
-	w, err := live.Create(liveDir(), test, feedKeep)
+	w, err := live.Create(liveDir(sf), test, feedKeep)
 	if err != nil {
 		fmt.Fprintf(s.Err, "warning: no live feed for smp serve: %v\n", err)
 		return nil
@@ -82,6 +82,20 @@ func (f *runFeed) key() string {
 	return f.w.Key()
 }
 
+// renameLive is fn with the scenarios renamed by names (as the report's
+// are); nil when fn is.
+func renameLive(fn func(run.Live), names map[string]string) func(run.Live) {
+	if fn == nil {
+		return nil
+	}
+	return func(v run.Live) {
+		if n, ok := names[v.Scenario]; ok {
+			v.Scenario = n
+		}
+		fn(v)
+	}
+}
+
 // chainLive calls every non-nil fn with each progress.
 func chainLive(fns ...func(run.Live)) func(run.Live) {
 	var set []func(run.Live)
@@ -125,7 +139,7 @@ func serveWhileRunning(ctx context.Context, s Streams, sf *storeFlags, addr stri
 	if err != nil {
 		return nil, err
 	}
-	l, url, err := listenDashboard(st, addr, token, false, s)
+	l, url, err := listenDashboard(st, liveDir(sf), addr, token, false, s)
 	if err != nil {
 		_ = st.Close() // the listen error is the one to report
 		return nil, err

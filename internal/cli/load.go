@@ -403,13 +403,22 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 		live = newLiveLine(s.Err)
 		ropts.Live = live.update
 	}
+	// The one scenario is named after the URL (and, in a cross-check, the
+	// generator): in the report, and already in the live line and feed.
+	names := map[string]string{}
+	for _, g := range gens {
+		names[run.CrossScenario(t.Meshes[0].Name, g)] = run.CrossScenario(rawURL, g)
+	}
+	if len(gens) == 1 {
+		names = map[string]string{t.Meshes[0].Name: rawURL}
+	}
 	// The live feed smp serve follows; with --serve, the dashboard too.
 	feed, stop, err := startLive(c.Context(), s, &o.store, o.serve, t.Metadata.Name)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	ropts.Live = chainLive(ropts.Live, feed.tick)
+	ropts.Live = renameLive(chainLive(ropts.Live, feed.tick), names)
 	var runID string
 	rep, runErr := run.CrossCheck(c.Context(), t, gens, ropts)
 	defer func() { feed.finish(s, runID, rep, runErr) }()
@@ -418,15 +427,6 @@ func (o *loadOptions) run(c *cobra.Command, s Streams, rawURL string) error {
 	}
 	if rep == nil {
 		return &ExitError{Code: ExitFailed, Err: runErr}
-	}
-	// The one scenario is named after the URL (and, in a cross-check, the
-	// generator).
-	names := map[string]string{}
-	for _, g := range gens {
-		names[run.CrossScenario(t.Meshes[0].Name, g)] = run.CrossScenario(rawURL, g)
-	}
-	if len(gens) == 1 {
-		names = map[string]string{t.Meshes[0].Name: rawURL}
 	}
 	renameScenarios(rep, names)
 	if o.reportPath != "" {

@@ -79,6 +79,7 @@ func TestLoadServeStreamsTheRun(t *testing.T) {
 	defer res.Body.Close()
 	var updates int
 	var end map[string]any
+	named := false // an update names the scenario after the URL, as the report does
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	event := ""
@@ -99,6 +100,9 @@ func TestLoadServeStreamsTheRun(t *testing.T) {
 		switch event {
 		case "update":
 			updates++
+			if d["ticks"] != nil && d["ticks"] != float64(0) {
+				named = named || strings.Contains(data, srv.URL())
+			}
 		case "end":
 			end = d
 		default:
@@ -110,6 +114,9 @@ func TestLoadServeStreamsTheRun(t *testing.T) {
 	}
 	if end == nil || updates < 2 {
 		t.Fatalf("%d updates, end %v: want a few updates, then the end", updates, end)
+	}
+	if !named {
+		t.Errorf("no update with ticks names the scenario %s (the report's name for it)", srv.URL())
 	}
 	stored := regexp.MustCompile(`stored: run ([0-9a-f]{16})`).FindStringSubmatch(rest.String())
 	if stored == nil || end["runId"] != stored[1] {
