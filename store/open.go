@@ -20,6 +20,23 @@ func Open(ctx context.Context, dsn string) (Store, error) {
 	return open(ctx, dsn, migrations)
 }
 
+// SQLitePath is the file of the SQLite store dsn names (DefaultPath()
+// for ""); ok is false when dsn names no SQLite store (PostgreSQL, an
+// unknown scheme, sqlite:// without a path, no default path).
+func SQLitePath(dsn string) (path string, ok bool) {
+	scheme, rest, hasScheme := strings.Cut(dsn, "://")
+	switch {
+	case dsn == "":
+		p, err := DefaultPath()
+		return p, err == nil
+	case !hasScheme:
+		return dsn, true
+	case strings.EqualFold(scheme, "sqlite") && rest != "":
+		return rest, true
+	}
+	return "", false
+}
+
 // open is Open with the migration steps given, so that tests can build a
 // store at another schema.
 func open(ctx context.Context, dsn string, steps []migration) (Store, error) {

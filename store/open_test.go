@@ -97,3 +97,29 @@ func TestOpenWrongPassword(t *testing.T) {
 		t.Errorf("error %q does not wrap the driver's error", msg)
 	}
 }
+
+func TestSQLitePath(t *testing.T) {
+	def, err := DefaultPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		dsn  string
+		path string
+		ok   bool
+	}{
+		{"", def, true},
+		{"/var/lib/smp/results.db", "/var/lib/smp/results.db", true},
+		{"rel.db", "rel.db", true},
+		{"sqlite:///tmp/x.db", "/tmp/x.db", true},
+		{"SQLite://x.db", "x.db", true},
+		{"sqlite://", "", false},
+		{"postgres://smp@db/smp", "", false},
+		{"mysql://db", "", false},
+	} {
+		path, ok := SQLitePath(tc.dsn)
+		if path != tc.path || ok != tc.ok {
+			t.Errorf("SQLitePath(%q) = %q, %v; want %q, %v", tc.dsn, path, ok, tc.path, tc.ok)
+		}
+	}
+}

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/smp-dev/smp/load"
+	"github.com/smp-dev/smp/report/live"
 	"github.com/smp-dev/smp/run"
+	"github.com/smp-dev/smp/store"
 )
 
 // The live line is drawn in place, erased before a progress line is
@@ -32,5 +35,33 @@ func TestLiveLine(t *testing.T) {
 	}
 	if liveTerminal(&b) {
 		t.Error("a buffer is a terminal")
+	}
+}
+
+// The live feeds go beside the store the run and smp serve are given.
+func TestLiveDirFollowsStore(t *testing.T) {
+	t.Setenv(live.DirEnv, "")
+	t.Setenv(storeEnv, "")
+	def, err := store.DefaultPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ dsn, want string }{
+		{"", filepath.Join(filepath.Dir(def), "live")},
+		{"/srv/smp/ci.db", "/srv/smp/live"},
+		{"sqlite:///srv/other/x.db", "/srv/other/live"},
+		{"postgres://smp@db/smp", filepath.Join(filepath.Dir(def), "live")},
+	} {
+		if got := liveDir(&storeFlags{dsn: tc.dsn}); got != tc.want {
+			t.Errorf("--store %q: live feeds in %s, want %s", tc.dsn, got, tc.want)
+		}
+	}
+	t.Setenv(storeEnv, "/srv/env/y.db")
+	if got := liveDir(&storeFlags{}); got != "/srv/env/live" {
+		t.Errorf("$%s=/srv/env/y.db: live feeds in %s, want /srv/env/live", storeEnv, got)
+	}
+	t.Setenv(live.DirEnv, "/feeds")
+	if got := liveDir(&storeFlags{dsn: "/srv/smp/ci.db"}); got != "/feeds" {
+		t.Errorf("$%s=/feeds: live feeds in %s, want /feeds", live.DirEnv, got)
 	}
 }

@@ -72,7 +72,7 @@ func (o *serveOptions) run(ctx context.Context, s Streams) error {
 	if err != nil {
 		return err
 	}
-	ln, url, err := listenDashboard(st, o.addr, token, o.allowDelete, s)
+	ln, url, err := listenDashboard(st, liveDir(&o.store), o.addr, token, o.allowDelete, s)
 	if err != nil {
 		_ = st.Close() // the listen error is the one to report
 		return err
@@ -97,8 +97,8 @@ type listening struct {
 
 // listenDashboard binds the dashboard over st and returns it with the URL
 // to open (the token in it, if any).
-func listenDashboard(st store.Store, addr, token string, allowDelete bool, s Streams) (listening, string, error) {
-	srv, err := dashboard.New(dashboard.Options{Store: st, LiveDir: liveDir(), Token: token, AllowDelete: allowDelete})
+func listenDashboard(st store.Store, liveDir, addr, token string, allowDelete bool, s Streams) (listening, string, error) {
+	srv, err := dashboard.New(dashboard.Options{Store: st, LiveDir: liveDir, Token: token, AllowDelete: allowDelete})
 	if err != nil {
 		return listening{}, "", err
 	}
@@ -131,10 +131,14 @@ func serveToken(addr, given string) (string, error) {
 }
 
 // liveDir is where runs write their live feeds and smp serve reads them:
-// $SMP_LIVE_DIR, else "live" beside the default store.
-func liveDir() string {
+// $SMP_LIVE_DIR, else "live" beside the SQLite store sf names (beside the
+// default one for PostgreSQL), so that a run and smp serve given the same
+// --store meet.
+func liveDir(sf *storeFlags) string {
 	base := ""
-	if p, err := store.DefaultPath(); err == nil {
+	if p, ok := store.SQLitePath(sf.location()); ok {
+		base = filepath.Dir(p)
+	} else if p, err := store.DefaultPath(); err == nil {
 		base = filepath.Dir(p)
 	}
 	return live.Dir(base)
