@@ -154,17 +154,21 @@ func num(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 // open starts an SVG chart with its title and a plot frame.
 func open(b *svgBuilder, id, title string, legend []string) {
-	h := chartH + legendRow*((len(legend)+3)/4) + 6
+	entries, rows := layLegend(legend)
+	h := chartH + legendRow*rows + 6
 	b.f(`<svg class="chart" id="%s" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-label="%s">`,
 		esc(id), chartW, h, chartW, h, esc(title))
 	b.f(`<title>%s</title>`, esc(title))
 	b.f(`<rect x="0" y="0" width="%d" height="%d" fill="#fff"/>`, chartW, h)
 	b.f(`<text x="%d" y="20" class="title">%s</text>`, marginL, esc(title))
-	for i, name := range legend {
-		x := marginL + (i%4)*170
-		y := chartH + legendRow*(i/4) + 6
-		b.f(`<rect x="%d" y="%d" width="12" height="4" fill="%s"/><text x="%d" y="%d" class="legend">%s</text>`,
-			x, y-4, colour(i), x+16, y, esc(name))
+	for i, e := range entries {
+		y := chartH + legendRow*e.row + 6
+		tip := ""
+		if e.cut {
+			tip = "<title>" + esc(legend[i]) + "</title>"
+		}
+		b.f(`<rect x="%d" y="%d" width="12" height="4" fill="%s"/><text x="%d" y="%d" class="legend">%s%s</text>`,
+			e.x, y-4, colour(i), e.x+legendKey, y, tip, esc(e.text))
 	}
 }
 
