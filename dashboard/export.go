@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/smp-dev/smp/internal/clip"
 	"github.com/smp-dev/smp/report"
 	"github.com/smp-dev/smp/report/format/fortio"
 	smpformat "github.com/smp-dev/smp/report/format/smp"
@@ -39,7 +40,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		}
 		err = fortio.Write(&buf, res)
 	default:
-		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("format %q: expected json, smp or fortio", truncate(format, 32)))
+		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("format %q: expected json, smp or fortio", clip.String(format, 32)))
 		return
 	}
 	if err != nil {
@@ -66,11 +67,4 @@ func exportName(test, id, format, ext string) string {
 		t = t[:64]
 	}
 	return t + "-" + id + "-" + format + "." + ext
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/smp-dev/smp/internal/clip"
 )
 
 // DirEnv names the feed directory; by default it is "live" beside the
@@ -71,7 +73,7 @@ var ErrBadKey = errors.New("not a live feed key")
 // shape.
 func CheckKey(key string) error {
 	if !keyPattern.MatchString(key) {
-		return fmt.Errorf("live feed %q: %w (expected START-PID, digits)", truncate(key, 64), ErrBadKey)
+		return fmt.Errorf("live feed %q: %w (expected START-PID, digits)", clip.String(key, 64), ErrBadKey)
 	}
 	return nil
 }
@@ -86,10 +88,3 @@ func Dir(base string) string {
 }
 
 func path(dir, key string) string { return filepath.Join(dir, key+".jsonl") }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

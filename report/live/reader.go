@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/smp-dev/smp/internal/clip"
 )
 
 // Feed is what List knows of one feed.
@@ -129,7 +131,7 @@ func Parse(r *bufio.Reader) ([]Event, int64, error) {
 				return out, n, fmt.Errorf("event %d: %w", len(out)+1, jerr)
 			}
 			if e.Kind != KindStart && e.Kind != KindTick && e.Kind != KindEnd {
-				return out, n, fmt.Errorf("event %d: kind %q: expected start, tick or end", len(out)+1, truncate(e.Kind, 32))
+				return out, n, fmt.Errorf("event %d: kind %q: expected start, tick or end", len(out)+1, clip.String(e.Kind, 32))
 			}
 			out = append(out, e)
 		}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/smp-dev/smp/internal/clip"
 )
 
 // Writer appends a run's events to its feed file. Its methods are safe for
@@ -61,7 +63,7 @@ func (w *Writer) Tick(e Event) {
 func (w *Writer) End(runID string, partial bool, runErr error) error {
 	e := Event{Kind: KindEnd, RunID: runID, Partial: partial}
 	if runErr != nil {
-		e.Error = truncate(runErr.Error(), 4096)
+		e.Error = clip.String(runErr.Error(), 4096)
 	}
 	w.write(e)
 	w.mu.Lock()
