@@ -76,69 +76,94 @@ func openFDs(t *testing.T) int {
 	return len(fds)
 }
 
+// eachLoopDriver runs fn as a subtest per event-loop driver, with a run
+// function that drives a plan with it: epoll, and io_uring where the
+// kernel allows it (that subtest skipped otherwise).
+func eachLoopDriver(t *testing.T, fn func(t *testing.T, run func(context.Context, load.Plan) *load.Result)) {
+	for _, d := range []string{load.DriverEventLoop, load.DriverUring} {
+		t.Run(d, func(t *testing.T) {
+			fn(t, func(ctx context.Context, p load.Plan) *load.Result {
+				t.Helper()
+				if d == load.DriverUring {
+					return runUring(t, ctx, p)
+				}
+				p.Driver = d
+				res := runPlan(t, ctx, p)
+				if res.Driver != d {
+					t.Fatalf("driver %q, want %q", res.Driver, d)
+				}
+				return res
+			})
+		})
+	}
+}
+
 // The event loop reconnects when the server closes a connection after a
 // response (Connection: close) and when it closes one that sat idle, with
 // no request failing.
 func TestLoopReconnects(t *testing.T) {
-	var n atomic.Int64
-	closing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%3 == 0 {
-			w.Header().Set("Connection", "close")
+	eachLoopDriver(t, func(t *testing.T, run func(context.Context, load.Plan) *load.Result) {
+		var n atomic.Int64
+		closing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1)%3 == 0 {
+				w.Header().Set("Connection", "close")
+			}
+			io.WriteString(w, "ok")
+		})
+		raw, conns := countingServer(t, closing, 0)
+		res := run(context.Background(), load.Plan{
+			Dialer: newClient(t, http1.Config{}, raw), Connections: 2, Duration: 300 * time.Millisecond,
+		})
+		if res.Errors != 0 || res.Requests < 30 {
+			t.Fatalf("%d requests, %d errors %v; want many, none failed", res.Requests, res.Errors, res.ErrorKinds)
 		}
-		io.WriteString(w, "ok")
-	})
-	raw, conns := countingServer(t, closing, 0)
-	res := runPlan(t, context.Background(), load.Plan{
-		Dialer: newClient(t, http1.Config{}, raw), Connections: 2, Driver: load.DriverEventLoop,
-		Duration: 300 * time.Millisecond,
-	})
-	if res.Driver != load.DriverEventLoop || res.Errors != 0 || res.Requests < 30 {
-		t.Fatalf("driver %s: %d requests, %d errors %v; want many, none failed", res.Driver, res.Requests, res.Errors, res.ErrorKinds)
-	}
-	if c := conns.Load(); c < n.Load()/3 {
-		t.Errorf("%d connections for %d responses, every third closing: the loop did not reconnect", c, n.Load())
-	}
+		if c := conns.Load(); c < n.Load()/3 {
+			t.Errorf("%d connections for %d responses, every third closing: the loop did not reconnect", c, n.Load())
+		}
 
-	// Idle for 60 ms between sends, the server closes after 15 ms.
-	raw, conns = countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "ok")
-	}), 15*time.Millisecond)
-	p, _ := load.NewConstant(1000.0/60, time.Second)
-	res = runPlan(t, context.Background(), load.Plan{
-		Dialer: newClient(t, http1.Config{}, raw), Connections: 1, Driver: load.DriverEventLoop,
-		Pacer: p, Duration: 500 * time.Millisecond,
+		// Idle for 60 ms between sends, the server closes after 15 ms.
+		raw, conns = countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "ok")
+		}), 15*time.Millisecond)
+		p, _ := load.NewConstant(1000.0/60, time.Second)
+		res = run(context.Background(), load.Plan{
+			Dialer: newClient(t, http1.Config{}, raw), Connections: 1, Pacer: p, Duration: 500 * time.Millisecond,
+		})
+		if res.Errors != 0 || res.Requests < 7 || conns.Load() < res.Requests-1 {
+			t.Errorf("idle closes: %d requests, %d errors %v, %d connections; want ~8 requests, no error, a connection each",
+				res.Requests, res.Errors, res.ErrorKinds, conns.Load())
+		}
 	})
-	if res.Errors != 0 || res.Requests < 7 || conns.Load() < res.Requests-1 {
-		t.Errorf("idle closes: %d requests, %d errors %v, %d connections; want ~8 requests, no error, a connection each",
-			res.Requests, res.Errors, res.ErrorKinds, conns.Load())
-	}
 }
 
-// A request larger than the socket buffers is written across several
-// writable events, and a large response read across many reads.
+// A request larger than the socket buffers is written in several writes
+// (or sends, head and body together), and a large response read across
+// many reads.
 func TestLoopLargeBodies(t *testing.T) {
-	const reqSize, respSize = 4 << 20, 1 << 20
-	var got atomic.Int64
-	resp := strings.Repeat("r", respSize)
-	raw, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, _ := io.Copy(io.Discard, r.Body)
-		got.Add(n)
-		w.Header().Set("Content-Length", fmt.Sprint(respSize))
-		io.WriteString(w, resp)
-	}), 0)
-	c := newClient(t, http1.Config{Method: "POST", Body: make([]byte, reqSize)}, raw)
-	res := runPlan(t, context.Background(), load.Plan{
-		Dialer: c, Connections: 2, Driver: load.DriverEventLoop, Duration: 400 * time.Millisecond,
+	eachLoopDriver(t, func(t *testing.T, run func(context.Context, load.Plan) *load.Result) {
+		const reqSize, respSize = 4 << 20, 1 << 20
+		var got atomic.Int64
+		resp := strings.Repeat("r", respSize)
+		raw, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n, _ := io.Copy(io.Discard, r.Body)
+			got.Add(n)
+			w.Header().Set("Content-Length", fmt.Sprint(respSize))
+			io.WriteString(w, resp)
+		}), 0)
+		res := run(context.Background(), load.Plan{
+			Dialer:      newClient(t, http1.Config{Method: "POST", Body: make([]byte, reqSize)}, raw),
+			Connections: 2, Duration: 400 * time.Millisecond,
+		})
+		if res.Errors != 0 || res.Requests == 0 {
+			t.Fatalf("%d requests, %d errors %v", res.Requests, res.Errors, res.ErrorKinds)
+		}
+		if per := res.BytesReceived / res.Requests; per < respSize || per > respSize+300 {
+			t.Errorf("%d bytes per response, want %d plus headers", per, respSize)
+		}
+		if got.Load() < res.Requests*reqSize {
+			t.Errorf("server read %d body bytes for %d requests of %d", got.Load(), res.Requests, reqSize)
+		}
 	})
-	if res.Errors != 0 || res.Requests == 0 {
-		t.Fatalf("%d requests, %d errors %v", res.Requests, res.Errors, res.ErrorKinds)
-	}
-	if per := res.BytesReceived / res.Requests; per < respSize || per > respSize+300 {
-		t.Errorf("%d bytes per response, want %d plus headers", per, respSize)
-	}
-	if got.Load() < res.Requests*reqSize {
-		t.Errorf("server read %d body bytes for %d requests of %d", got.Load(), res.Requests, reqSize)
-	}
 }
 
 // A response header that does not fit the read buffer is a protocol error,
@@ -156,35 +181,38 @@ func TestLoopHeaderLargerThanBuffer(t *testing.T) {
 	}
 }
 
-// The event loop leaves no file descriptor behind, whether a run ends,
-// is cancelled with requests in flight, or meets a refused connection.
+// The event loop leaves no file descriptor behind (sockets, nor the
+// ring), whether a run is cancelled with requests in flight, promptly, or
+// meets a refused connection.
 func TestLoopNoLeaks(t *testing.T) {
-	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-time.After(5 * time.Second):
-		case <-r.Context().Done():
+	eachLoopDriver(t, func(t *testing.T, run func(context.Context, load.Plan) *load.Result) {
+		slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+			}
+		})
+		raw, _ := countingServer(t, slow, 0)
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		refused := "http://" + ln.Addr().String() + "/"
+		ln.Close()
+		before := openFDs(t)
+		for _, u := range []string{raw, refused} {
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			p, _ := load.NewConstant(100, 10*time.Second)
+			start := time.Now()
+			res := run(ctx, load.Plan{
+				Dialer: newClient(t, http1.Config{}, u), Connections: 4, Pacer: p, Duration: 10 * time.Second,
+			})
+			cancel()
+			if !res.Partial || time.Since(start) > 3*time.Second {
+				t.Errorf("%s: cancelled run: partial %v after %v; want partial, within a few ms of the cancel", u, res.Partial, time.Since(start))
+			}
+		}
+		if after := settledFDs(t, before); after > before {
+			t.Errorf("%d file descriptors open after the runs, %d before", after, before)
 		}
 	})
-	raw, _ := countingServer(t, slow, 0)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	refused := "http://" + ln.Addr().String() + "/"
-	ln.Close()
-	before := openFDs(t)
-	for _, u := range []string{raw, refused} {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		p, _ := load.NewConstant(100, 10*time.Second)
-		res := runPlan(t, ctx, load.Plan{
-			Dialer: newClient(t, http1.Config{}, u), Connections: 4, Driver: load.DriverEventLoop,
-			Pacer: p, Duration: 10 * time.Second,
-		})
-		cancel()
-		if !res.Partial {
-			t.Errorf("%s: cancelled run not partial", u)
-		}
-	}
-	if after := settledFDs(t, before); after > before {
-		t.Errorf("%d file descriptors open after the runs, %d before", after, before)
-	}
 }
 
 // Configurations the loop does not drive fall back to a goroutine per

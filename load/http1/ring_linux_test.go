@@ -4,7 +4,6 @@ package http1_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -58,81 +57,6 @@ func TestUringKnownLatency(t *testing.T) {
 		if p50 < tc.delay || p50 > tc.delay+3*time.Millisecond || p90 > tc.delay+10*time.Millisecond {
 			t.Errorf("%v/s: uncorrected p50 %v p90 %v for a %v server; want p50 within 3 ms of it, p90 within 10 ms", tc.rate, p50, p90, tc.delay)
 		}
-	}
-}
-
-// Through io_uring the loop reconnects when the server closes a
-// connection after a response, with no request failing.
-func TestUringReconnects(t *testing.T) {
-	var n atomic.Int64
-	raw, conns := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1)%3 == 0 {
-			w.Header().Set("Connection", "close")
-		}
-		io.WriteString(w, "ok")
-	}), 0)
-	res := runUring(t, context.Background(), load.Plan{
-		Dialer: newClient(t, http1.Config{}, raw), Connections: 2, Duration: 300 * time.Millisecond,
-	})
-	if res.Errors != 0 || res.Requests < 30 {
-		t.Fatalf("%d requests, %d errors %v; want many, none failed", res.Requests, res.Errors, res.ErrorKinds)
-	}
-	if c := conns.Load(); c < n.Load()/3 {
-		t.Errorf("%d connections for %d responses, every third closing: the loop did not reconnect", c, n.Load())
-	}
-}
-
-// Through io_uring a request larger than the socket buffers goes out in
-// several sends (head and body together), and a large response comes in
-// over many receives.
-func TestUringLargeBodies(t *testing.T) {
-	const reqSize, respSize = 4 << 20, 1 << 20
-	var got atomic.Int64
-	resp := strings.Repeat("r", respSize)
-	raw, _ := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, _ := io.Copy(io.Discard, r.Body)
-		got.Add(n)
-		w.Header().Set("Content-Length", fmt.Sprint(respSize))
-		io.WriteString(w, resp)
-	}), 0)
-	res := runUring(t, context.Background(), load.Plan{
-		Dialer:      newClient(t, http1.Config{Method: "POST", Body: make([]byte, reqSize)}, raw),
-		Connections: 2, Duration: 400 * time.Millisecond,
-	})
-	if res.Errors != 0 || res.Requests == 0 {
-		t.Fatalf("%d requests, %d errors %v", res.Requests, res.Errors, res.ErrorKinds)
-	}
-	if per := res.BytesReceived / res.Requests; per < respSize || per > respSize+300 {
-		t.Errorf("%d bytes per response, want %d plus headers", per, respSize)
-	}
-	if got.Load() < res.Requests*reqSize {
-		t.Errorf("server read %d body bytes for %d requests of %d", got.Load(), res.Requests, reqSize)
-	}
-}
-
-// Through io_uring, a cancelled run with requests in flight leaves no
-// file descriptor behind (sockets nor ring).
-func TestUringNoLeaks(t *testing.T) {
-	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-time.After(5 * time.Second):
-		case <-r.Context().Done():
-		}
-	})
-	raw, _ := countingServer(t, slow, 0)
-	before := openFDs(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-	defer cancel()
-	p, _ := load.NewConstant(100, 10*time.Second)
-	start := time.Now()
-	res := runUring(t, ctx, load.Plan{
-		Dialer: newClient(t, http1.Config{}, raw), Connections: 4, Pacer: p, Duration: 10 * time.Second,
-	})
-	if !res.Partial || time.Since(start) > 3*time.Second {
-		t.Errorf("cancelled run: partial %v after %v; want partial, within a few ms of the cancel", res.Partial, time.Since(start))
-	}
-	if after := settledFDs(t, before); after > before {
-		t.Errorf("%d file descriptors open after the run, %d before", after, before)
 	}
 }
 
