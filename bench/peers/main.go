@@ -220,7 +220,8 @@ func serverCPU(b *bench) (time.Duration, error) {
 }
 
 // startNginx serves a small response from one nginx worker on serverCPU,
-// with its files in dir. The returned func stops it.
+// with its files in dir. It returns the URL, a func that stops nginx and
+// one that reads the CPU time its processes have used so far.
 func startNginx(ctx context.Context, o options, dir string) (string, func(), func() (time.Duration, error), error) {
 	port, err := freePort()
 	if err != nil {
