@@ -172,13 +172,15 @@ func TestSendTolerance(t *testing.T) {
 		if !r.Batched {
 			t.Errorf("send %d (at %v, sent %v) left on a wake-up of its own: within the tolerance of send %d", i, r.At, r.Sent, i-1)
 		}
-		// Early, unless the first send of its group left late by more
-		// than the gap between them.
+		// Early when it is due 0.5 ms or more after the first send of
+		// its group and that one left on time: the sends go back to back
+		// (a slow machine may take a few hundred µs for a few of them,
+		// so the sends due just after the first are not held to it).
 		first := i - 1
 		for !firsts[first] {
 			first--
 		}
-		if reqs[first].Sent <= reqs[first].At+100*time.Microsecond && r.Sent >= r.At {
+		if r.At-reqs[first].At >= 500*time.Microsecond && reqs[first].Sent <= reqs[first].At+100*time.Microsecond && r.Sent >= r.At {
 			t.Errorf("send %d (at %v) left at %v, not early, though the first of its group left on time (%v)", i, r.At, r.Sent, reqs[first].Sent)
 		}
 	}
