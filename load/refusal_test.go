@@ -12,32 +12,17 @@ import (
 	"github.com/smp-dev/smp/load"
 )
 
-// refused returns a client connection whose TLS 1.3 handshake ended and
+// refusedConn returns a client connection whose TLS 1.3 handshake ended and
 // which the server has then refused (alert, close) for the missing client
 // certificate, and a write to it that found it reset: the race a busy
 // machine runs when the client writes before it reads.
-func refused(t *testing.T) (net.Conn, error) {
+func refusedConn(t *testing.T) (net.Conn, error) {
 	t.Helper()
 	m := certstest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	done := make(chan error, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			done <- err
-			return
-		}
-		s := tls.Server(c, m.Server)
-		done <- s.Handshake()
-		s.Close()
-	}()
+	addr, refused := m.RefuseOne(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", ln.Addr().String())
+	nc, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,14 +33,10 @@ func refused(t *testing.T) (net.Conn, error) {
 	if err := c.HandshakeContext(ctx); err != nil {
 		t.Fatalf("handshake: %v (a TLS 1.3 client's ends before the server checks its certificate)", err)
 	}
-	if err := <-done; err == nil {
+	if err := <-refused; err == nil {
 		t.Fatal("the server accepted a client without a certificate")
 	}
-	var werr error
-	for i := 0; i < 50 && werr == nil; i++ { // the first write after the close may be accepted
-		_, werr = c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-		time.Sleep(10 * time.Millisecond)
-	}
+	werr := certstest.WriteUntilError(c, []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 	if load.Classify(werr) != load.KindReset {
 		t.Fatalf("write after the server closed: %v (%s), want a reset", werr, load.Classify(werr))
 	}
@@ -63,7 +44,7 @@ func refused(t *testing.T) (net.Conn, error) {
 }
 
 func TestRefusal(t *testing.T) {
-	c, werr := refused(t)
+	c, werr := refusedConn(t)
 	if got := load.Refusal(c, werr); load.Classify(got) != load.KindTLS {
 		t.Errorf("Refusal: %v (%s), want the server's alert, %s", got, load.Classify(got), load.KindTLS)
 	}
@@ -101,11 +82,7 @@ func TestRefusalPlain(t *testing.T) {
 	if _, err := c.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	var werr error
-	for i := 0; i < 50 && werr == nil; i++ {
-		_, werr = c.Write([]byte("x"))
-		time.Sleep(10 * time.Millisecond)
-	}
+	werr := certstest.WriteUntilError(c, []byte("x"))
 	if got := load.Refusal(c, werr); got != werr || load.Classify(got) != load.KindReset {
 		t.Errorf("Refusal(%v) = %v, want the reset itself", werr, got)
 	}

@@ -2,8 +2,6 @@ package grpc
 
 import (
 	"context"
-	"crypto/tls"
-	"net"
 	"testing"
 	"time"
 
@@ -18,31 +16,16 @@ import (
 // server's refusal, a tls error, not a reset.
 func TestWriteFindsRefusal(t *testing.T) {
 	m := certstest.New(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	refused := make(chan error, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			refused <- err
-			return
-		}
-		s := tls.Server(c, m.Server)
-		refused <- s.Handshake() // fails: no client certificate
-		s.Close()
-	}()
+	addr, refused := m.RefuseOne(t)
 
-	c, err := New(Config{Addr: ln.Addr().String(), TLS: m.NoCert})
+	c, err := New(Config{Addr: addr, TLS: m.NoCert})
 	if err != nil {
 		t.Fatal(err)
 	}
 	l := &link{c: c}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	nc, err := l.dial(ctx, ln.Addr().String())
+	nc, err := l.dial(ctx, addr)
 	if err != nil {
 		t.Fatalf("dial: %v (the handshake of a TLS 1.3 client ends before the server checks its certificate)", err)
 	}
@@ -52,11 +35,7 @@ func TestWriteFindsRefusal(t *testing.T) {
 	}
 	// The server has sent its alert and closed. Write until the reset
 	// shows (the first write after the close may still be accepted).
-	var werr error
-	for i := 0; i < 50 && werr == nil; i++ {
-		_, werr = nc.Write([]byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
-		time.Sleep(10 * time.Millisecond)
-	}
+	werr := certstest.WriteUntilError(nc, []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"))
 	if load.Classify(werr) != load.KindReset {
 		t.Fatalf("write after the server closed: %v (%s), want a reset", werr, load.Classify(werr))
 	}
