@@ -330,7 +330,7 @@ func (l *Loop) Run(f Feed) {
 			l.ts = unix.NsecToTimespec(int64(w.d))
 			ts = &l.ts
 		}
-		if ts == nil || ts.Sec != 0 || ts.Nsec != 0 {
+		if !w.timed || w.d > 0 { // not a poll: it may sleep
 			l.wakes++
 		}
 		l.sentAwake = false
