@@ -28,7 +28,7 @@ func (m MTLS) RefuseOne(t testing.TB) (addr string, refused <-chan error) {
 		}
 		s := tls.Server(c, m.Server)
 		err = s.Handshake() // fails: no client certificate
-		_ = s.Close() // the refusal is the point; the close adds nothing
+		_ = s.Close()       // the refusal is the point; the close adds nothing
 		done <- err
 	}()
 	return ln.Addr().String(), done
